@@ -1,0 +1,52 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+/** Packages at the bottom of the graph import nothing of ours and do no I/O. */
+const ioModules = ["node:fs", "node:fs/promises", "node:net", "node:http", "node:child_process", "fs", "net", "http"];
+const pureRestrictions = {
+  patterns: [
+    { group: ["@recall/*"], message: "This package sits at the bottom of the graph and imports nothing of ours." },
+    { group: ["@prisma/*", "fastify", "ioredis", "ollama", "@trpc/*", "bullmq", "pg", "better-sqlite3"], message: "No I/O or framework here: take it through a port." },
+  ],
+  paths: ioModules.map((name) => ({ name, message: "No I/O here: take it through a port." })),
+};
+
+export default tseslint.config(
+  { ignores: ["**/node_modules/**", "**/dist/**", "**/generated/**", "**/.turbo/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-console": "off",
+    },
+  },
+  {
+    files: ["packages/memory/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", pureRestrictions] },
+  },
+  {
+    files: ["packages/schema/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { ...pureRestrictions, patterns: [...pureRestrictions.patterns] },
+      ],
+    },
+  },
+  {
+    files: ["apps/web/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["@recall/server", "@recall/server/*"], allowTypeImports: true, message: "The web app imports only types from the server." },
+            { group: ["@recall/db", "@recall/ollama", "@recall/fake-ollama", "@recall/memory"], message: "The web app talks to the server through tRPC only." },
+          ],
+        },
+      ],
+    },
+  },
+);

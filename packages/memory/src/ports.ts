@@ -1,0 +1,52 @@
+/**
+ * What the memory engine needs from the outside world. The engine never imports
+ * a database, cache or model client: the server passes implementations of these.
+ */
+
+export type MemoryRole = "system" | "user" | "assistant";
+
+export interface MemoryMessage {
+  id: string;
+  role: MemoryRole;
+  content: string;
+  createdAt: Date;
+}
+
+/** A chat message as the model receives it. */
+export interface PromptMessage {
+  role: MemoryRole;
+  content: string;
+}
+
+export interface TokenCounter {
+  count(text: string): number;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Turns older messages into a running summary (an LLM call behind it). Filled in by the memory issue. */
+export interface Summarizer {
+  summarize(input: { previousSummary: string | null; evicted: readonly MemoryMessage[] }, signal?: AbortSignal): Promise<string>;
+}
+
+/** Where memory state lives between turns (a database behind it). */
+export interface MemoryStore {
+  loadSummary(sessionId: string): Promise<string | null>;
+  saveSummary(sessionId: string, summary: string): Promise<void>;
+}
+
+/** A short-lived copy of assembled state (in-process LRU or Redis). Never the only copy. */
+export interface MemoryCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** About four characters per token for English: a fallback until a real tokenizer is wired in. */
+export const approximateTokenCounter: TokenCounter = {
+  count: (text) => Math.ceil(text.length / 4),
+};

@@ -1,0 +1,94 @@
+import { z } from "zod";
+import { idSchema } from "./ids.ts";
+import { limits } from "./limits.ts";
+
+export const messageRoles = ["system", "user", "assistant"] as const;
+export const messageRoleSchema = z.enum(messageRoles);
+export type MessageRole = z.infer<typeof messageRoleSchema>;
+
+/**
+ * An assistant message exists from its first token as `streaming` and ends in one
+ * of the three final states, always with whatever text it had.
+ */
+export const messageStatuses = ["streaming", "complete", "interrupted", "error"] as const;
+export const messageStatusSchema = z.enum(messageStatuses);
+export type MessageStatus = z.infer<typeof messageStatusSchema>;
+
+export const modelNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Choose a model.")
+  .max(limits.modelNameMaxChars, `Model names are at most ${limits.modelNameMaxChars} characters.`);
+
+export const sessionTitleSchema = z
+  .string()
+  .trim()
+  .min(1, "A chat title cannot be empty.")
+  .max(limits.sessionTitleMaxChars, `Chat titles are at most ${limits.sessionTitleMaxChars} characters.`);
+
+export const messageContentSchema = z
+  .string()
+  .refine((text) => text.trim().length > 0, "Type a message before sending.")
+  .refine(
+    (text) => text.length <= limits.messageMaxChars,
+    `Messages are at most ${limits.messageMaxChars.toLocaleString("en")} characters; split it or upload it as a document.`,
+  );
+
+export const sessionSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  model: z.string().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type Session = z.infer<typeof sessionSchema>;
+
+export const messageSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  parentId: z.string().nullable(),
+  role: messageRoleSchema,
+  content: z.string(),
+  status: messageStatusSchema,
+  model: z.string().nullable(),
+  promptTokens: z.number().int().nullable(),
+  completionTokens: z.number().int().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type Message = z.infer<typeof messageSchema>;
+
+const pageSizeSchema = z.number().int().min(1).max(limits.pageSizeMax).default(limits.pageSizeDefault);
+
+export const createSessionInput = z.object({
+  title: sessionTitleSchema.optional(),
+  model: modelNameSchema.optional(),
+});
+export const renameSessionInput = z.object({ sessionId: idSchema, title: sessionTitleSchema });
+export const sessionIdInput = z.object({ sessionId: idSchema });
+export const listSessionsInput = z
+  .object({ cursor: idSchema.optional(), limit: pageSizeSchema })
+  .default({ limit: limits.pageSizeDefault });
+/** Messages page backwards from the newest: `before` is the oldest id the client already has. */
+export const listMessagesInput = z.object({
+  sessionId: idSchema,
+  before: idSchema.optional(),
+  limit: pageSizeSchema,
+});
+export const sendMessageInput = z.object({
+  sessionId: idSchema,
+  content: messageContentSchema,
+  model: modelNameSchema.optional(),
+  /** The message this one answers; defaults to the newest message of the chat. Another parent branches the chat. */
+  parentId: idSchema.optional(),
+});
+export const messageIdInput = z.object({ messageId: idSchema });
+export const streamInput = z.object({
+  messageId: idSchema,
+  /** Set by httpSubscriptionLink on reconnect: resume after this event. */
+  lastEventId: z.string().max(32).nullish(),
+});
+
+export type CreateSessionInput = z.infer<typeof createSessionInput>;
+export type SendMessageInput = z.infer<typeof sendMessageInput>;

@@ -1,0 +1,5 @@
+export * from "./chat.ts";
+export * from "./ids.ts";
+export * from "./limits.ts";
+export * from "./models.ts";
+export * from "./stream.ts";

@@ -1,0 +1,9 @@
+/** Limits shared by the server (which enforces them) and clients (which can pre-check). */
+export const limits = {
+  /** Longest user message, in characters (about 8k tokens of English). */
+  messageMaxChars: 32_000,
+  sessionTitleMaxChars: 200,
+  modelNameMaxChars: 200,
+  pageSizeMax: 200,
+  pageSizeDefault: 50,
+} as const;
