@@ -38,8 +38,9 @@ export const sessionSchema = z.object({
   id: z.string(),
   title: z.string(),
   model: z.string().nullable(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
+  /** ISO 8601: plain JSON, so every client sees the same type the wire carries. */
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
 export type Session = z.infer<typeof sessionSchema>;
 
@@ -54,8 +55,8 @@ export const messageSchema = z.object({
   promptTokens: z.number().int().nullable(),
   completionTokens: z.number().int().nullable(),
   error: z.string().nullable(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
 export type Message = z.infer<typeof messageSchema>;
 

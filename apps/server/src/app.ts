@@ -1,0 +1,56 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import fastifyStatic from "@fastify/static";
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
+import Fastify, { type FastifyInstance } from "fastify";
+import { describeError } from "./errors.ts";
+import { appRouter, type AppRouter } from "./router.ts";
+import { createContextFactory, type Services } from "./trpc/context.ts";
+
+/** Builds the HTTP app without listening, so tests can use it on port 0 or with inject. */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: services.config.logLevel,
+      // Query strings carry procedure inputs: log the path only, never content.
+      serializers: { req: (request) => ({ method: request.method, url: request.url.split("?")[0] }) },
+    },
+    bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: 5000 },
+    forceCloseConnections: true,
+  });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: "/trpc",
+    trpcOptions: {
+      router: appRouter,
+      createContext: createContextFactory(services),
+      onError({ path, error }) {
+        if (error.code === "INTERNAL_SERVER_ERROR") {
+          app.log.error({ path, error: describeError(error.cause ?? error) }, "procedure failed");
+        }
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+  });
+
+  // Errors outside tRPC (oversized bodies, bad JSON): a clear message, never internals.
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status >= 500) app.log.error({ error: describeError(error) }, "request failed");
+    void reply.status(status).send({ error: status >= 500 ? "Something went wrong on the server. Try again." : error.message });
+  });
+
+  const indexPath = join(services.config.webDist, "index.html");
+  if (existsSync(indexPath)) {
+    await app.register(fastifyStatic, { root: services.config.webDist, wildcard: false });
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === "GET" && !request.url.startsWith("/trpc")) return reply.sendFile("index.html");
+      return reply.status(404).send({ error: "Not found." });
+    });
+  } else {
+    app.get("/", (_request, reply) =>
+      reply.type("text/plain").send("Recall's API is running at /trpc, but the web app is not built. Run `pnpm build` (or `pnpm start`, which builds it)."),
+    );
+  }
+  return app;
+}

@@ -1,0 +1,216 @@
+import type { PrismaClient } from "@recall/db";
+import type { Message, Session } from "@recall/schema";
+import { TRPCError } from "@trpc/server";
+import { titleFromContent, toMessage, toSession } from "./serialize.ts";
+
+export const defaultSessionTitle = "New chat";
+
+/** A message as the prompt builder needs it. */
+export interface HistoryMessage {
+  id: string;
+  parentId: string | null;
+  role: "system" | "user" | "assistant";
+  content: string;
+  status: string;
+  createdAt: Date;
+}
+
+function notFound(what: "chat" | "message"): TRPCError {
+  // The same answer for "does not exist" and "belongs to someone else": ids reveal nothing.
+  return new TRPCError({ code: "NOT_FOUND", message: `That ${what} does not exist or is not yours.` });
+}
+
+/** Every read and write is scoped to its owner here; routers never query Prisma directly. */
+export class ChatStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async createUser(): Promise<string> {
+    const user = await this.prisma.user.create({ data: {} });
+    return user.id;
+  }
+
+  async userExists(userId: string): Promise<boolean> {
+    return (await this.prisma.user.count({ where: { id: userId } })) > 0;
+  }
+
+  async createSession(userId: string, input: { title?: string | undefined; model?: string | undefined }): Promise<Session> {
+    const row = await this.prisma.chatSession.create({
+      data: { userId, title: input.title ?? defaultSessionTitle, model: input.model ?? null },
+    });
+    return toSession(row);
+  }
+
+  async listSessions(userId: string, input: { cursor?: string | undefined; limit: number }): Promise<{ items: Session[]; nextCursor: string | null }> {
+    if (input.cursor) await this.requireSession(userId, input.cursor);
+    const rows = await this.prisma.chatSession.findMany({
+      where: { userId },
+      orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+      take: input.limit + 1,
+      ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+    });
+    const hasMore = rows.length > input.limit;
+    const items = rows.slice(0, input.limit).map(toSession);
+    return { items, nextCursor: hasMore ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  async requireSession(userId: string, sessionId: string): Promise<Session> {
+    const row = await this.prisma.chatSession.findFirst({ where: { id: sessionId, userId } });
+    if (!row) throw notFound("chat");
+    return toSession(row);
+  }
+
+  async renameSession(userId: string, sessionId: string, title: string): Promise<Session> {
+    await this.requireSession(userId, sessionId);
+    return toSession(await this.prisma.chatSession.update({ where: { id: sessionId }, data: { title } }));
+  }
+
+  async deleteSession(userId: string, sessionId: string): Promise<void> {
+    const { count } = await this.prisma.chatSession.deleteMany({ where: { id: sessionId, userId } });
+    if (count === 0) throw notFound("chat");
+  }
+
+  async listMessages(userId: string, input: { sessionId: string; before?: string | undefined; limit: number }): Promise<{ items: Message[]; nextBefore: string | null }> {
+    await this.requireSession(userId, input.sessionId);
+    if (input.before) await this.requireMessage(userId, input.before, input.sessionId);
+    const rows = await this.prisma.message.findMany({
+      where: { sessionId: input.sessionId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: input.limit + 1,
+      ...(input.before ? { cursor: { id: input.before }, skip: 1 } : {}),
+    });
+    const hasMore = rows.length > input.limit;
+    const page = rows.slice(0, input.limit).reverse();
+    return { items: page.map(toMessage), nextBefore: hasMore ? (page[0]?.id ?? null) : null };
+  }
+
+  async requireMessage(userId: string, messageId: string, sessionId?: string): Promise<Message> {
+    const row = await this.prisma.message.findFirst({ where: { id: messageId, userId, ...(sessionId ? { sessionId } : {}) } });
+    if (!row) throw notFound("message");
+    return toMessage(row);
+  }
+
+  async findStreamingMessage(sessionId: string): Promise<string | null> {
+    const row = await this.prisma.message.findFirst({ where: { sessionId, status: "streaming" }, select: { id: true } });
+    return row?.id ?? null;
+  }
+
+  /** The newest message of a chat: what a new message answers when the client names no parent. */
+  async newestMessageId(sessionId: string): Promise<string | null> {
+    const row = await this.prisma.message.findFirst({
+      where: { sessionId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      select: { id: true },
+    });
+    return row?.id ?? null;
+  }
+
+  /**
+   * Persists the user's message and the empty `streaming` assistant reply in one
+   * transaction, so neither can exist without the other.
+   */
+  async createExchange(input: {
+    userId: string;
+    session: Session;
+    parentId: string | null;
+    content: string;
+    model: string;
+  }): Promise<{ userMessage: Message; assistantMessage: Message }> {
+    const now = Date.now();
+    const isFirstMessage = input.parentId === null && input.session.title === defaultSessionTitle;
+    const [userRow, assistantRow] = await this.prisma.$transaction(async (transaction) => {
+      const userRow = await transaction.message.create({
+        data: {
+          sessionId: input.session.id,
+          userId: input.userId,
+          parentId: input.parentId,
+          role: "user",
+          content: input.content,
+          status: "complete",
+          createdAt: new Date(now),
+        },
+      });
+      const assistantRow = await transaction.message.create({
+        data: {
+          sessionId: input.session.id,
+          userId: input.userId,
+          parentId: userRow.id,
+          role: "assistant",
+          content: "",
+          status: "streaming",
+          model: input.model,
+          // One millisecond later keeps (createdAt, id) ordering stable within the exchange.
+          createdAt: new Date(now + 1),
+        },
+      });
+      await transaction.chatSession.update({
+        where: { id: input.session.id },
+        data: { model: input.model, ...(isFirstMessage ? { title: titleFromContent(input.content) } : {}) },
+      });
+      return [userRow, assistantRow] as const;
+    });
+    return { userMessage: toMessage(userRow), assistantMessage: toMessage(assistantRow) };
+  }
+
+  /**
+   * The branch that ends at `leafId`, oldest first, at most `limit` messages. Reads
+   * recent messages in pages instead of the whole chat.
+   */
+  async branchHistory(sessionId: string, leafId: string, limit: number): Promise<HistoryMessage[]> {
+    const byId = new Map<string, HistoryMessage>();
+    const branch: HistoryMessage[] = [];
+    const pageSize = Math.max(limit * 4, 64);
+    let cursor: string | null = null;
+    let exhausted = false;
+    let nextId: string | null = leafId;
+    while (nextId !== null && branch.length < limit) {
+      const current = byId.get(nextId);
+      if (current) {
+        branch.push(current);
+        nextId = current.parentId;
+        continue;
+      }
+      if (exhausted) break;
+      const rows: HistoryMessage[] = (await this.prisma.message.findMany({
+        where: { sessionId },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: pageSize,
+        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+        select: { id: true, parentId: true, role: true, content: true, status: true, createdAt: true },
+      })) as HistoryMessage[];
+      for (const row of rows) byId.set(row.id, row);
+      cursor = rows.at(-1)?.id ?? cursor;
+      exhausted = rows.length < pageSize;
+    }
+    return branch.reverse();
+  }
+
+  async checkpoint(messageId: string, content: string): Promise<void> {
+    // Only while still streaming: a late checkpoint must never overwrite a final state.
+    await this.prisma.message.updateMany({ where: { id: messageId, status: "streaming" }, data: { content } });
+  }
+
+  async finish(
+    messageId: string,
+    result: { status: "complete" | "interrupted" | "error"; content: string; promptTokens?: number | null; completionTokens?: number | null; error?: string | null },
+  ): Promise<void> {
+    await this.prisma.message.update({
+      where: { id: messageId },
+      data: {
+        status: result.status,
+        content: result.content,
+        promptTokens: result.promptTokens ?? null,
+        completionTokens: result.completionTokens ?? null,
+        error: result.error ?? null,
+      },
+    });
+  }
+
+  /** At start-up: replies left `streaming` by a crash can no longer finish. */
+  async interruptOrphanedStreams(): Promise<number> {
+    const { count } = await this.prisma.message.updateMany({
+      where: { status: "streaming" },
+      data: { status: "interrupted", error: "The server stopped before this reply finished." },
+    });
+    return count;
+  }
+}

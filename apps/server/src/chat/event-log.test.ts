@@ -1,0 +1,65 @@
+import { describe, expect, it, vi } from "vitest";
+import { EventLogStore, MessageEventLog } from "./event-log.ts";
+
+describe("MessageEventLog", () => {
+  it("numbers events densely and merges pending deltas into one frame", () => {
+    const log = new MessageEventLog("m1");
+    log.append({ type: "delta", text: "Hel" });
+    log.append({ type: "delta", text: "lo" });
+    log.append({ type: "delta", text: "!" });
+    expect(log.readAfter(0)).toEqual([{ id: 3, event: { type: "delta", text: "Hello!" } }]);
+    expect(log.readAfter(1)).toEqual([{ id: 3, event: { type: "delta", text: "lo!" } }]);
+    expect(log.readAfter(3)).toEqual([]);
+  });
+
+  it("never merges across the final event, and refuses events after it", () => {
+    const log = new MessageEventLog("m1");
+    log.append({ type: "delta", text: "a" });
+    log.append({ type: "done", promptTokens: 1, completionTokens: 1, doneReason: "stop" });
+    expect(log.readAfter(0).map((frame) => frame.event.type)).toEqual(["delta", "done"]);
+    expect(log.finished).toBe(true);
+    expect(() => log.append({ type: "delta", text: "late" })).toThrow(/already finished/);
+  });
+
+  it("wakes waiting readers on append and on abort", async () => {
+    const log = new MessageEventLog("m1");
+    const waiting = log.waitForEventsAfter(0, undefined);
+    log.append({ type: "delta", text: "x" });
+    await waiting;
+    const controller = new AbortController();
+    const aborted = log.waitForEventsAfter(1, controller.signal);
+    controller.abort();
+    await aborted;
+    expect(log.lastId).toBe(1);
+  });
+
+  it("tells when the last reader leaves", () => {
+    const onIdle = vi.fn();
+    const log = new MessageEventLog("m1", onIdle);
+    const detachA = log.attachReader();
+    const detachB = log.attachReader();
+    detachA();
+    detachA();
+    expect(onIdle).not.toHaveBeenCalled();
+    detachB();
+    expect(onIdle).toHaveBeenCalledTimes(1);
+    expect(log.readerCount).toBe(0);
+  });
+});
+
+describe("EventLogStore", () => {
+  it("keeps a retired log for a while, then drops it", () => {
+    vi.useFakeTimers();
+    try {
+      const store = new EventLogStore({ retainFinishedMs: 1000 });
+      store.create("m1");
+      store.retire("m1");
+      vi.advanceTimersByTime(999);
+      expect(store.get("m1")).toBeDefined();
+      vi.advanceTimersByTime(1);
+      expect(store.get("m1")).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

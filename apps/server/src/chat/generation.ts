@@ -1,0 +1,193 @@
+import type { LlmChatMessage, LlmClient } from "@recall/ollama";
+import { LlmAbortedError, LlmError } from "@recall/ollama";
+import type { StreamEvent } from "@recall/schema";
+import type { ChatStore } from "./chat-store.ts";
+import type { EventLogStore, MessageEventLog } from "./event-log.ts";
+import { describeError } from "../errors.ts";
+
+export type StopReason = "stopped" | "shutdown" | "client-gone";
+
+export interface GenerationRequest {
+  messageId: string;
+  model: string;
+  messages: LlmChatMessage[];
+}
+
+export interface GenerationOptions {
+  checkpointMs: number;
+  abandonAfterMs: number;
+  maxContextTokens: number;
+}
+
+interface Logger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+interface ActiveGeneration {
+  messageId: string;
+  controller: AbortController;
+  stopReason: StopReason | null;
+  content: string;
+  savedLength: number;
+  saving: Promise<void> | null;
+  lastWatchedAt: number;
+  log: MessageEventLog;
+  finished: Promise<void>;
+}
+
+/**
+ * Runs model calls apart from any HTTP request: output goes to the message's event
+ * log (read by subscriptions) and is checkpointed to the database as it grows, so a
+ * crash loses at most one checkpoint interval of text and never the message itself.
+ */
+export class GenerationManager {
+  private readonly active = new Map<string, ActiveGeneration>();
+  private readonly contextLengths = new Map<string, Promise<number | null>>();
+  private readonly ticker: NodeJS.Timeout;
+  private ticking = false;
+
+  constructor(
+    private readonly store: ChatStore,
+    private readonly llm: LlmClient,
+    private readonly eventLogs: EventLogStore,
+    private readonly options: GenerationOptions,
+    private readonly logger: Logger,
+  ) {
+    this.ticker = setInterval(() => void this.tick(), options.checkpointMs);
+    this.ticker.unref();
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  isActive(messageId: string): boolean {
+    return this.active.has(messageId);
+  }
+
+  start(request: GenerationRequest): void {
+    const generation: ActiveGeneration = {
+      messageId: request.messageId,
+      controller: new AbortController(),
+      stopReason: null,
+      content: "",
+      savedLength: 0,
+      saving: null,
+      lastWatchedAt: Date.now(),
+      log: this.eventLogs.create(request.messageId),
+      finished: Promise.resolve(),
+    };
+    this.active.set(request.messageId, generation);
+    generation.finished = this.run(generation, request).finally(() => {
+      this.active.delete(request.messageId);
+      this.eventLogs.retire(request.messageId);
+    });
+  }
+
+  /** Stops one reply (never any other) and resolves once its final state is saved. */
+  async stop(messageId: string, reason: StopReason): Promise<boolean> {
+    const generation = this.active.get(messageId);
+    if (!generation) return false;
+    generation.stopReason ??= reason;
+    generation.controller.abort();
+    await generation.finished;
+    return true;
+  }
+
+  /** Server shutdown: every running reply ends `interrupted` with its text saved. */
+  async shutdown(): Promise<void> {
+    clearInterval(this.ticker);
+    await Promise.all([...this.active.keys()].map((messageId) => this.stop(messageId, "shutdown")));
+  }
+
+  private async run(generation: ActiveGeneration, request: GenerationRequest): Promise<void> {
+    const { log } = generation;
+    let final: StreamEvent;
+    let outcome: Parameters<ChatStore["finish"]>[1];
+    try {
+      const numCtx = await this.numCtxFor(request.model);
+      let done: Extract<StreamEvent, { type: "done" }> = { type: "done", promptTokens: null, completionTokens: null, doneReason: null };
+      for await (const chunk of this.llm.streamChat({ model: request.model, messages: request.messages, signal: generation.controller.signal, ...(numCtx ? { numCtx } : {}) })) {
+        if (chunk.type === "delta") {
+          generation.content += chunk.text;
+          log.append({ type: "delta", text: chunk.text });
+        } else {
+          done = { type: "done", promptTokens: chunk.promptTokens, completionTokens: chunk.completionTokens, doneReason: chunk.doneReason };
+        }
+      }
+      final = done;
+      outcome = { status: "complete", content: generation.content, promptTokens: done.promptTokens, completionTokens: done.completionTokens };
+    } catch (error) {
+      if (error instanceof LlmAbortedError || generation.controller.signal.aborted) {
+        const reason = generation.stopReason ?? "stopped";
+        final = { type: "interrupted", reason };
+        outcome = { status: "interrupted", content: generation.content, error: null };
+      } else {
+        const llmError = error instanceof LlmError ? error : new LlmError("MODEL_ERROR", "The model failed unexpectedly. Try again.", { cause: error });
+        this.logger.warn({ messageId: generation.messageId, code: llmError.code }, "model call failed");
+        final = { type: "error", code: llmError.code, message: llmError.message };
+        outcome = { status: "error", content: generation.content, error: llmError.message };
+      }
+    }
+    await generation.saving;
+    await this.saveFinal(generation.messageId, outcome);
+    log.append(final);
+  }
+
+  private async saveFinal(messageId: string, outcome: Parameters<ChatStore["finish"]>[1]): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.store.finish(messageId, outcome);
+        return;
+      } catch (error) {
+        if (attempt >= 3) {
+          this.logger.error({ messageId, error: describeError(error) }, "could not save the final state of a reply");
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  }
+
+  private numCtxFor(model: string): Promise<number | null> {
+    let cached = this.contextLengths.get(model);
+    if (!cached) {
+      cached = this.llm.showModel(model).then(
+        (details) => (details.contextLength ? Math.min(details.contextLength, this.options.maxContextTokens) : this.options.maxContextTokens),
+        () => {
+          // Unknown model or Ollama down: the chat call reports it properly; do not cache the miss.
+          this.contextLengths.delete(model);
+          return null;
+        },
+      );
+      this.contextLengths.set(model, cached);
+    }
+    return cached;
+  }
+
+  /** Periodic upkeep: checkpoint growing replies, stop replies nobody watches any more. */
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const now = Date.now();
+      for (const generation of this.active.values()) {
+        if (generation.log.readerCount > 0) generation.lastWatchedAt = now;
+        else if (now - generation.lastWatchedAt > this.options.abandonAfterMs) void this.stop(generation.messageId, "client-gone");
+        if (generation.content.length > generation.savedLength && !generation.controller.signal.aborted) {
+          const content = generation.content;
+          generation.saving = this.store.checkpoint(generation.messageId, content).then(
+            () => { generation.savedLength = content.length; },
+            (error: unknown) => this.logger.warn({ messageId: generation.messageId, error: describeError(error) }, "checkpoint failed; will retry"),
+          );
+          await generation.saving;
+          generation.saving = null;
+        }
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+}

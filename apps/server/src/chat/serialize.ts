@@ -1,0 +1,54 @@
+import type { Message, MessageRole, MessageStatus, Session } from "@recall/schema";
+
+interface SessionRow {
+  id: string;
+  title: string;
+  model: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface MessageRow {
+  id: string;
+  sessionId: string;
+  parentId: string | null;
+  role: string;
+  content: string;
+  status: string;
+  model: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function toSession(row: SessionRow): Session {
+  return { id: row.id, title: row.title, model: row.model, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+}
+
+export function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    sessionId: row.sessionId,
+    parentId: row.parentId,
+    role: row.role as MessageRole,
+    content: row.content,
+    status: row.status as MessageStatus,
+    model: row.model,
+    promptTokens: row.promptTokens,
+    completionTokens: row.completionTokens,
+    error: row.error,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** A chat's title from its first message: one line, cut at a word boundary. */
+export function titleFromContent(content: string, maxLength = 60): string {
+  const line = content.replace(/\s+/g, " ").trim();
+  if (line.length <= maxLength) return line || "New chat";
+  const cut = line.slice(0, maxLength);
+  const lastSpace = cut.lastIndexOf(" ");
+  return `${(lastSpace > maxLength / 2 ? cut.slice(0, lastSpace) : cut).trimEnd()}…`;
+}

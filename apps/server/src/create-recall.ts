@@ -1,0 +1,72 @@
+import { openDatabase } from "@recall/db";
+import { createOllamaClient } from "@recall/ollama";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "./app.ts";
+import { IdentitySigner } from "./auth/identity.ts";
+import { resolveSecret } from "./auth/secret.ts";
+import { ChatStore } from "./chat/chat-store.ts";
+import { EventLogStore } from "./chat/event-log.ts";
+import { GenerationManager } from "./chat/generation.ts";
+import type { RecallConfig } from "./env.ts";
+import type { Services } from "./trpc/context.ts";
+
+export interface Recall {
+  app: FastifyInstance;
+  services: Services;
+  /** Stops generations (saving them `interrupted`), closes HTTP, the database and any demo model. */
+  close(): Promise<void>;
+}
+
+/** The composition root: every real dependency is made here and nowhere else. */
+export async function createRecall(config: RecallConfig): Promise<Recall> {
+  let ollamaUrl = config.ollamaUrl;
+  let closeDemo: (() => Promise<void>) | null = null;
+  if (config.demoFakeOllama) {
+    // Loaded only in demo mode: production never runs the fake.
+    const { startFakeOllama } = await import("@recall/fake-ollama");
+    const fake = await startFakeOllama({ tokensPerSecond: 30, firstTokenLatencyMs: 250, replyTokens: 60 });
+    ollamaUrl = fake.url;
+    closeDemo = () => fake.close();
+  }
+
+  const database = await openDatabase({ url: config.databaseUrl });
+  const store = new ChatStore(database.prisma);
+  const llm = createOllamaClient({ host: ollamaUrl, idleTimeoutMs: config.ollamaIdleTimeoutMs });
+  const eventLogs = new EventLogStore({ retainFinishedMs: 60_000 });
+  let app: FastifyInstance | null = null;
+  const logger = {
+    info: (object: object, message?: string) => app?.log.info(object, message),
+    warn: (object: object, message?: string) => app?.log.warn(object, message),
+    error: (object: object, message?: string) => app?.log.error(object, message),
+  };
+  const generations = new GenerationManager(store, llm, eventLogs, config, logger);
+  const services: Services = {
+    config: { ...config, ollamaUrl },
+    store,
+    generations,
+    eventLogs,
+    llm,
+    identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
+    databaseProvider: database.provider,
+  };
+  const interrupted = await store.interruptOrphanedStreams();
+  app = await buildApp(services);
+  if (interrupted > 0) app.log.warn({ count: interrupted }, "marked replies left streaming by a previous run as interrupted");
+  if (config.demoFakeOllama) app.log.warn("DEMO MODE: replies come from Recall's fake Ollama, not a real model");
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    services,
+    close() {
+      closing ??= (async () => {
+        await generations.shutdown();
+        await app.close();
+        eventLogs.clear();
+        await database.close();
+        await closeDemo?.();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** The one place that reads process.env. Every default works with no services at all. */
+const booleanFlag = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""])
+  .optional()
+  .transform((value) => value === "1" || value === "true" || value === "yes");
+
+const environmentSchema = z.object({
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  RECALL_DATA_DIR: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  OLLAMA_URL: z.url({ message: "OLLAMA_URL must be a URL such as http://127.0.0.1:11434" }).default("http://127.0.0.1:11434"),
+  RECALL_DEFAULT_MODEL: z.string().min(1).default("llama3.2"),
+  RECALL_DEMO_FAKE_OLLAMA: booleanFlag,
+  RECALL_SECRET: z.string().min(32, "RECALL_SECRET must be at least 32 characters").optional(),
+  RECALL_SYSTEM_PROMPT: z.string().optional(),
+  RECALL_BUFFER_MESSAGES: z.coerce.number().int().min(2).max(200).default(16),
+  RECALL_MAX_CONTEXT_TOKENS: z.coerce.number().int().min(512).max(1_048_576).default(8192),
+  RECALL_CHECKPOINT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  RECALL_STREAM_FRAME_MS: z.coerce.number().int().min(0).max(1000).default(0),
+  RECALL_ABANDON_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),
+  RECALL_OLLAMA_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000),
+  RECALL_WEB_DIST: z.string().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export const defaultSystemPrompt =
+  "You are Recall, a helpful assistant running on the user's own machine. Answer clearly and concisely. " +
+  "If the context you were given does not answer the question, say so and ask a short follow-up question rather than guessing.";
+
+export interface RecallConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `file:` path for SQLite (the default) or a postgres:// URL. */
+  databaseUrl: string;
+  ollamaUrl: string;
+  defaultModel: string;
+  /** Start the fake Ollama in-process and talk to it: for trying the UI without a model. */
+  demoFakeOllama: boolean;
+  secret: string | undefined;
+  systemPrompt: string;
+  bufferMessages: number;
+  maxContextTokens: number;
+  /** How often a growing reply is saved, so a crash loses at most this much text. */
+  checkpointMs: number;
+  /** Extra wait to gather deltas into one SSE frame; 0 sends as soon as the reader is free. */
+  streamFrameMs: number;
+  /** A streaming reply nobody has watched for this long is stopped (`client-gone`). */
+  abandonAfterMs: number;
+  ollamaIdleTimeoutMs: number;
+  webDist: string;
+  logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrides: Partial<RecallConfig> = {}): RecallConfig {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const values = parsed.data;
+  // The default sits at the repository root, whichever directory the server was started from.
+  const dataDir = resolve(values.RECALL_DATA_DIR ?? new URL("../../../data", import.meta.url).pathname);
+  return {
+    host: values.HOST,
+    port: values.PORT,
+    dataDir,
+    databaseUrl: values.DATABASE_URL ?? `file:${resolve(dataDir, "recall.db")}`,
+    ollamaUrl: values.OLLAMA_URL,
+    defaultModel: values.RECALL_DEFAULT_MODEL,
+    demoFakeOllama: values.RECALL_DEMO_FAKE_OLLAMA,
+    secret: values.RECALL_SECRET,
+    systemPrompt: values.RECALL_SYSTEM_PROMPT ?? defaultSystemPrompt,
+    bufferMessages: values.RECALL_BUFFER_MESSAGES,
+    maxContextTokens: values.RECALL_MAX_CONTEXT_TOKENS,
+    checkpointMs: values.RECALL_CHECKPOINT_MS,
+    streamFrameMs: values.RECALL_STREAM_FRAME_MS,
+    abandonAfterMs: values.RECALL_ABANDON_AFTER_MS,
+    ollamaIdleTimeoutMs: values.RECALL_OLLAMA_IDLE_TIMEOUT_MS,
+    webDist: resolve(values.RECALL_WEB_DIST ?? new URL("../../web/dist", import.meta.url).pathname),
+    logLevel: values.LOG_LEVEL,
+    ...overrides,
+  };
+}

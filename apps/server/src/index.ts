@@ -1,0 +1,3 @@
+export type { AppRouter, RouterInputs, RouterOutputs } from "./router.ts";
+export { createRecall, type Recall } from "./create-recall.ts";
+export { loadConfig, type RecallConfig } from "./env.ts";

@@ -1,0 +1,18 @@
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { authRouter } from "./routers/auth.ts";
+import { messageRouter } from "./routers/message.ts";
+import { sessionRouter } from "./routers/session.ts";
+import { modelsRouter, systemRouter } from "./routers/system.ts";
+import { router } from "./trpc/init.ts";
+
+export const appRouter = router({
+  auth: authRouter,
+  health: systemRouter.health,
+  models: modelsRouter,
+  session: sessionRouter,
+  message: messageRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

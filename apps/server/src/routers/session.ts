@@ -1,0 +1,18 @@
+import { createSessionInput, listSessionsInput, renameSessionInput, sessionIdInput } from "@recall/schema";
+import { router, userProcedure } from "../trpc/init.ts";
+
+export const sessionRouter = router({
+  create: userProcedure.input(createSessionInput).mutation(({ ctx, input }) => ctx.services.store.createSession(ctx.userId, input)),
+  list: userProcedure.input(listSessionsInput).query(({ ctx, input }) => ctx.services.store.listSessions(ctx.userId, input)),
+  rename: userProcedure
+    .input(renameSessionInput)
+    .mutation(({ ctx, input }) => ctx.services.store.renameSession(ctx.userId, input.sessionId, input.title)),
+  delete: userProcedure.input(sessionIdInput).mutation(async ({ ctx, input }) => {
+    const { store, generations } = ctx.services;
+    await store.requireSession(ctx.userId, input.sessionId);
+    const streaming = await store.findStreamingMessage(input.sessionId);
+    if (streaming) await generations.stop(streaming, "stopped");
+    await store.deleteSession(ctx.userId, input.sessionId);
+    return { sessionId: input.sessionId };
+  }),
+});

@@ -1,0 +1,46 @@
+import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
+import type { IdentitySigner } from "../auth/identity.ts";
+import { readIdentityToken } from "../auth/identity.ts";
+import type { ChatStore } from "../chat/chat-store.ts";
+import type { EventLogStore } from "../chat/event-log.ts";
+import type { GenerationManager } from "../chat/generation.ts";
+import type { LlmClient } from "@recall/ollama";
+import type { RecallConfig } from "../env.ts";
+
+/** Everything procedures use, built once at start-up. */
+export interface Services {
+  config: RecallConfig;
+  store: ChatStore;
+  generations: GenerationManager;
+  eventLogs: EventLogStore;
+  llm: LlmClient;
+  identity: IdentitySigner;
+  databaseProvider: "sqlite" | "postgresql";
+}
+
+export interface RequestInfo {
+  /** Sets a response header (the identity cookie); absent in createCaller tests. */
+  setHeader?: (name: string, value: string) => void;
+  secure: boolean;
+}
+
+export interface Context {
+  services: Services;
+  userId: string | null;
+  request: RequestInfo;
+}
+
+/** The request-free part: tests call procedures through `createCaller` with this. */
+export function createContextInner(services: Services, userId: string | null, request: RequestInfo = { secure: false }): Context {
+  return { services, userId, request };
+}
+
+export function createContextFactory(services: Services) {
+  return ({ req, res }: CreateFastifyContextOptions): Context => {
+    const token = readIdentityToken({ authorization: req.headers.authorization, cookie: req.headers.cookie });
+    return createContextInner(services, services.identity.verify(token), {
+      setHeader: (name, value) => void res.header(name, value),
+      secure: req.protocol === "https",
+    });
+  };
+}

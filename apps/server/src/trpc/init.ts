@@ -1,0 +1,30 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { ZodError, z } from "zod";
+import type { Context } from "./context.ts";
+
+const trpc = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const zodError = error.cause instanceof ZodError ? error.cause : null;
+    return {
+      ...shape,
+      // A person reads `message`: for invalid input, the first problem in plain words.
+      message: zodError ? (zodError.issues[0]?.message ?? shape.message) : shape.message,
+      data: { ...shape.data, stack: undefined, zodError: zodError ? z.flattenError(zodError) : null },
+    };
+  },
+  sse: {
+    ping: { enabled: true, intervalMs: 15_000 },
+    client: { reconnectAfterInactivityMs: 20_000 },
+  },
+});
+
+export const router = trpc.router;
+export const createCallerFactory = trpc.createCallerFactory;
+export const publicProcedure = trpc.procedure;
+
+export const userProcedure = trpc.procedure.use(({ ctx, next }) => {
+  if (!ctx.userId) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "No identity yet: call auth.ensure first (the web app does this on load)." });
+  }
+  return next({ ctx: { ...ctx, userId: ctx.userId } });
+});

@@ -1,0 +1,192 @@
+import { Ollama, type AbortableAsyncIterator, type ChatResponse } from "ollama";
+import { LlmAbortedError, LlmError } from "./errors.ts";
+
+export interface LlmChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export type LlmChunk =
+  | { type: "delta"; text: string }
+  | {
+      type: "done";
+      doneReason: string | null;
+      promptTokens: number | null;
+      completionTokens: number | null;
+      totalDurationNs: number | null;
+      evalDurationNs: number | null;
+    };
+
+export interface StreamChatRequest {
+  model: string;
+  messages: LlmChatMessage[];
+  /** Sent as `options.num_ctx` so Ollama never truncates the prompt silently. */
+  numCtx?: number;
+  signal: AbortSignal;
+}
+
+export interface LlmModel {
+  name: string;
+  family: string | null;
+  parameterSize: string | null;
+  quantization: string | null;
+  sizeBytes: number | null;
+}
+
+export interface LlmModelDetails {
+  /** The model's trained context length (`<architecture>.context_length`), when Ollama reports it. */
+  contextLength: number | null;
+  capabilities: string[];
+}
+
+export interface LlmClientOptions {
+  host: string;
+  /** No chunk for this long (first token included) fails the call with MODEL_TIMEOUT. */
+  idleTimeoutMs?: number;
+  /** For requests that are not streams (tags, show). */
+  requestTimeoutMs?: number;
+}
+
+export interface LlmClient {
+  readonly host: string;
+  streamChat(request: StreamChatRequest): AsyncGenerator<LlmChunk>;
+  listModels(): Promise<LlmModel[]>;
+  showModel(model: string): Promise<LlmModelDetails>;
+}
+
+/**
+ * The adapter over the `ollama` npm client. Each stream gets its own client
+ * instance: `Ollama#abort()` aborts every stream of an instance, and the
+ * instance keeps aborted streams in a list it only prunes on success.
+ */
+export function createOllamaClient(options: LlmClientOptions): LlmClient {
+  const host = options.host.replace(/\/+$/, "");
+  const idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+
+  function clientWithSignal(signal: AbortSignal): Ollama {
+    return new Ollama({
+      host,
+      // The client only passes its own signal once the response has started; ours must
+      // also cover connecting and waiting for headers.
+      fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
+    });
+  }
+
+  async function* streamChat(request: StreamChatRequest): AsyncGenerator<LlmChunk> {
+    if (request.signal.aborted) throw new LlmAbortedError();
+    const idle = new AbortController();
+    const combined = AbortSignal.any([request.signal, idle.signal]);
+    let idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
+    const resetIdle = (): void => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
+    };
+    const ollama = clientWithSignal(combined);
+    let iterator: AbortableAsyncIterator<ChatResponse> | undefined;
+    const onAbort = (): void => iterator?.abort();
+    combined.addEventListener("abort", onAbort, { once: true });
+    try {
+      const started = await ollama.chat({
+        model: request.model,
+        messages: request.messages,
+        stream: true,
+        ...(request.numCtx ? { options: { num_ctx: request.numCtx } } : {}),
+      });
+      iterator = started;
+      if (combined.aborted) started.abort();
+      for await (const part of started) {
+        resetIdle();
+        if (part.done) {
+          yield {
+            type: "done",
+            doneReason: part.done_reason ?? null,
+            promptTokens: numberOrNull(part.prompt_eval_count),
+            completionTokens: numberOrNull(part.eval_count),
+            totalDurationNs: numberOrNull(part.total_duration),
+            evalDurationNs: numberOrNull(part.eval_duration),
+          };
+          return;
+        }
+        const text = part.message?.content ?? "";
+        if (text.length > 0) yield { type: "delta", text };
+      }
+    } catch (error) {
+      if (request.signal.aborted) throw new LlmAbortedError();
+      if (idle.signal.aborted) {
+        throw new LlmError("MODEL_TIMEOUT", `The model sent nothing for ${Math.round(idleTimeoutMs / 1000)} s, so Recall stopped waiting. Check that Ollama is healthy, then try again.`, { cause: error });
+      }
+      throw toLlmError(error, host, request.model);
+    } finally {
+      clearTimeout(idleTimer);
+      combined.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async function withTimeout<T>(run: (ollama: Ollama) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(requestTimeoutMs);
+    try {
+      return await run(clientWithSignal(signal));
+    } catch (error) {
+      if (signal.aborted) throw new LlmError("OLLAMA_UNREACHABLE", `Ollama at ${host} did not answer within ${requestTimeoutMs / 1000} s.`, { cause: error });
+      throw toLlmError(error, host, null);
+    }
+  }
+
+  return {
+    host,
+    streamChat,
+    async listModels() {
+      const response = await withTimeout((ollama) => ollama.list());
+      return response.models.map((model) => ({
+        name: model.name,
+        family: model.details?.family || null,
+        parameterSize: model.details?.parameter_size || null,
+        quantization: model.details?.quantization_level || null,
+        sizeBytes: numberOrNull(model.size),
+      }));
+    },
+    async showModel(model) {
+      const response = await withTimeout((ollama) => ollama.show({ model }));
+      return { contextLength: contextLengthOf(response.model_info), capabilities: response.capabilities ?? [] };
+    },
+  };
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+function contextLengthOf(modelInfo: unknown): number | null {
+  if (!modelInfo || typeof modelInfo !== "object") return null;
+  const info = modelInfo instanceof Map ? Object.fromEntries(modelInfo) : (modelInfo as Record<string, unknown>);
+  const architecture = info["general.architecture"];
+  if (typeof architecture === "string") {
+    const length = info[`${architecture}.context_length`];
+    if (typeof length === "number") return length;
+  }
+  for (const [key, value] of Object.entries(info)) {
+    if (key.endsWith(".context_length") && typeof value === "number") return value;
+  }
+  return null;
+}
+
+/** Maps what the npm client throws (fetch failures, ResponseError, stream error lines) to typed errors. */
+export function toLlmError(error: unknown, host: string, model: string | null): LlmError {
+  if (error instanceof LlmError) return error;
+  const status = typeof error === "object" && error !== null && "status_code" in error ? Number(error.status_code) : null;
+  const message = error instanceof Error ? error.message : String(error);
+  if (status === 404 && model !== null) {
+    return new LlmError("MODEL_NOT_FOUND", `The model "${model}" is not installed in Ollama. Run \`ollama pull ${model}\` or pick another model.`, { cause: error });
+  }
+  if (status !== null) {
+    return new LlmError("MODEL_ERROR", `Ollama answered ${status}: ${message}`, { cause: error });
+  }
+  if (error instanceof TypeError && /fetch failed/i.test(message)) {
+    return new LlmError("OLLAMA_UNREACHABLE", `Cannot reach Ollama at ${host}. Start it with \`ollama serve\` (or set OLLAMA_URL), then try again.`, { cause: error });
+  }
+  if (/Did not receive done/i.test(message) || /terminated|socket|ECONNRESET|other side closed/i.test(message)) {
+    return new LlmError("STREAM_BROKEN", "The connection to Ollama broke before the reply finished. The partial reply was kept; try again.", { cause: error });
+  }
+  return new LlmError("MODEL_ERROR", `The model failed: ${message}`, { cause: error });
+}
