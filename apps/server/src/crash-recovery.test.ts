@@ -9,11 +9,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { collectStream, createClient, waitFor } from "./testing/harness.ts";
 
 const serverEntry = new URL("./server.ts", import.meta.url).pathname;
-const tsx = new URL("../node_modules/.bin/tsx", import.meta.url).pathname;
 
 /** Runs the real server entry point as its own process, so it can be killed like a crash. */
 async function startServerProcess(environment: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(tsx, [serverEntry], {
+  // Node itself with tsx's loader: the tsx CLI would run the server in a grandchild that SIGKILL misses.
+  const child = spawn(process.execPath, ["--import", "tsx", serverEntry], {
     env: { ...process.env, ...environment, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "inherit"],
   });
