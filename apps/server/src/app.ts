@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { describeError } from "./errors.ts";
 import { appRouter, type AppRouter } from "./router.ts";
 import { createContextFactory, type Services } from "./trpc/context.ts";
@@ -15,6 +15,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       // Query strings carry procedure inputs: log the path only, never content.
       serializers: { req: (request) => ({ method: request.method, url: request.url.split("?")[0] }) },
     },
+    // Two log lines per request cost more than the request itself on the streaming path;
+    // failures are still logged by the error handlers below.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 5000 },
     forceCloseConnections: true,

@@ -2,6 +2,7 @@
 // The PostgreSQL schema is derived (only the provider and output differ), so the
 // two clients always agree on models and fields.
 import { execFileSync } from "node:child_process";
+import process from "node:process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -37,8 +37,8 @@ describe("assembleContext", () => {
     const context = assembleContext({ systemPrompt: "Be brief.", history: history(5), userMessage: "hello", bufferSize: 2 });
     expect(context.messages).toEqual([
       { role: "system", content: "Be brief." },
-      { role: "user", content: "message 3" },
-      { role: "assistant", content: "message 4" },
+      { role: "assistant", content: "message 3" },
+      { role: "user", content: "message 4" },
       { role: "user", content: "hello" },
     ]);
     expect(context.bufferMessageIds).toEqual(["m3", "m4"]);

@@ -1,9 +1,15 @@
 import type { PrismaClient } from "@recall/db";
 import type { Message, Session } from "@recall/schema";
+import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { titleFromContent, toMessage, toSession } from "./serialize.ts";
 
 export const defaultSessionTitle = "New chat";
+
+/** Time-ordered, URL-safe message ids: base36 milliseconds, then 80 random bits. */
+export function newId(): string {
+  return `m${Date.now().toString(36)}${randomBytes(10).toString("base64url")}`;
+}
 
 /** A message as the prompt builder needs it. */
 export interface HistoryMessage {
@@ -89,18 +95,18 @@ export class ChatStore {
     return toMessage(row);
   }
 
-  async findStreamingMessage(sessionId: string): Promise<string | null> {
-    const row = await this.prisma.message.findFirst({ where: { sessionId, status: "streaming" }, select: { id: true } });
-    return row?.id ?? null;
+  /** The chat and its newest message (the default parent, and the one that may still be streaming), in one query. */
+  async sessionForSend(userId: string, sessionId: string): Promise<{ session: Session; newest: { id: string; status: string } | null }> {
+    const row = await this.prisma.chatSession.findFirst({
+      where: { id: sessionId, userId },
+      include: { messages: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 1, select: { id: true, status: true } } },
+    });
+    if (!row) throw notFound("chat");
+    return { session: toSession(row), newest: row.messages[0] ?? null };
   }
 
-  /** The newest message of a chat: what a new message answers when the client names no parent. */
-  async newestMessageId(sessionId: string): Promise<string | null> {
-    const row = await this.prisma.message.findFirst({
-      where: { sessionId },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      select: { id: true },
-    });
+  async findStreamingMessage(sessionId: string): Promise<string | null> {
+    const row = await this.prisma.message.findFirst({ where: { sessionId, status: "streaming" }, select: { id: true } });
     return row?.id ?? null;
   }
 
@@ -117,9 +123,12 @@ export class ChatStore {
   }): Promise<{ userMessage: Message; assistantMessage: Message }> {
     const now = Date.now();
     const isFirstMessage = input.parentId === null && input.session.title === defaultSessionTitle;
-    const [userRow, assistantRow] = await this.prisma.$transaction(async (transaction) => {
-      const userRow = await transaction.message.create({
+    // Ids made here let the three writes go as one batch transaction (cheaper than an interactive one).
+    const userMessageId = newId();
+    const [userRow, assistantRow] = await this.prisma.$transaction([
+      this.prisma.message.create({
         data: {
+          id: userMessageId,
           sessionId: input.session.id,
           userId: input.userId,
           parentId: input.parentId,
@@ -128,12 +137,13 @@ export class ChatStore {
           status: "complete",
           createdAt: new Date(now),
         },
-      });
-      const assistantRow = await transaction.message.create({
+      }),
+      this.prisma.message.create({
         data: {
+          id: newId(),
           sessionId: input.session.id,
           userId: input.userId,
-          parentId: userRow.id,
+          parentId: userMessageId,
           role: "assistant",
           content: "",
           status: "streaming",
@@ -141,13 +151,12 @@ export class ChatStore {
           // One millisecond later keeps (createdAt, id) ordering stable within the exchange.
           createdAt: new Date(now + 1),
         },
-      });
-      await transaction.chatSession.update({
+      }),
+      this.prisma.chatSession.update({
         where: { id: input.session.id },
         data: { model: input.model, ...(isFirstMessage ? { title: titleFromContent(input.content) } : {}) },
-      });
-      return [userRow, assistantRow] as const;
-    });
+      }),
+    ]);
     return { userMessage: toMessage(userRow), assistantMessage: toMessage(assistantRow) };
   }
 

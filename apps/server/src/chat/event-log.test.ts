@@ -3,7 +3,7 @@ import { EventLogStore, MessageEventLog } from "./event-log.ts";
 
 describe("MessageEventLog", () => {
   it("numbers events densely and merges pending deltas into one frame", () => {
-    const log = new MessageEventLog("m1");
+    const log = new MessageEventLog("m1", "u1");
     log.append({ type: "delta", text: "Hel" });
     log.append({ type: "delta", text: "lo" });
     log.append({ type: "delta", text: "!" });
@@ -13,7 +13,7 @@ describe("MessageEventLog", () => {
   });
 
   it("never merges across the final event, and refuses events after it", () => {
-    const log = new MessageEventLog("m1");
+    const log = new MessageEventLog("m1", "u1");
     log.append({ type: "delta", text: "a" });
     log.append({ type: "done", promptTokens: 1, completionTokens: 1, doneReason: "stop" });
     expect(log.readAfter(0).map((frame) => frame.event.type)).toEqual(["delta", "done"]);
@@ -22,7 +22,7 @@ describe("MessageEventLog", () => {
   });
 
   it("wakes waiting readers on append and on abort", async () => {
-    const log = new MessageEventLog("m1");
+    const log = new MessageEventLog("m1", "u1");
     const waiting = log.waitForEventsAfter(0, undefined);
     log.append({ type: "delta", text: "x" });
     await waiting;
@@ -35,7 +35,7 @@ describe("MessageEventLog", () => {
 
   it("tells when the last reader leaves", () => {
     const onIdle = vi.fn();
-    const log = new MessageEventLog("m1", onIdle);
+    const log = new MessageEventLog("m1", "u1", onIdle);
     const detachA = log.attachReader();
     const detachB = log.attachReader();
     detachA();
@@ -52,7 +52,7 @@ describe("EventLogStore", () => {
     vi.useFakeTimers();
     try {
       const store = new EventLogStore({ retainFinishedMs: 1000 });
-      store.create("m1");
+      store.create("m1", "u1");
       store.retire("m1");
       vi.advanceTimersByTime(999);
       expect(store.get("m1")).toBeDefined();

@@ -21,6 +21,8 @@ export class MessageEventLog {
 
   constructor(
     readonly messageId: string,
+    /** The user the reply belongs to: readers are checked against it. */
+    readonly ownerId: string,
     private readonly onIdle: (log: MessageEventLog) => void = () => {},
   ) {}
 
@@ -95,8 +97,8 @@ export class EventLogStore {
 
   constructor(private readonly options: EventLogStoreOptions) {}
 
-  create(messageId: string): MessageEventLog {
-    const log = new MessageEventLog(messageId, (idle) => this.options.onReadersGone?.(idle.messageId));
+  create(messageId: string, ownerId: string): MessageEventLog {
+    const log = new MessageEventLog(messageId, ownerId, (idle) => this.options.onReadersGone?.(idle.messageId));
     this.logs.set(messageId, log);
     return log;
   }

@@ -9,6 +9,7 @@ export type StopReason = "stopped" | "shutdown" | "client-gone";
 
 export interface GenerationRequest {
   messageId: string;
+  userId: string;
   model: string;
   messages: LlmChatMessage[];
 }
@@ -76,7 +77,7 @@ export class GenerationManager {
       savedLength: 0,
       saving: null,
       lastWatchedAt: Date.now(),
-      log: this.eventLogs.create(request.messageId),
+      log: this.eventLogs.create(request.messageId, request.userId),
       finished: Promise.resolve(),
     };
     this.active.set(request.messageId, generation);

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { TRPCClientError } from "@trpc/client";
 import { limits } from "@recall/schema";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -122,8 +123,8 @@ describe("sending and streaming", () => {
     const session = await client.session.create.mutate({});
     const tokens = words(80);
     harness.fake.queueScript({ tokens, tokensPerSecond: 100 });
-    const sockets = new Set<import("node:net").Socket>();
-    const onConnection = (socket: import("node:net").Socket): void => void sockets.add(socket);
+    const sockets = new Set<Socket>();
+    const onConnection = (socket: Socket): void => void sockets.add(socket);
     harness.recall.app.server.on("connection", onConnection);
     try {
       const { assistantMessage } = await client.message.send.mutate({ sessionId: session.id, content: "Stream through a drop." });

@@ -31,14 +31,13 @@ export const messageRouter = router({
    */
   send: userProcedure.input(sendMessageInput).mutation(async ({ ctx, input }) => {
     const { store, generations, config } = ctx.services;
-    const session = await store.requireSession(ctx.userId, input.sessionId);
-    const streaming = await store.findStreamingMessage(session.id);
-    if (streaming && generations.isActive(streaming)) {
+    const { session, newest } = await store.sessionForSend(ctx.userId, input.sessionId);
+    if (newest?.status === "streaming" && generations.isActive(newest.id)) {
       throw new TRPCError({ code: "CONFLICT", message: "A reply is still being written in this chat. Stop it or wait for it to finish." });
     }
     const parentId = input.parentId
       ? (await store.requireMessage(ctx.userId, input.parentId, session.id)).id
-      : await store.newestMessageId(session.id);
+      : (newest?.id ?? null);
     const model = input.model ?? session.model ?? config.defaultModel;
     const history = parentId ? await store.branchHistory(session.id, parentId, config.bufferMessages) : [];
     const exchange = await store.createExchange({ userId: ctx.userId, session, parentId, content: input.content, model });
@@ -48,7 +47,7 @@ export const messageRouter = router({
       userMessage: input.content,
       bufferSize: config.bufferMessages,
     });
-    generations.start({ messageId: exchange.assistantMessage.id, model, messages: context.messages });
+    generations.start({ messageId: exchange.assistantMessage.id, userId: ctx.userId, model, messages: context.messages });
     return exchange;
   }),
 
@@ -59,23 +58,28 @@ export const messageRouter = router({
    */
   stream: userProcedure.input(streamInput).subscription(async function* ({ ctx, input, signal }) {
     const { store, eventLogs, config } = ctx.services;
-    const message = await store.requireMessage(ctx.userId, input.messageId);
-    if (message.role !== "assistant") {
-      throw new TRPCError({ code: "BAD_REQUEST", message: "Only assistant replies stream; this is a user message." });
-    }
     let cursor = parseEventId(input.lastEventId);
-    const log = eventLogs.get(message.id);
-    if (!log || Number.isNaN(cursor) || cursor > log.lastId) {
-      const saved = log ? await store.requireMessage(ctx.userId, message.id) : message;
+    // A live log knows its owner, so the hot path (subscribe, reconnect) needs no query.
+    const log = eventLogs.get(input.messageId);
+    if (!log || log.ownerId !== ctx.userId || Number.isNaN(cursor) || cursor > log.lastId) {
+      const saved = await store.requireMessage(ctx.userId, input.messageId);
+      if (saved.role !== "assistant") {
+        throw new TRPCError({ code: "BAD_REQUEST", message: "Only assistant replies stream; this is a user message." });
+      }
       const snapshot: StreamEvent = { type: "snapshot", content: saved.content, status: saved.status };
       yield tracked("snapshot", snapshot);
       return;
     }
     const detach = log.attachReader();
+    let lastFrameAt = 0;
     try {
       while (!signal?.aborted) {
         await log.waitForEventsAfter(cursor, signal);
-        if (config.streamFrameMs > 0 && !log.finished) await sleep(config.streamFrameMs, signal);
+        // Throttle, leading edge: the first token goes at once; later ones gather for
+        // up to streamFrameMs so a frame carries several (fewer events, less CPU).
+        const wait = lastFrameAt + config.streamFrameMs - performance.now();
+        if (wait > 0 && !log.finished) await sleep(wait, signal);
+        lastFrameAt = performance.now();
         for (const frame of log.readAfter(cursor)) {
           cursor = frame.id;
           yield tracked(String(frame.id), frame.event);

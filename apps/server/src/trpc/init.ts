@@ -13,7 +13,10 @@ const trpc = initTRPC.context<Context>().create({
     };
   },
   sse: {
-    ping: { enabled: true, intervalMs: 15_000 },
+    // No pings: tRPC races every event against a ping timer, a real cost per token.
+    // A client that hears nothing for 20 s (a model still loading) reconnects and
+    // resumes from its last event id instead.
+    ping: { enabled: false },
     client: { reconnectAfterInactivityMs: 20_000 },
   },
 });

@@ -1,0 +1,84 @@
+import { useId, useState } from "react";
+import type { FormEvent, KeyboardEvent } from "react";
+
+interface ComposerProps {
+  /** Resolves true once the server accepted the message; false keeps the draft for another try. */
+  onSend: (content: string) => Promise<boolean>;
+  onStop: () => void;
+  /** A reply is being written: Stop replaces Send. */
+  streaming: boolean;
+  sending: boolean;
+  stopping: boolean;
+  error: string | null;
+  maxLength: number;
+}
+
+export function Composer({ onSend, onStop, streaming, sending, stopping, error, maxLength }: ComposerProps) {
+  const [draft, setDraft] = useState("");
+  const inputId = useId();
+  const hintId = useId();
+  const tooLong = draft.length > maxLength;
+  const canSend = draft.trim().length > 0 && !tooLong && !sending && !streaming;
+
+  async function submit() {
+    if (!canSend) return;
+    const content = draft;
+    setDraft("");
+    const accepted = await onSend(content);
+    // Put the text back unless the person already started typing something else.
+    if (!accepted) setDraft((current) => (current === "" ? content : current));
+  }
+
+  function handleKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    // Shift+Enter is a newline; Enter while an IME is composing confirms the composition.
+    if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
+    event.preventDefault();
+    void submit();
+  }
+
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    void submit();
+  }
+
+  const problem = tooLong
+    ? `Messages are at most ${maxLength.toLocaleString("en")} characters (this one has ${draft.length.toLocaleString("en")}); split it or upload it as a document.`
+    : error;
+
+  return (
+    <form className="composer" onSubmit={handleSubmit}>
+      {problem && (
+        <p className="composer-error" role="alert">
+          {problem}
+        </p>
+      )}
+      <div className="composer-row">
+        <label htmlFor={inputId} className="visually-hidden">
+          Message
+        </label>
+        <textarea
+          id={inputId}
+          value={draft}
+          onChange={(event) => setDraft(event.target.value)}
+          onKeyDown={handleKeyDown}
+          placeholder="Message Recall"
+          aria-describedby={hintId}
+          aria-invalid={tooLong}
+          rows={1}
+        />
+        {streaming ? (
+          <button type="button" className="button-stop" onClick={onStop} disabled={stopping}>
+            {stopping ? "Stopping…" : "Stop"}
+          </button>
+        ) : (
+          <button type="submit" disabled={!canSend}>
+            {sending ? "Sending…" : "Send"}
+          </button>
+        )}
+      </div>
+      <p id={hintId} className="composer-hint">
+        Enter sends, Shift+Enter adds a new line.
+      </p>
+    </form>
+  );
+}

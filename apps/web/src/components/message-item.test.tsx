@@ -1,0 +1,140 @@
+import { act, fireEvent, render, screen } from "@testing-library/react";
+import { TRPCClientError } from "@trpc/client";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createScriptedApi } from "../testing/scripted-api.tsx";
+import { messageListInput } from "../trpc.ts";
+import type { ChatMessage } from "../trpc.ts";
+import { MessageItem } from "./message-item.tsx";
+
+function assistantMessage(overrides: Partial<ChatMessage> = {}): ChatMessage {
+  return {
+    id: "reply-1",
+    sessionId: "chat-1",
+    parentId: "question-1",
+    role: "assistant",
+    content: "",
+    status: "streaming",
+    model: "llama3.2",
+    promptTokens: null,
+    completionTokens: null,
+    error: null,
+    createdAt: "2025-03-01T10:00:00.000Z",
+    updatedAt: "2025-03-01T10:00:00.000Z",
+    ...overrides,
+  };
+}
+
+let api: ReturnType<typeof createScriptedApi>;
+
+beforeEach(() => {
+  api = createScriptedApi();
+});
+
+function renderItem(message: ChatMessage) {
+  const listKey = api.trpc.message.list.queryKey(messageListInput(message.sessionId));
+  api.queryClient.setQueryData(listKey, { items: [message], nextBefore: null });
+  const view = render(<MessageItem message={message} />, { wrapper: api.Providers });
+  return { ...view, listKey, article: () => screen.getByRole("article") };
+}
+
+function openSubscription() {
+  const subscription = api.subscriptions.at(-1);
+  if (!subscription) throw new Error("The message opened no stream.");
+  return subscription;
+}
+
+describe("MessageItem", () => {
+  it("streams deltas in and, when done, writes the final message into the query cache", async () => {
+    const { article, listKey } = renderItem(assistantMessage());
+    const subscription = openSubscription();
+    expect(subscription.input).toEqual({ messageId: "reply-1" });
+
+    act(() => {
+      subscription.emit({ id: "1", data: { type: "delta", text: "Hel" } });
+      subscription.emit({ id: "2", data: { type: "delta", text: "lo" } });
+    });
+    expect(article().querySelector(".message-text")?.textContent).toBe("Hello");
+    expect(article().getAttribute("aria-busy")).toBe("true");
+
+    await act(async () => {
+      subscription.emit({ id: "3", data: { type: "done", promptTokens: 12, completionTokens: 2, doneReason: "stop" } });
+    });
+    expect(article().dataset.status).toBe("complete");
+    expect(api.queryClient.getQueryData(listKey)?.items[0]).toMatchObject({
+      content: "Hello",
+      status: "complete",
+      promptTokens: 12,
+      completionTokens: 2,
+    });
+  });
+
+  it("after a reload, shows the saved text until the replayed stream takes over", () => {
+    const { article } = renderItem(assistantMessage({ content: "Partial te" }));
+    expect(article().querySelector(".message-text")?.textContent).toBe("Partial te");
+    const subscription = openSubscription();
+    act(() => {
+      subscription.emit({ id: "1", data: { type: "delta", text: "Partial " } });
+      subscription.emit({ id: "2", data: { type: "delta", text: "text" } });
+      // A reconnect that replays an event must not repeat its text.
+      subscription.emit({ id: "2", data: { type: "delta", text: "text" } });
+      subscription.emit({ id: "3", data: { type: "delta", text: " and more" } });
+    });
+    expect(article().querySelector(".message-text")?.textContent).toBe("Partial text and more");
+  });
+
+  it("shows a stream error on the message with its text", async () => {
+    const { article } = renderItem(assistantMessage());
+    await act(async () => {
+      openSubscription().emit({ id: "1", data: { type: "error", code: "MODEL_FAILED", message: "Ollama stopped answering." } });
+    });
+    expect(article().textContent).toContain("The reply failed: Ollama stopped answering.");
+    expect(article().dataset.status).toBe("error");
+  });
+
+  it("says a stopped reply was stopped, keeping its text", async () => {
+    const { article } = renderItem(assistantMessage());
+    const subscription = openSubscription();
+    await act(async () => {
+      subscription.emit({ id: "1", data: { type: "delta", text: "Once upon" } });
+      subscription.emit({ id: "2", data: { type: "interrupted", reason: "stopped" } });
+    });
+    expect(article().querySelector(".message-text")?.textContent).toBe("Once upon");
+    expect(article().textContent).toContain("Stopped.");
+  });
+
+  it("shows stored endings without opening a stream", () => {
+    renderItem(assistantMessage({ id: "a", content: "Half", status: "interrupted" }));
+    renderItem(assistantMessage({ id: "b", content: "", status: "error", error: "Model llama3.2 is not installed." }));
+    const [interrupted, failed] = screen.getAllByRole("article");
+    expect(interrupted?.textContent).toContain("Interrupted before the reply finished.");
+    expect(failed?.textContent).toContain("The reply failed: Model llama3.2 is not installed.");
+    expect(api.subscriptions).toHaveLength(0);
+  });
+
+  it("reports a lost stream and reopens it on Retry", () => {
+    const { article } = renderItem(assistantMessage());
+    act(() => {
+      openSubscription().fail(
+        TRPCClientError.from({ error: { code: -32004, message: "That reply does not exist.", data: { code: "NOT_FOUND", httpStatus: 404 } } }),
+      );
+    });
+    expect(article().textContent).toContain("Lost the live reply: That reply does not exist.");
+    act(() => {
+      fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+    });
+    expect(api.subscriptions).toHaveLength(2);
+    expect(api.subscriptions[0]?.closed).toBe(true);
+    expect(api.subscriptions[1]?.closed).toBe(false);
+  });
+
+  it("does not pretend to stream when the server closes the stream without an ending", () => {
+    const { article } = renderItem(assistantMessage({ content: "Orphan" }));
+    act(() => {
+      const subscription = openSubscription();
+      subscription.emit({ id: "snapshot", data: { type: "snapshot", content: "Orphaned text", status: "streaming" } });
+      subscription.end();
+    });
+    expect(article().querySelector(".message-text")?.textContent).toBe("Orphaned text");
+    expect(article().textContent).toContain("The reply stopped arriving before it finished.");
+  });
+});

@@ -1,0 +1,35 @@
+import { useId } from "react";
+import type { ModelEntry } from "../trpc.ts";
+
+interface ModelPickerProps {
+  models: ModelEntry[];
+  value: string | null;
+  loading: boolean;
+  /** False when Ollama could not be asked: then nobody knows what is installed. */
+  reachable: boolean;
+  onChange: (model: string) => void;
+}
+
+function describeModel(model: ModelEntry): string {
+  return [model.name, model.parameterSize, model.quantization].filter(Boolean).join(" · ");
+}
+
+export function ModelPicker({ models, value, loading, reachable, onChange }: ModelPickerProps) {
+  const selectId = useId();
+  const listed = models.some((model) => model.name === value);
+  return (
+    <div className="model-picker">
+      <label htmlFor={selectId}>Model</label>
+      <select id={selectId} value={value ?? ""} onChange={(event) => onChange(event.target.value)} disabled={value === null}>
+        {value === null && <option value="">{loading ? "Loading models…" : "No models"}</option>}
+        {/* A chat may name a model since removed from Ollama: show it rather than pretend. */}
+        {value !== null && !listed && <option value={value}>{loading || !reachable ? value : `${value} (not installed)`}</option>}
+        {models.map((model) => (
+          <option key={model.name} value={model.name}>
+            {describeModel(model)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+import type { AppRouter } from "@recall/server";
+import { limits } from "@recall/schema";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
+import type { TRPCLink } from "@trpc/client";
+import type { inferRouterOutputs } from "@trpc/server";
+import { createTRPCContext } from "@trpc/tanstack-react-query";
+
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type ChatSession = RouterOutputs["session"]["list"]["items"][number];
+export type ChatMessage = RouterOutputs["message"]["list"]["items"][number];
+export type MessagePage = RouterOutputs["message"]["list"];
+export type ModelCatalog = RouterOutputs["models"]["list"];
+export type ModelEntry = ModelCatalog["models"][number];
+export type OllamaStatus = ModelCatalog["ollama"];
+
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+
+/** Subscriptions go over SSE (resumable with lastEventId); everything else is batched HTTP. */
+export function createRecallLinks(url = "/trpc"): TRPCLink<AppRouter>[] {
+  return [
+    splitLink({
+      condition: (operation) => operation.type === "subscription",
+      true: httpSubscriptionLink({ url }),
+      false: httpBatchLink({ url }),
+    }),
+  ];
+}
+
+/** The API lives on the same origin (Fastify in production, Vite's proxy in dev), so the auth cookie just works. */
+export function createRecallClient(links: TRPCLink<AppRouter>[] = createRecallLinks()) {
+  return createTRPCClient<AppRouter>({ links });
+}
+
+/**
+ * message.list is cached per input, so every reader and writer of a chat's messages must build
+ * the same input. One page of the newest messages is enough for this thin client.
+ */
+export function messageListInput(sessionId: string) {
+  return { sessionId, limit: limits.pageSizeMax };
+}

@@ -1,0 +1,77 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+
+const clockTicksPerSecond = 100;
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+}
+
+export function residentBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export async function startFakeOllamaProcess(environment: Record<string, string>): Promise<{ child: ChildProcess; url: string; collect(): Promise<Record<string, number[]>> }> {
+  const child = fork(new URL("./fake-ollama-process.ts", import.meta.url).pathname, [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, ...environment },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`fake Ollama exited with ${code}`)));
+    child.once("message", (message: { type: string; url: string }) => resolve(message.url));
+  });
+  return {
+    child,
+    url,
+    collect: () =>
+      new Promise((resolve) => {
+        child.once("message", (message: { times: Record<string, number[]> }) => resolve(message.times));
+        child.send({ type: "collect" });
+      }),
+  };
+}
+
+/** The real server entry point in its own process, so its CPU and memory can be read alone. */
+export async function startServerProcess(environment: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const entry = new URL("../apps/server/src/server.ts", import.meta.url).pathname;
+  const profile = process.env.BENCH_CPU_PROFILE_DIR;
+  const child = fork(entry, [], {
+    // BENCH_CPU_PROFILE_DIR: write a V8 CPU profile of the server (open it in Chrome DevTools).
+    execArgv: ["--import", "tsx", ...(profile ? ["--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${profile}`] : [])],
+    env: { ...process.env, ...environment, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+    lines.on("line", (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; address?: string; level?: number };
+        if (entry.msg === "Recall is listening" && entry.address) resolve(entry.address);
+        else if ((entry.level ?? 0) >= 50) console.error(`server: ${entry.msg}`);
+      } catch {
+        // Not a log line.
+      }
+    });
+  });
+  return { child, url };
+}
+
+export function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}

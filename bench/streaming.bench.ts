@@ -1,0 +1,274 @@
+/**
+ * What Recall adds to a streamed reply over calling the (fake) Ollama directly:
+ * time to first token, per-token delivery latency, server CPU per token and server
+ * memory, at 1, 100 and 1,000 concurrent streams of 50 tokens at 50 tokens/s.
+ *
+ * Three processes: the fake Ollama, the real Recall server (with SQLite), and this
+ * client. Per-token latency is the time from the fake writing a token to the client
+ * holding it; both sides read the same wall clock.
+ */
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AppRouter } from "@recall/server";
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
+import { EventSource } from "eventsource";
+import { Ollama } from "ollama";
+import { cpuSeconds, epochNow, residentBytes, startFakeOllamaProcess, startServerProcess, stopProcess } from "./processes.ts";
+import { formatMs, markdownTable, percentile } from "./stats.ts";
+
+const levels = (process.env.BENCH_LEVELS ?? "1,100,1000").split(",").map(Number);
+const tokensPerStream = Number(process.env.BENCH_TOKENS ?? 50);
+const tokensPerSecond = Number(process.env.BENCH_TPS ?? 50);
+const frameVariants = (process.env.BENCH_FRAME_MS ?? "0").split(",").map(Number);
+const streamTimeoutMs = 120_000;
+const tokenPattern = / t\d+/g;
+const expectedText = Array.from({ length: tokensPerStream }, (_, index) => ` t${index}`).join("");
+
+interface StreamResult {
+  key: string;
+  startedAt: number;
+  receipts: number[];
+  text: string;
+  ok: boolean;
+  error?: string;
+}
+
+interface LevelResult {
+  ttft: number[];
+  tokenLatency: number[];
+  streams: number;
+  complete: number;
+  errors: string[];
+  tokens: number;
+  cpuSecondsUsed?: number;
+  peakRssBytes?: number;
+  idleRssBytes?: number;
+}
+
+function summarize(results: StreamResult[], emitted: Record<string, number[]>): LevelResult {
+  const summary: LevelResult = { ttft: [], tokenLatency: [], streams: results.length, complete: 0, errors: [], tokens: 0 };
+  for (const result of results) {
+    if (!result.ok || result.text !== expectedText) {
+      summary.errors.push(result.error ?? `stream ${result.key}: got ${result.text.length} of ${expectedText.length} characters`);
+      continue;
+    }
+    summary.complete += 1;
+    summary.tokens += result.receipts.length;
+    const first = result.receipts[0];
+    if (first !== undefined) summary.ttft.push(first - result.startedAt);
+    const times = emitted[result.key] ?? [];
+    result.receipts.forEach((receivedAt, index) => {
+      const emittedAt = times[index];
+      if (emittedAt !== undefined) summary.tokenLatency.push(receivedAt - emittedAt);
+    });
+  }
+  return summary;
+}
+
+function withTimeout<T>(promise: Promise<T>, label: string): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${label} timed out`)), streamTimeoutMs).unref())]);
+}
+
+async function runDirect(fakeUrl: string, level: number, collect: () => Promise<Record<string, number[]>>): Promise<LevelResult> {
+  await collect();
+  const results = await Promise.all(
+    Array.from({ length: level }, async (_, index): Promise<StreamResult> => {
+      const key = `direct ${level} ${index}`;
+      const result: StreamResult = { key, startedAt: epochNow(), receipts: [], text: "", ok: false };
+      try {
+        // One client per stream: Ollama#abort() would stop every stream of a shared one.
+        const stream = await new Ollama({ host: fakeUrl }).chat({ model: "llama3.2", messages: [{ role: "user", content: key }], stream: true });
+        await withTimeout(
+          (async () => {
+            for await (const part of stream) {
+              const text = part.message.content;
+              if (text) {
+                const now = epochNow();
+                for (const _token of text.matchAll(tokenPattern)) result.receipts.push(now);
+                result.text += text;
+              }
+            }
+          })(),
+          key,
+        );
+        result.ok = true;
+      } catch (error) {
+        result.error = `${key}: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      return result;
+    }),
+  );
+  return summarize(results, await collect());
+}
+
+type Client = TRPCClient<AppRouter>;
+
+function recallClient(url: string, token: string | null): Client {
+  const headers = token ? { authorization: `Bearer ${token}` } : undefined;
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (operation) => operation.type === "subscription",
+        true: httpSubscriptionLink({
+          url: `${url}/trpc`,
+          EventSource,
+          eventSourceOptions: { fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }) },
+        }),
+        // No batching: each stream stands for a different person's browser.
+        false: httpLink({ url: `${url}/trpc`, headers }),
+      }),
+    ],
+  });
+}
+
+function streamOnce(client: Client, sessionId: string, key: string): Promise<StreamResult> {
+  const result: StreamResult = { key, startedAt: epochNow(), receipts: [], text: "", ok: false };
+  return withTimeout(
+    (async () => {
+      const { assistantMessage } = await client.message.send.mutate({ sessionId, content: key });
+      await new Promise<void>((resolve, reject) => {
+        const subscription = client.message.stream.subscribe(
+          { messageId: assistantMessage.id },
+          {
+            onData({ data: event }) {
+              if (event.type === "delta") {
+                const now = epochNow();
+                for (const _token of event.text.matchAll(tokenPattern)) result.receipts.push(now);
+                result.text += event.text;
+                return;
+              }
+              subscription.unsubscribe();
+              if (event.type === "done") resolve();
+              else reject(new Error(`${key}: ended with ${event.type}`));
+            },
+            onError: reject,
+          },
+        );
+      });
+      result.ok = true;
+      return result;
+    })(),
+    key,
+  ).catch((error: unknown) => ({ ...result, error: `${key}: ${error instanceof Error ? error.message : String(error)}` }));
+}
+
+async function runRecall(fakeUrl: string, level: number, frameMs: number, collect: () => Promise<Record<string, number[]>>): Promise<LevelResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), "recall-bench-"));
+  const server = await startServerProcess({
+    OLLAMA_URL: fakeUrl,
+    RECALL_DATA_DIR: dataDir,
+    DATABASE_URL: `file:${join(dataDir, "recall.db")}`,
+    RECALL_STREAM_FRAME_MS: String(frameMs),
+    RECALL_SECRET: "bench-secret-bench-secret-bench-secret",
+  });
+  const pid = server.child.pid!;
+  try {
+    const users = await Promise.all(
+      Array.from({ length: Math.min(level, 10) }, async () => {
+        const { token } = await recallClient(server.url, null).auth.ensure.mutate();
+        return recallClient(server.url, token);
+      }),
+    );
+    const sessions = await Promise.all(
+      Array.from({ length: level }, async (_, index) => {
+        const client = users[index % users.length]!;
+        return { client, sessionId: (await client.session.create.mutate({})).id };
+      }),
+    );
+    // Warm-up: model details cached, code paths compiled.
+    const warm = await streamOnce(users[0]!, (await users[0]!.session.create.mutate({})).id, "warm-up");
+    if (!warm.ok) throw new Error(`warm-up failed: ${warm.error}`);
+    await collect();
+
+    const idleRssBytes = residentBytes(pid);
+    let peakRssBytes = idleRssBytes;
+    const sampler = setInterval(() => {
+      peakRssBytes = Math.max(peakRssBytes, residentBytes(pid));
+    }, 50);
+    const cpuBefore = cpuSeconds(pid);
+    const results = await Promise.all(sessions.map(({ client, sessionId }, index) => streamOnce(client, sessionId, `recall ${level} ${index}`)));
+    const cpuSecondsUsed = cpuSeconds(pid) - cpuBefore;
+    clearInterval(sampler);
+    peakRssBytes = Math.max(peakRssBytes, residentBytes(pid));
+    return { ...summarize(results, await collect()), cpuSecondsUsed, peakRssBytes, idleRssBytes };
+  } finally {
+    await stopProcess(server.child);
+  }
+}
+
+async function main(): Promise<void> {
+  const fake = await startFakeOllamaProcess({ BENCH_TPS: String(tokensPerSecond), BENCH_TOKENS: String(tokensPerStream) });
+  const rows: Array<Array<string | number>> = [];
+  const raw: unknown[] = [];
+  try {
+    for (const level of levels) {
+      const direct = await runDirect(fake.url, level, fake.collect);
+      for (const frameMs of frameVariants) {
+        const recall = await runRecall(fake.url, level, frameMs, fake.collect);
+        const cpuPerToken = recall.cpuSecondsUsed !== undefined && recall.tokens > 0 ? (recall.cpuSecondsUsed * 1e6) / recall.tokens : Number.NaN;
+        const added = (fraction: number, select: (result: LevelResult) => number[]) => percentile(select(recall), fraction) - percentile(select(direct), fraction);
+        rows.push([
+          level,
+          frameMs,
+          `${formatMs(percentile(direct.ttft, 0.5))} / ${formatMs(percentile(direct.ttft, 0.99))}`,
+          `${formatMs(percentile(recall.ttft, 0.5))} / ${formatMs(percentile(recall.ttft, 0.99))}`,
+          `**${formatMs(added(0.5, (result) => result.ttft))} / ${formatMs(added(0.99, (result) => result.ttft))}**`,
+          `${formatMs(percentile(direct.tokenLatency, 0.5))} / ${formatMs(percentile(direct.tokenLatency, 0.99))}`,
+          `${formatMs(percentile(recall.tokenLatency, 0.5))} / ${formatMs(percentile(recall.tokenLatency, 0.99))}`,
+          `**${formatMs(added(0.5, (result) => result.tokenLatency))} / ${formatMs(added(0.99, (result) => result.tokenLatency))}**`,
+          `**${Number.isFinite(cpuPerToken) ? cpuPerToken.toFixed(0) : "n/a"}**`,
+          `${((recall.idleRssBytes ?? 0) / 2 ** 20).toFixed(0)} → ${((recall.peakRssBytes ?? 0) / 2 ** 20).toFixed(0)}`,
+          `${recall.complete}/${recall.streams}`,
+          direct.errors.length + recall.errors.length,
+        ]);
+        raw.push({ level, frameMs, direct: { ...direct, ttft: undefined, tokenLatency: undefined }, recall: { ...recall, ttft: undefined, tokenLatency: undefined } });
+        for (const error of [...direct.errors, ...recall.errors].slice(0, 5)) console.error(`  ${error}`);
+        console.log(`level ${level}, frame ${frameMs} ms: done`);
+      }
+    }
+  } finally {
+    fake.child.disconnect();
+    await stopProcess(fake.child);
+  }
+
+  const table = markdownTable(
+    [
+      "streams",
+      "frame ms",
+      "TTFT direct p50 / p99 (ms)",
+      "TTFT via Recall p50 / p99",
+      "added TTFT p50 / p99",
+      "token latency direct p50 / p99",
+      "token latency via Recall p50 / p99",
+      "added per-token p50 / p99",
+      "server CPU µs / token",
+      "server RSS idle → peak (MiB)",
+      "streams complete",
+      "errors",
+    ],
+    rows,
+  );
+  const heading = `Streaming, ${tokensPerStream} tokens at ${tokensPerSecond} tokens/s per stream, fake Ollama, SQLite, ${new Date().toISOString().slice(0, 10)}, ${(await import("node:os")).cpus().length} cores, Node ${process.version}.`;
+  const output = `${heading}\n\n${table}\n`;
+  console.log(`\n${output}`);
+
+  const resultsDir = new URL("./results/", import.meta.url).pathname;
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, "streaming.md"), output);
+  writeFileSync(join(resultsDir, "streaming.json"), `${JSON.stringify({ tokensPerStream, tokensPerSecond, rows: raw }, null, 2)}\n`);
+  if (!process.env.BENCH_LEVELS && !process.env.BENCH_FRAME_MS) updateReadme(output);
+}
+
+function updateReadme(section: string): void {
+  const readmePath = new URL("../README.md", import.meta.url).pathname;
+  const readme = readFileSync(readmePath, "utf8");
+  const start = "<!-- bench:streaming -->";
+  const end = "<!-- /bench:streaming -->";
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from === -1 || to === -1) return;
+  writeFileSync(readmePath, `${readme.slice(0, from + start.length)}\n${section}${readme.slice(to)}`);
+}
+
+await main();

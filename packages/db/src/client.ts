@@ -1,0 +1,95 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { DatabaseProvider, DatabaseTarget } from "./database-url.ts";
+import { parseDatabaseUrl } from "./database-url.ts";
+import { PrismaClient as PostgresPrismaClient } from "./generated/postgresql/client.ts";
+import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.ts";
+import type { MigrationResult } from "./migrate.ts";
+import { migrateTarget } from "./migrate.ts";
+import { postgresPoolConfig } from "./postgres-connection.ts";
+import { ConfiguredSqliteAdapterFactory } from "./sqlite-adapter.ts";
+import { assertSqlitePragmas, readSqlitePragmas } from "./sqlite-pragmas.ts";
+
+/**
+ * The one client type the rest of Recall uses. Both generated clients come from
+ * the same schema and have the same model API; we name the SQLite one, and the
+ * PostgreSQL client is used through it (see openPostgres). Code written against
+ * this type therefore cannot reach provider-only features such as
+ * `mode: "insensitive"`, which is what keeps the two providers interchangeable.
+ */
+export type PrismaClient = SqlitePrismaClient;
+
+export interface OpenDatabaseOptions {
+  /** `file:` URL or plain path (SQLite), or `postgres://`/`postgresql://` with an optional `?schema=`. */
+  url: string;
+  /** Apply pending migrations before returning; true by default. */
+  migrate?: boolean;
+  /** Overrides prisma/migrations/<provider>, for tests and unusual deployments. */
+  migrationsDirectory?: string;
+  /** How long to wait for another instance's PostgreSQL migration lock (60 s by default). */
+  migrationLockTimeoutMs?: number;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  provider: DatabaseProvider;
+  /** What start-up migration did; `applied` is empty when migrate was off or nothing was pending. */
+  migrations: MigrationResult;
+  /** Disconnects Prisma and closes the underlying connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database a URL names, migrates it, and checks the connection is
+ * usable (on SQLite: WAL, busy timeout, foreign keys, synchronous=NORMAL, read
+ * back from the very connection Prisma uses) before returning.
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const target = parseDatabaseUrl(options.url);
+  const migrations: MigrationResult =
+    options.migrate === false
+      ? { provider: target.provider, applied: [] }
+      : await migrateTarget(target, {
+          migrationsDirectory: options.migrationsDirectory,
+          lockTimeoutMs: options.migrationLockTimeoutMs,
+        });
+  const prisma = target.provider === "sqlite" ? openSqlite(target.filePath) : openPostgres(target);
+  try {
+    // Connect now so a bad URL or a misconfigured file fails at start-up, not on the first request.
+    await prisma.$connect();
+    if (target.provider === "sqlite") await verifySqliteConnection(prisma, target.filePath);
+  } catch (error) {
+    await prisma.$disconnect().catch(() => undefined);
+    throw error;
+  }
+  return {
+    prisma,
+    provider: target.provider,
+    migrations,
+    close: () => prisma.$disconnect(),
+  };
+}
+
+function openSqlite(filePath: string): PrismaClient {
+  // Without migrations nothing else has created the folder yet.
+  mkdirSync(dirname(filePath), { recursive: true });
+  return new SqlitePrismaClient({ adapter: new ConfiguredSqliteAdapterFactory(filePath) });
+}
+
+function openPostgres(target: Extract<DatabaseTarget, { provider: "postgresql" }>): PrismaClient {
+  const adapter = new PrismaPg(postgresPoolConfig(target), { schema: target.schema });
+  const client = new PostgresPrismaClient({ adapter });
+  // Not assignable as written: each generated client's types are invariant in its own TypeMap
+  // (the $extends hook), and PostgreSQL's TypeMap has extras such as `mode`. At runtime both are
+  // the same runtime class over the same models, so viewing it through the SQLite type is sound.
+  return client as unknown as PrismaClient;
+}
+
+async function verifySqliteConnection(prisma: PrismaClient, filePath: string): Promise<void> {
+  const pragmas = await readSqlitePragmas(async (name) => {
+    const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(`PRAGMA ${name}`);
+    return Object.values(rows[0] ?? {})[0];
+  });
+  assertSqlitePragmas(pragmas, filePath);
+}

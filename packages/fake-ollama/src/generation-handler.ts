@@ -1,0 +1,217 @@
+import { checkFieldTypes, type Exchange } from "./exchange.ts";
+import { Generation } from "./generation.ts";
+import {
+  composePieces,
+  effectiveNumCtx,
+  lastUserMessage,
+  thinkRequested,
+  wireToolCalls,
+} from "./generation-request.ts";
+import { findModel, modelNotFoundMessage, type CatalogModel } from "./models.ts";
+import { measurePrompt } from "./prompt-budget.ts";
+import { hashText } from "./reply-text.ts";
+import { keepAliveMillis, markLoaded } from "./state.ts";
+import type { ChatMessage, ChatRequestInfo, ChatScript } from "./types.ts";
+import { chatWire, generateWire, timestamp } from "./wire-format.ts";
+
+type Endpoint = "chat" | "generate";
+
+const chatFields = { model: "string", messages: "array", stream: "bool", options: "object", tools: "array", truncate: "bool", shift: "bool" } as const;
+const generateFields = { model: "string", prompt: "string", system: "string", stream: "bool", options: "object", raw: "bool", context: "array", images: "array", truncate: "bool", shift: "bool" } as const;
+
+function readMessages(value: unknown): ChatMessage[] | string {
+  if (!Array.isArray(value)) return [];
+  const messages: ChatMessage[] = [];
+  for (const entry of value) {
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      return "json: cannot unmarshal into Go struct field ChatRequest.messages of type api.Message";
+    }
+    const message = entry as Record<string, unknown>;
+    for (const field of ["role", "content"]) {
+      const fieldValue = message[field];
+      if (fieldValue !== undefined && fieldValue !== null && typeof fieldValue !== "string") {
+        return `json: cannot unmarshal ${typeof fieldValue} into Go struct field ChatRequest.messages.${field} of type string`;
+      }
+    }
+    messages.push({ ...(message as Partial<ChatMessage>), role: String(message["role"] ?? ""), content: String(message["content"] ?? "") });
+  }
+  return messages;
+}
+
+function toolsCapabilityMessage(model: CatalogModel): string {
+  const qualified = model.name.includes("/") ? model.name : `library/${model.name}`;
+  return `registry.ollama.ai/${qualified} does not support tools`;
+}
+
+/** The reply to an empty chat or generate request: Ollama loads (or unloads) the model and answers at once. */
+function loadReply(exchange: Exchange, endpoint: Endpoint, model: string, doneReason: "load" | "unload"): void {
+  const head = { model, created_at: timestamp() };
+  exchange.json(
+    200,
+    endpoint === "chat"
+      ? { ...head, message: { role: "assistant", content: "" }, done_reason: doneReason, done: true }
+      : { ...head, response: "", done: true, done_reason: doneReason },
+  );
+}
+
+function pickScript(exchange: Exchange, info: ChatRequestInfo): ChatScript | undefined {
+  const queued = exchange.state.scripts.shift();
+  if (queued) return queued;
+  return exchange.state.settings.reply?.(info);
+}
+
+/** POST /api/chat and POST /api/generate, validated in the order Ollama checks. */
+export function handleGeneration(exchange: Exchange, endpoint: Endpoint): void {
+  const { body, state } = exchange;
+  const typeError = checkFieldTypes(body, endpoint === "chat" ? "ChatRequest" : "GenerateRequest", endpoint === "chat" ? chatFields : generateFields);
+  if (typeError) return exchange.error(400, typeError);
+
+  const requestedModel = typeof body["model"] === "string" ? body["model"] : "";
+  if (requestedModel === "") return exchange.error(400, "model is required");
+  const model = findModel(state.models, requestedModel);
+  if (!model) return exchange.error(404, modelNotFoundMessage(requestedModel));
+  exchange.record.model = model.name;
+
+  let messages: ChatMessage[];
+  const prompt = typeof body["prompt"] === "string" ? body["prompt"] : "";
+  const system = typeof body["system"] === "string" ? body["system"] : "";
+  if (endpoint === "chat") {
+    const parsed = readMessages(body["messages"]);
+    if (typeof parsed === "string") return exchange.error(400, parsed);
+    messages = parsed;
+  } else {
+    messages = prompt === "" ? [] : [...(system ? [{ role: "system", content: system }] : []), { role: "user", content: prompt }];
+  }
+
+  const keepAliveMs = keepAliveMillis(body["keep_alive"]);
+  if (messages.length === 0 && keepAliveMs === 0) {
+    state.loaded.delete(model.name);
+    return loadReply(exchange, endpoint, requestedModel, "unload");
+  }
+  const context = Array.isArray(body["context"]) ? body["context"] : [];
+  const raw = body["raw"] === true;
+  if (endpoint === "generate" && raw && (system !== "" || context.length > 0 || typeof body["template"] === "string")) {
+    return exchange.error(400, "raw mode does not support template, system, or context");
+  }
+
+  const thinkingModel = model.capabilities.includes("thinking");
+  if (!thinkingModel && thinkRequested(body["think"])) {
+    return exchange.error(400, `${JSON.stringify(requestedModel)} does not support thinking`);
+  }
+  if (!model.capabilities.includes("completion")) {
+    return exchange.error(400, `${JSON.stringify(requestedModel)} does not support ${endpoint}`);
+  }
+  const tools = endpoint === "chat" && Array.isArray(body["tools"]) ? body["tools"] : [];
+  if (tools.length > 0 && !model.capabilities.includes("tools")) return exchange.error(400, toolsCapabilityMessage(model));
+
+  const options = (body["options"] ?? {}) as Record<string, unknown>;
+  const numCtx = effectiveNumCtx(options, model, state.settings.defaultNumCtx);
+  markLoaded(state, model, numCtx, keepAliveMs);
+  if (messages.length === 0) return loadReply(exchange, endpoint, requestedModel, "load");
+
+  const countTokens = state.settings.countTokens;
+  const rawTokens = raw ? 1 + countTokens(prompt) : 0;
+  const measure = raw
+    ? { promptEvalCount: Math.min(rawTokens, numCtx), truncated: rawTokens > numCtx, exceedsContext: false }
+    : measurePrompt({
+        messages,
+        tools,
+        countTokens,
+        numCtx,
+        truncate: body["truncate"] !== false,
+        vision: model.capabilities.includes("vision"),
+        extraTokens: context.length,
+      });
+  if (measure.exceedsContext) return exchange.error(400, "the input length exceeds the context length");
+  Object.assign(exchange.record, { promptEvalCount: measure.promptEvalCount, numCtx, truncated: measure.truncated });
+
+  playReply(exchange, {
+    endpoint,
+    requestedModel,
+    model,
+    messages,
+    prompt,
+    raw,
+    tools,
+    options,
+    numCtx,
+    thinkingModel,
+    promptEvalCount: measure.promptEvalCount,
+    truncated: measure.truncated,
+  });
+}
+
+interface AcceptedRequest {
+  endpoint: Endpoint;
+  requestedModel: string;
+  model: CatalogModel;
+  messages: ChatMessage[];
+  prompt: string;
+  raw: boolean;
+  tools: unknown[];
+  options: Record<string, unknown>;
+  numCtx: number;
+  thinkingModel: boolean;
+  promptEvalCount: number;
+  truncated: boolean;
+}
+
+/** Picks the script and starts the generation for a request that passed every check. */
+function playReply(exchange: Exchange, accepted: AcceptedRequest): void {
+  const { body, state } = exchange;
+  const { endpoint, requestedModel, messages, prompt, options, numCtx, promptEvalCount } = accepted;
+  const seedText = endpoint === "chat" ? lastUserMessage(messages) : prompt;
+  const info: ChatRequestInfo = {
+    endpoint,
+    model: requestedModel,
+    messages,
+    lastUserMessage: seedText,
+    options,
+    format: body["format"],
+    think: body["think"] as ChatRequestInfo["think"],
+    tools: accepted.tools,
+    promptEvalCount,
+    numCtx,
+    truncated: accepted.truncated,
+  };
+  const script = pickScript(exchange, info);
+  if (script?.failure?.kind === "http-error") return exchange.error(script.failure.status, script.failure.message);
+
+  const pieces = composePieces({
+    script,
+    seedText,
+    format: body["format"],
+    thinkingModel: accepted.thinkingModel,
+    thinkOff: body["think"] === false,
+    replyTokens: state.settings.replyTokens,
+    options,
+    contextRoom: body["shift"] === false ? numCtx - promptEvalCount : undefined,
+  });
+  const toolCalls = endpoint === "chat" && pieces.toolCalls.length > 0 ? wireToolCalls(pieces.toolCalls) : undefined;
+  const tokensPerSecond = script?.tokensPerSecond ?? state.settings.tokensPerSecond;
+  const wire =
+    endpoint === "chat"
+      ? chatWire(requestedModel)
+      : generateWire(requestedModel, !accepted.raw, hashText(`${accepted.model.name}\n${prompt}`));
+
+  const generation = new Generation(
+    {
+      thinking: pieces.thinking,
+      content: pieces.content,
+      toolCalls,
+      toolCallTokens: toolCalls ? state.settings.countTokens(JSON.stringify(pieces.toolCalls)) : 0,
+      failure: script?.failure,
+      doneReason: pieces.doneReason,
+      intervalMs: tokensPerSecond > 0 && Number.isFinite(tokensPerSecond) ? 1000 / tokensPerSecond : 0,
+      firstTokenLatencyMs: Math.max(0, script?.firstTokenLatencyMs ?? state.settings.firstTokenLatencyMs),
+      promptEvalCount,
+      stream: body["stream"] !== false,
+      readyAt: performance.now(),
+    },
+    wire,
+    exchange,
+    state.generations,
+    state.settings.recordTokenTimes,
+  );
+  generation.start();
+}

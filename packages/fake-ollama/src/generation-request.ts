@@ -1,0 +1,111 @@
+import type { CatalogModel } from "./models.ts";
+import { composeReply, hashText } from "./reply-text.ts";
+import { composeStructuredReply } from "./structured-reply.ts";
+import { splitTokens } from "./tokenizer.ts";
+import type { ChatMessage, ChatScript, ScriptedToolCall } from "./types.ts";
+
+/** `think` as Ollama reads it: true, or a level such as "high", turns thinking on. */
+export function thinkRequested(think: unknown): boolean {
+  return think === true || (typeof think === "string" && think !== "" && think !== "false");
+}
+
+export function lastUserMessage(messages: ChatMessage[]): string {
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index];
+    if (message?.role === "user") return message.content;
+  }
+  return messages[messages.length - 1]?.content ?? "";
+}
+
+/** num_ctx from the request, else the Modelfile, else the server default; never above the trained context. */
+export function effectiveNumCtx(options: Record<string, unknown>, model: CatalogModel, serverDefault: number): number {
+  const requested = options["num_ctx"];
+  const numCtx = typeof requested === "number" && requested > 0 ? Math.floor(requested) : (model.defaultNumCtx ?? serverDefault);
+  return Math.min(numCtx, model.contextLength);
+}
+
+export interface ReplyPieces {
+  thinking: string[];
+  content: string[];
+  toolCalls: ScriptedToolCall[];
+  doneReason: "stop" | "length";
+}
+
+export interface ReplyRequest {
+  script: ChatScript | undefined;
+  seedText: string;
+  format: unknown;
+  thinkingModel: boolean;
+  /** The request sent `think: false`. */
+  thinkOff: boolean;
+  replyTokens: number;
+  options: Record<string, unknown>;
+  /** Tokens left before the context is full when the request sent `shift: false`. */
+  contextRoom: number | undefined;
+}
+
+function cutAtStop(pieces: string[], stops: string[]): { pieces: string[]; cut: boolean } {
+  const text = pieces.join("");
+  let cutAt = -1;
+  for (const stop of stops) {
+    const found = stop === "" ? -1 : text.indexOf(stop);
+    if (found >= 0 && (cutAt < 0 || found < cutAt)) cutAt = found;
+  }
+  if (cutAt < 0) return { pieces, cut: false };
+  const kept: string[] = [];
+  let length = 0;
+  for (const piece of pieces) {
+    if (length + piece.length <= cutAt) kept.push(piece);
+    else {
+      if (cutAt > length) kept.push(piece.slice(0, cutAt - length));
+      break;
+    }
+    length += piece.length;
+  }
+  return { pieces: kept, cut: true };
+}
+
+/** The pieces the model "generates": script first, then structured output, then filler text; then stop, num_predict and context limits. */
+export function composePieces(request: ReplyRequest): ReplyPieces {
+  const { script, seedText } = request;
+  const scriptedContent = script?.tokens !== undefined || script?.text !== undefined;
+  let content: string[];
+  if (script?.tokens) content = script.tokens;
+  else if (script?.text !== undefined) content = splitTokens(script.text);
+  else if (script?.toolCalls !== undefined) content = [];
+  else if (request.format !== undefined && request.format !== null && request.format !== "") {
+    content = splitTokens(composeStructuredReply(request.format, seedText));
+  } else content = composeReply(seedText, request.replyTokens);
+
+  // Scripted thinking shows unless the client turned thinking off; made-up thinking only comes from thinking models.
+  let thinking: string[] = [];
+  if (!request.thinkOff && script?.thinking !== undefined) thinking = splitTokens(script.thinking);
+  else if (!request.thinkOff && request.thinkingModel && !scriptedContent && script?.toolCalls === undefined) {
+    thinking = composeReply(seedText, Math.ceil(request.replyTokens / 2), 0x5eed);
+  }
+
+  const stops = request.options["stop"];
+  const stopCut = Array.isArray(stops) ? cutAtStop(content, stops.filter((stop): stop is string => typeof stop === "string")) : undefined;
+  if (stopCut) content = stopCut.pieces;
+  let toolCalls = stopCut?.cut ? [] : (script?.toolCalls ?? []);
+
+  const numPredict = request.options["num_predict"];
+  let limit = typeof numPredict === "number" && numPredict > 0 ? numPredict : Infinity;
+  if (request.contextRoom !== undefined) limit = Math.min(limit, Math.max(0, request.contextRoom));
+  let doneReason: "stop" | "length" = "stop";
+  if (thinking.length + content.length > limit) {
+    thinking = thinking.slice(0, limit);
+    content = content.slice(0, limit - thinking.length);
+    toolCalls = [];
+    doneReason = "length";
+  }
+  return { thinking, content, toolCalls, doneReason };
+}
+
+/** Ollama's tool call shape; ids are derived from the call so replies stay deterministic. */
+export function wireToolCalls(toolCalls: ScriptedToolCall[]): unknown[] {
+  return toolCalls.map((call, index) => {
+    const suffix = hashText(`${index}:${call.name}:${JSON.stringify(call.arguments)}`).toString(36).padStart(8, "0").slice(0, 8);
+    return { id: `call_${suffix}`, function: { index, name: call.name, arguments: call.arguments } };
+  });
+}

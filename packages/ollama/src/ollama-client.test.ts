@@ -1,0 +1,96 @@
+import { startFakeOllama, type FakeOllama } from "@recall/fake-ollama";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { LlmAbortedError, LlmError } from "./errors.ts";
+import { createOllamaClient, type LlmChunk } from "./ollama-client.ts";
+
+let fake: FakeOllama;
+beforeAll(async () => {
+  fake = await startFakeOllama();
+});
+afterAll(async () => {
+  await fake?.close();
+});
+beforeEach(() => fake.reset());
+
+async function collect(stream: AsyncGenerator<LlmChunk>): Promise<{ text: string; done: LlmChunk | undefined }> {
+  let text = "";
+  let done: LlmChunk | undefined;
+  for await (const chunk of stream) {
+    if (chunk.type === "delta") text += chunk.text;
+    else done = chunk;
+  }
+  return { text, done };
+}
+
+function request(overrides: Partial<Parameters<ReturnType<typeof createOllamaClient>["streamChat"]>[0]> = {}) {
+  return { model: "llama3.2", messages: [{ role: "user" as const, content: "hello" }], signal: new AbortController().signal, ...overrides };
+}
+
+describe("createOllamaClient", () => {
+  it("streams deltas and a done chunk with Ollama's counts, sending num_ctx", async () => {
+    fake.queueScript({ tokens: [" one", " two", " three"] });
+    const client = createOllamaClient({ host: fake.url });
+    const { text, done } = await collect(client.streamChat(request({ numCtx: 2048 })));
+    expect(text).toBe(" one two three");
+    expect(done).toMatchObject({ type: "done", doneReason: "stop", completionTokens: 3 });
+    expect((done as { promptTokens: number }).promptTokens).toBeGreaterThan(0);
+    const chat = fake.requests.find((entry) => entry.path === "/api/chat");
+    expect((chat?.body as { options?: { num_ctx?: number } }).options?.num_ctx).toBe(2048);
+  });
+
+  it("maps an unknown model to MODEL_NOT_FOUND with the command to fix it", async () => {
+    const client = createOllamaClient({ host: fake.url });
+    const error = await collect(client.streamChat(request({ model: "mistral" }))).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LlmError);
+    expect(error).toMatchObject({ code: "MODEL_NOT_FOUND" });
+    expect((error as Error).message).toContain("ollama pull mistral");
+  });
+
+  it("maps an error line mid-stream to MODEL_ERROR and a reset to STREAM_BROKEN", async () => {
+    const client = createOllamaClient({ host: fake.url });
+    fake.queueScript({ tokens: [" a", " b", " c"], failure: { kind: "error-line", afterTokens: 1, message: "out of memory" } });
+    await expect(collect(client.streamChat(request()))).rejects.toMatchObject({ code: "MODEL_ERROR", message: expect.stringContaining("out of memory") });
+    fake.queueScript({ tokens: [" a", " b", " c"], failure: { kind: "reset", afterTokens: 1 } });
+    await expect(collect(client.streamChat(request()))).rejects.toMatchObject({ code: "STREAM_BROKEN" });
+  });
+
+  it("reports an unreachable Ollama as OLLAMA_UNREACHABLE", async () => {
+    const client = createOllamaClient({ host: "http://127.0.0.1:9" });
+    await expect(collect(client.streamChat(request()))).rejects.toMatchObject({ code: "OLLAMA_UNREACHABLE" });
+    await expect(client.listModels()).rejects.toMatchObject({ code: "OLLAMA_UNREACHABLE" });
+  });
+
+  it("stops one stream on its signal without touching another", async () => {
+    const client = createOllamaClient({ host: fake.url });
+    fake.queueScript({ tokens: Array.from({ length: 100 }, (_, index) => ` s${index}`), tokensPerSecond: 100 });
+    fake.queueScript({ tokens: Array.from({ length: 10 }, (_, index) => ` k${index}`), tokensPerSecond: 100 });
+    const controller = new AbortController();
+    const stopped = collect(client.streamChat(request({ signal: controller.signal })));
+    const kept = collect(client.streamChat(request()));
+    setTimeout(() => controller.abort(), 50);
+    await expect(stopped).rejects.toBeInstanceOf(LlmAbortedError);
+    expect((await kept).text).toBe(Array.from({ length: 10 }, (_, index) => ` k${index}`).join(""));
+    await expect.poll(() => fake.activeStreams()).toBe(0);
+  });
+
+  it("can stop a model that hangs before its first token, and times out an idle one", async () => {
+    const client = createOllamaClient({ host: fake.url, idleTimeoutMs: 200 });
+    fake.queueScript({ tokens: [" a"], failure: { kind: "hang", afterTokens: 0 } });
+    const controller = new AbortController();
+    const hanging = collect(client.streamChat(request({ signal: controller.signal })));
+    setTimeout(() => controller.abort(), 50);
+    await expect(hanging).rejects.toBeInstanceOf(LlmAbortedError);
+
+    fake.queueScript({ tokens: [" a", " b"], failure: { kind: "hang", afterTokens: 1 } });
+    await expect(collect(client.streamChat(request()))).rejects.toMatchObject({ code: "MODEL_TIMEOUT" });
+  });
+
+  it("lists models and reads the context length from /api/show", async () => {
+    const client = createOllamaClient({ host: fake.url });
+    const models = await client.listModels();
+    expect(models.map((model) => model.name)).toContain("llama3.2:latest");
+    const details = await client.showModel("llama3.2");
+    expect(details.contextLength).toBe(131072);
+    await expect(client.showModel("nope")).rejects.toBeInstanceOf(LlmError);
+  });
+});
