@@ -21,7 +21,10 @@ const levels = (process.env.BENCH_LEVELS ?? "1,100,1000").split(",").map(Number)
 const tokensPerStream = Number(process.env.BENCH_TOKENS ?? 50);
 const tokensPerSecond = Number(process.env.BENCH_TPS ?? 50);
 const frameVariants = (process.env.BENCH_FRAME_MS ?? "0").split(",").map(Number);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const streamTimeoutMs = 120_000;
+/** How long one reply takes at the model's pace; slots start spread over it. */
+const streamDurationMs = (tokensPerStream / tokensPerSecond) * 1000;
 const tokenPattern = / t\d+/g;
 const expectedText = Array.from({ length: tokensPerStream }, (_, index) => ` t${index}`).join("");
 
@@ -70,11 +73,26 @@ function withTimeout<T>(promise: Promise<T>, label: string): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${label} timed out`)), streamTimeoutMs).unref())]);
 }
 
+/**
+ * N concurrent streams, steadily: slot i starts at i/N of a reply's duration and then
+ * runs `rounds` replies back to back, so about N are live at any moment after the
+ * ramp (a burst of N simultaneous sends would measure the burst instead).
+ */
+async function runSlots(level: number, runOne: (slot: number, round: number) => Promise<StreamResult>): Promise<StreamResult[]> {
+  const results: StreamResult[] = [];
+  await Promise.all(
+    Array.from({ length: level }, async (_, slot) => {
+      await new Promise((resolve) => setTimeout(resolve, (slot / level) * streamDurationMs));
+      for (let round = 0; round < rounds; round += 1) results.push(await runOne(slot, round));
+    }),
+  );
+  return results;
+}
+
 async function runDirect(fakeUrl: string, level: number, collect: () => Promise<Record<string, number[]>>): Promise<LevelResult> {
   await collect();
-  const results = await Promise.all(
-    Array.from({ length: level }, async (_, index): Promise<StreamResult> => {
-      const key = `direct ${level} ${index}`;
+  const results = await runSlots(level, async (slot, round): Promise<StreamResult> => {
+      const key = `direct ${level} ${slot} ${round}`;
       const result: StreamResult = { key, startedAt: epochNow(), receipts: [], text: "", ok: false };
       try {
         // One client per stream: Ollama#abort() would stop every stream of a shared one.
@@ -97,8 +115,7 @@ async function runDirect(fakeUrl: string, level: number, collect: () => Promise<
         result.error = `${key}: ${error instanceof Error ? error.message : String(error)}`;
       }
       return result;
-    }),
-  );
+    });
   return summarize(results, await collect());
 }
 
@@ -140,7 +157,7 @@ function streamOnce(client: Client, sessionId: string, key: string): Promise<Str
               }
               subscription.unsubscribe();
               if (event.type === "done") resolve();
-              else reject(new Error(`${key}: ended with ${event.type}`));
+              else reject(new Error(`${key}: ended with ${event.type}${event.type === "error" ? ` ${event.code}: ${event.message}` : ""}`));
             },
             onError: reject,
           },
@@ -187,7 +204,10 @@ async function runRecall(fakeUrl: string, level: number, frameMs: number, collec
       peakRssBytes = Math.max(peakRssBytes, residentBytes(pid));
     }, 50);
     const cpuBefore = cpuSeconds(pid);
-    const results = await Promise.all(sessions.map(({ client, sessionId }, index) => streamOnce(client, sessionId, `recall ${level} ${index}`)));
+    const results = await runSlots(level, (slot, round) => {
+      const { client, sessionId } = sessions[slot]!;
+      return streamOnce(client, sessionId, `recall ${level} ${slot} ${round}`);
+    });
     const cpuSecondsUsed = cpuSeconds(pid) - cpuBefore;
     clearInterval(sampler);
     peakRssBytes = Math.max(peakRssBytes, residentBytes(pid));
@@ -249,7 +269,7 @@ async function main(): Promise<void> {
     ],
     rows,
   );
-  const heading = `Streaming, ${tokensPerStream} tokens at ${tokensPerSecond} tokens/s per stream, fake Ollama, SQLite, ${new Date().toISOString().slice(0, 10)}, ${(await import("node:os")).cpus().length} cores, Node ${process.version}.`;
+  const heading = `Streaming: N concurrent streams (starts spread over one reply, ${rounds} replies back to back per stream), ${tokensPerStream} tokens at ${tokensPerSecond} tokens/s each; fake Ollama, SQLite, ${new Date().toISOString().slice(0, 10)}, ${(await import("node:os")).cpus().length} cores, Node ${process.version}.`;
   const output = `${heading}\n\n${table}\n`;
   console.log(`\n${output}`);
 

@@ -22,7 +22,7 @@ function connect(token: string | null) {
           EventSource,
           eventSourceOptions: { fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }) },
         }),
-        false: httpBatchLink({ url: `${baseUrl}/trpc`, headers }),
+        false: httpBatchLink({ url: `${baseUrl}/trpc`, headers, maxURLLength: 2000 }),
       }),
     ],
   });

@@ -21,7 +21,8 @@ export function createRecallLinks(url = "/trpc"): TRPCLink<AppRouter>[] {
     splitLink({
       condition: (operation) => operation.type === "subscription",
       true: httpSubscriptionLink({ url }),
-      false: httpBatchLink({ url }),
+      // Long batches go as several requests rather than one URL the server refuses.
+      false: httpBatchLink({ url, maxURLLength: 2000 }),
     }),
   ];
 }

@@ -72,6 +72,9 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       }
     });
   });
+  // Ollama is a Go server with no idle timeout: it never closes a kept-alive connection
+  // under a client. Node's 5 s default would, which Ollama's clients never see.
+  server.keepAliveTimeout = 0;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -54,6 +54,20 @@ describe("createOllamaClient", () => {
     await expect(collect(client.streamChat(request()))).rejects.toMatchObject({ code: "STREAM_BROKEN" });
   });
 
+  it("retries once when the connection dies before any response, and only once", async () => {
+    const client = createOllamaClient({ host: fake.url });
+    fake.queueScript({ tokens: [" lost"], failure: { kind: "reset", afterTokens: 0 } });
+    fake.queueScript({ tokens: [" second", " try"] });
+    expect((await collect(client.streamChat(request()))).text).toBe(" second try");
+    expect(fake.counts.chat).toBe(2);
+
+    fake.reset();
+    fake.queueScript({ tokens: [" lost"], failure: { kind: "reset", afterTokens: 0 } });
+    fake.queueScript({ tokens: [" lost"], failure: { kind: "reset", afterTokens: 0 } });
+    await expect(collect(client.streamChat(request()))).rejects.toMatchObject({ code: "STREAM_BROKEN" });
+    expect(fake.counts.chat).toBe(2);
+  });
+
   it("reports an unreachable Ollama as OLLAMA_UNREACHABLE", async () => {
     const client = createOllamaClient({ host: "http://127.0.0.1:9" });
     await expect(collect(client.streamChat(request()))).rejects.toMatchObject({ code: "OLLAMA_UNREACHABLE" });

@@ -77,26 +77,32 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
     if (request.signal.aborted) throw new LlmAbortedError();
     const idle = new AbortController();
     const combined = AbortSignal.any([request.signal, idle.signal]);
-    let idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
-    const resetIdle = (): void => {
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
+    // One lazy timer instead of re-arming one per token: when it fires, it re-arms
+    // for the time left since the last chunk, or gives up.
+    let lastChunkAt = performance.now();
+    const checkIdle = (): void => {
+      const idleFor = performance.now() - lastChunkAt;
+      if (idleFor >= idleTimeoutMs) idle.abort();
+      else idleTimer = setTimeout(checkIdle, idleTimeoutMs - idleFor);
     };
+    let idleTimer = setTimeout(checkIdle, idleTimeoutMs);
     const ollama = clientWithSignal(combined);
     let iterator: AbortableAsyncIterator<ChatResponse> | undefined;
     const onAbort = (): void => iterator?.abort();
     combined.addEventListener("abort", onAbort, { once: true });
     try {
-      const started = await ollama.chat({
-        model: request.model,
-        messages: request.messages,
-        stream: true,
-        ...(request.numCtx ? { options: { num_ctx: request.numCtx } } : {}),
-      });
+      const started = await startWithOneRetry(() =>
+        ollama.chat({
+          model: request.model,
+          messages: request.messages,
+          stream: true,
+          ...(request.numCtx ? { options: { num_ctx: request.numCtx } } : {}),
+        }),
+      );
       iterator = started;
       if (combined.aborted) started.abort();
       for await (const part of started) {
-        resetIdle();
+        lastChunkAt = performance.now();
         if (part.done) {
           yield {
             type: "done",
@@ -153,6 +159,24 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
   };
 }
 
+/**
+ * A kept-alive connection that the other side (or a proxy) closed just as we reused
+ * it fails before any response: nothing was generated, so one retry is safe.
+ */
+async function startWithOneRetry<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (!isStaleConnectionError(error)) throw error;
+    return start();
+  }
+}
+
+function isStaleConnectionError(error: unknown): boolean {
+  const code = error instanceof TypeError ? (error.cause as { code?: unknown } | undefined)?.code : undefined;
+  return code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "UND_ERR_CLOSED";
+}
+
 function numberOrNull(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
@@ -181,6 +205,9 @@ export function toLlmError(error: unknown, host: string, model: string | null): 
   }
   if (status !== null) {
     return new LlmError("MODEL_ERROR", `Ollama answered ${status}: ${message}`, { cause: error });
+  }
+  if (isStaleConnectionError(error)) {
+    return new LlmError("STREAM_BROKEN", "The connection to Ollama broke before the reply finished. The partial reply was kept; try again.", { cause: error });
   }
   if (error instanceof TypeError && /fetch failed/i.test(message)) {
     return new LlmError("OLLAMA_UNREACHABLE", `Cannot reach Ollama at ${host}. Start it with \`ollama serve\` (or set OLLAMA_URL), then try again.`, { cause: error });

@@ -21,15 +21,18 @@ describe("MessageEventLog", () => {
     expect(() => log.append({ type: "delta", text: "late" })).toThrow(/already finished/);
   });
 
-  it("wakes waiting readers on append and on abort", async () => {
+  it("wakes waiting readers on append and when asked to", async () => {
     const log = new MessageEventLog("m1", "u1");
-    const waiting = log.waitForEventsAfter(0, undefined);
+    let woken = 0;
+    const waiting = log.waitForEventsAfter(0).then(() => (woken += 1));
+    await Promise.resolve();
+    expect(woken).toBe(0);
     log.append({ type: "delta", text: "x" });
     await waiting;
-    const controller = new AbortController();
-    const aborted = log.waitForEventsAfter(1, controller.signal);
-    controller.abort();
-    await aborted;
+    expect(woken).toBe(1);
+    const second = log.waitForEventsAfter(1);
+    log.wakeReaders();
+    await second;
     expect(log.lastId).toBe(1);
   });
 

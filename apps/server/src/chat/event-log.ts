@@ -38,9 +38,7 @@ export class MessageEventLog {
     if (this.finished) throw new Error(`Event log of ${this.messageId} is already finished.`);
     this.events.push({ id: this.events.length + 1, event });
     if (isFinalStreamEvent(event)) this.finished = true;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    this.wakeReaders();
   }
 
   /** Events after `afterId`, with consecutive deltas merged into one. */
@@ -58,17 +56,21 @@ export class MessageEventLog {
     return frames;
   }
 
-  /** Resolves when an event after `afterId` exists, the log finishes, or the signal aborts. */
-  waitForEventsAfter(afterId: number, signal: AbortSignal | undefined): Promise<void> {
-    if (this.events.length > afterId || this.finished || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        signal?.removeEventListener("abort", wake);
-        resolve();
-      };
-      this.waiters.push(wake);
-      signal?.addEventListener("abort", wake, { once: true });
-    });
+  /**
+   * Resolves when an event after `afterId` exists or the log finishes. No signal here:
+   * an abort listener per wait costs more than the token it waits for; a reader that
+   * is going away calls `wakeReaders()` once instead.
+   */
+  waitForEventsAfter(afterId: number): Promise<void> {
+    if (this.events.length > afterId || this.finished) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Wakes every waiting reader; each re-checks its own state and waits again if it must. */
+  wakeReaders(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** Readers are counted so a reply nobody watches any more can be stopped. */

@@ -10,16 +10,8 @@ function parseEventId(lastEventId: string | null | undefined): number {
   return Number.isSafeInteger(id) && id >= 0 ? id : Number.NaN;
 }
 
-function sleep(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, milliseconds);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
 export const messageRouter = router({
@@ -71,14 +63,16 @@ export const messageRouter = router({
       return;
     }
     const detach = log.attachReader();
+    const wake = (): void => log.wakeReaders();
+    signal?.addEventListener("abort", wake, { once: true });
     let lastFrameAt = 0;
     try {
       while (!signal?.aborted) {
-        await log.waitForEventsAfter(cursor, signal);
+        await log.waitForEventsAfter(cursor);
         // Throttle, leading edge: the first token goes at once; later ones gather for
         // up to streamFrameMs so a frame carries several (fewer events, less CPU).
         const wait = lastFrameAt + config.streamFrameMs - performance.now();
-        if (wait > 0 && !log.finished) await sleep(wait, signal);
+        if (wait > 0 && !log.finished) await sleep(wait);
         lastFrameAt = performance.now();
         for (const frame of log.readAfter(cursor)) {
           cursor = frame.id;
@@ -87,6 +81,7 @@ export const messageRouter = router({
         }
       }
     } finally {
+      signal?.removeEventListener("abort", wake);
       detach();
     }
   }),

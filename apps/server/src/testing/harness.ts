@@ -72,7 +72,7 @@ export function createClient(baseUrl: string, token: string | null): RecallClien
             fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }),
           },
         }),
-        false: httpBatchLink({ url: `${baseUrl}/trpc`, headers }),
+        false: httpBatchLink({ url: `${baseUrl}/trpc`, headers, maxURLLength: 2000 }),
       }),
     ],
   });
