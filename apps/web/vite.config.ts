@@ -13,13 +13,6 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
-    rolldownOptions: {
-      treeshake: {
-        // @recall/schema's modules only declare schemas; saying so lets the bundle keep `limits`
-        // and drop zod. Drop this once packages/schema declares `"sideEffects": false` itself.
-        moduleSideEffects: [{ test: /[\\/]packages[\\/]schema[\\/]src[\\/]/, sideEffects: false }],
-      },
-    },
   },
   test: {
     environment: "jsdom",

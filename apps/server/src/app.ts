@@ -45,9 +45,21 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   const indexPath = join(services.config.webDist, "index.html");
   if (existsSync(indexPath)) {
-    await app.register(fastifyStatic, { root: services.config.webDist, wildcard: false });
+    await app.register(fastifyStatic, {
+      root: services.config.webDist,
+      cacheControl: false,
+      // Vite names assets by content hash: cache them for good, but always revalidate the page.
+      setHeaders: (response, path) => {
+        response.setHeader("cache-control", path.includes("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+      },
+    });
     app.setNotFoundHandler((request, reply) => {
-      if (request.method === "GET" && !request.url.startsWith("/trpc")) return reply.sendFile("index.html");
+      const path = request.url.split("?")[0] ?? "";
+      // Page navigations get the app (it routes itself); a missing file stays a 404, so a
+      // stale asset name never comes back as HTML.
+      if (request.method === "GET" && !path.startsWith("/trpc") && !/\.[a-z0-9]+$/i.test(path)) {
+        return reply.header("cache-control", "no-cache").sendFile("index.html");
+      }
       return reply.status(404).send({ error: "Not found." });
     });
   } else {

@@ -116,6 +116,12 @@ function ChatScreen() {
             onCheckAgain={() => void catalog.refetch()}
           />
         )}
+        {catalog.data?.ollama.demo && (
+          <p className="demo-notice" role="note">
+            Demo mode: replies come from Recall&apos;s built-in fake model, not a real LLM. For real answers, run Ollama and start Recall
+            with <code>pnpm start</code>.
+          </p>
+        )}
         {messages.isError ? (
           <div className="message-scroller">
             <div className="empty-chat" role="alert">

@@ -38,4 +38,9 @@ describe("canChat", () => {
     expect(canChat({ name: "all-minilm:latest", family: "bert" })).toBe(false);
     expect(canChat({ name: "llama3.2:latest", family: "llama" })).toBe(true);
   });
+
+  it("trusts the capabilities the server read from /api/show", () => {
+    expect(canChat({ name: "mxbai-large:latest", family: "llama", capabilities: ["embedding"] })).toBe(false);
+    expect(canChat({ name: "embedder-chat:latest", family: "bert", capabilities: ["completion", "tools"] })).toBe(true);
+  });
 });

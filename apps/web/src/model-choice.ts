@@ -32,9 +32,10 @@ export function chooseModel({ picked, chatModel, defaultModel, installed }: Mode
 }
 
 /**
- * Ollama's list does not say what a model can do, and an embedding model cannot chat.
- * Until the server reports capabilities (from /api/show), go by the usual names.
+ * An embedding model cannot chat. The server reports each model's capabilities from
+ * /api/show; when it could not read them, fall back to the usual names.
  */
-export function canChat(model: { name: string; family: string | null }): boolean {
+export function canChat(model: { name: string; family: string | null; capabilities?: readonly string[] }): boolean {
+  if (model.capabilities && model.capabilities.length > 0) return model.capabilities.includes("completion");
   return !/embed/i.test(model.name) && !/bert/i.test(model.family ?? "");
 }

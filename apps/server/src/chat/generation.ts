@@ -7,6 +7,13 @@ import { describeError } from "../errors.ts";
 
 export type StopReason = "stopped" | "shutdown" | "client-gone";
 
+/** Saved with an interrupted reply, so it can still say why after a reload. */
+const interruptionNotes: Record<StopReason, string> = {
+  stopped: "Stopped.",
+  shutdown: "The server shut down before this reply finished.",
+  "client-gone": "Nobody was watching this reply any more, so it was stopped.",
+};
+
 export interface GenerationRequest {
   messageId: string;
   userId: string;
@@ -124,7 +131,7 @@ export class GenerationManager {
       if (error instanceof LlmAbortedError || generation.controller.signal.aborted) {
         const reason = generation.stopReason ?? "stopped";
         final = { type: "interrupted", reason };
-        outcome = { status: "interrupted", content: generation.content, error: null };
+        outcome = { status: "interrupted", content: generation.content, error: interruptionNotes[reason] };
       } else {
         const llmError = error instanceof LlmError ? error : new LlmError("MODEL_ERROR", "The model failed unexpectedly. Try again.", { cause: error });
         this.logger.warn({ messageId: generation.messageId, code: llmError.code }, "model call failed");

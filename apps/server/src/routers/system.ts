@@ -1,7 +1,8 @@
 import { LlmError } from "@recall/ollama";
 import { publicProcedure, router, userProcedure } from "../trpc/init.ts";
 
-const contextLengthCache = new Map<string, number | null>();
+/** What /api/show says of a model never changes while its name points at the same digest; cache it. */
+const detailsCache = new Map<string, { contextLength: number | null; capabilities: string[] }>();
 
 export const systemRouter = router({
   health: publicProcedure.query(({ ctx }) => ({
@@ -20,18 +21,19 @@ export const modelsRouter = router({
       const models = await llm.listModels();
       const withContext = await Promise.all(
         models.map(async (model) => {
-          if (!contextLengthCache.has(model.name)) {
+          if (!detailsCache.has(model.name)) {
             const details = await llm.showModel(model.name).catch(() => null);
-            if (details) contextLengthCache.set(model.name, details.contextLength);
+            if (details) detailsCache.set(model.name, details);
           }
-          return { ...model, contextLength: contextLengthCache.get(model.name) ?? null };
+          const details = detailsCache.get(model.name);
+          return { ...model, contextLength: details?.contextLength ?? null, capabilities: details?.capabilities ?? [] };
         }),
       );
       const problem = models.length === 0 ? "Ollama has no models yet. Run `ollama pull llama3.2`, then reload." : null;
-      return { models: withContext, defaultModel: config.defaultModel, ollama: { reachable: true, url: llm.host, problem } };
+      return { models: withContext, defaultModel: config.defaultModel, ollama: { reachable: true, url: llm.host, problem, demo: config.demoFakeOllama } };
     } catch (error) {
       const problem = error instanceof LlmError ? error.message : `Cannot reach Ollama at ${llm.host}. Start it with \`ollama serve\`.`;
-      return { models: [], defaultModel: config.defaultModel, ollama: { reachable: false, url: llm.host, problem } };
+      return { models: [], defaultModel: config.defaultModel, ollama: { reachable: false, url: llm.host, problem, demo: config.demoFakeOllama } };
     }
   }),
 });

@@ -16,7 +16,8 @@ function describeEnding(shown: ShownMessage): string | null {
     case "client-gone":
       return "Interrupted: the connection dropped before the reply finished.";
     case null:
-      return shown.error ? `Interrupted: ${shown.error}` : "Interrupted before the reply finished.";
+      // The server saves why a reply was interrupted ("Stopped.", a shutdown, a crash).
+      return shown.error ?? "Interrupted before the reply finished.";
   }
 }
 

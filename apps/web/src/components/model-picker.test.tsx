@@ -3,8 +3,8 @@ import { describe, expect, it, vi } from "vitest";
 import { ModelPicker } from "./model-picker.tsx";
 
 const models = [
-  { name: "llama3.2:latest", family: "llama", parameterSize: "3.2B", quantization: "Q4_K_M", sizeBytes: 2_000_000_000, contextLength: 131_072 },
-  { name: "qwen2.5:7b", family: "qwen2", parameterSize: null, quantization: null, sizeBytes: null, contextLength: null },
+  { name: "llama3.2:latest", family: "llama", parameterSize: "3.2B", quantization: "Q4_K_M", sizeBytes: 2_000_000_000, contextLength: 131_072, capabilities: ["completion"] },
+  { name: "qwen2.5:7b", family: "qwen2", parameterSize: null, quantization: null, sizeBytes: null, contextLength: null, capabilities: ["completion"] },
 ];
 
 function optionTexts() {

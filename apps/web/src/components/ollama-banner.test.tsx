@@ -9,7 +9,7 @@ describe("OllamaBanner", () => {
     const onCheckAgain = vi.fn();
     render(
       <OllamaBanner
-        ollama={{ reachable: false, url, problem: `Cannot reach Ollama at ${url}. Start it with \`ollama serve\`.` }}
+        ollama={{ reachable: false, url, problem: `Cannot reach Ollama at ${url}. Start it with \`ollama serve\`.`, demo: false }}
         modelCount={0}
         defaultModel="llama3.2"
         checking={false}
@@ -28,7 +28,7 @@ describe("OllamaBanner", () => {
   it("adds what to run when the server's problem does not say it", () => {
     render(
       <OllamaBanner
-        ollama={{ reachable: false, url, problem: `Ollama at ${url} answered 502.` }}
+        ollama={{ reachable: false, url, problem: `Ollama at ${url} answered 502.`, demo: false }}
         modelCount={0}
         defaultModel="llama3.2"
         checking={false}
@@ -41,7 +41,7 @@ describe("OllamaBanner", () => {
   });
 
   it("tells the person which model to pull when Ollama has none", () => {
-    render(<OllamaBanner ollama={{ reachable: true, url, problem: null }} modelCount={0} defaultModel="llama3.2" checking onCheckAgain={() => {}} />);
+    render(<OllamaBanner ollama={{ reachable: true, url, problem: null, demo: false }} modelCount={0} defaultModel="llama3.2" checking onCheckAgain={() => {}} />);
     const banner = screen.getByRole("alert");
     expect(banner.textContent).toContain("No models installed");
     expect(banner.textContent).toContain("Download one with ollama pull llama3.2");
@@ -50,7 +50,7 @@ describe("OllamaBanner", () => {
 
   it("stays out of the way when there are models to chat with", () => {
     const { container } = render(
-      <OllamaBanner ollama={{ reachable: true, url, problem: null }} modelCount={2} defaultModel="llama3.2" checking={false} onCheckAgain={() => {}} />,
+      <OllamaBanner ollama={{ reachable: true, url, problem: null, demo: false }} modelCount={2} defaultModel="llama3.2" checking={false} onCheckAgain={() => {}} />,
     );
     expect(container.innerHTML).toBe("");
   });

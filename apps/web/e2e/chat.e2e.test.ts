@@ -1,0 +1,87 @@
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startRecallServer } from "./recall-server.ts";
+
+let server: Awaited<ReturnType<typeof startRecallServer>>;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  server = await startRecallServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+beforeEach(async () => {
+  // A fresh browser context is a fresh anonymous user.
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await page.goto(server.url);
+});
+
+const lastReply = () => page.getByRole("article", { name: "Assistant message" }).last();
+
+async function send(text: string): Promise<void> {
+  await page.getByLabel("Message", { exact: false }).first().fill(text);
+  await page.keyboard.press("Enter");
+}
+
+async function replyText(): Promise<string> {
+  return (await lastReply().locator(".message-text").textContent()) ?? "";
+}
+
+describe("chatting in the browser against the demo model", () => {
+  it("labels demo mode, streams a reply token by token and saves it", async () => {
+    await expect.poll(() => page.getByRole("note").textContent()).toContain("Demo mode");
+    await send("Tell me about streaming.");
+    await expect.poll(replyText).not.toBe("");
+    const early = await replyText();
+    await expect.poll(replyText).not.toBe(early);
+    expect(await lastReply().getAttribute("data-status")).toBe("streaming");
+    await expect.poll(() => lastReply().getAttribute("data-status"), { timeout: 10_000 }).toBe("complete");
+    const streamed = await replyText();
+    expect(streamed.length).toBeGreaterThan(early.length);
+    await page.reload();
+    await expect.poll(replyText).toBe(streamed);
+    await expect.poll(() => page.getByRole("navigation", { name: "Chats" }).textContent()).toContain("Tell me about streaming.");
+  });
+
+  it("resumes a reply after a reload mid-stream, with no text lost or repeated", async () => {
+    await send("A long answer, please.");
+    await expect.poll(replyText).not.toBe("");
+    await page.reload();
+    await expect.poll(() => lastReply().getAttribute("data-status"), { timeout: 10_000 }).toBe("complete");
+    const resumed = await replyText();
+    // What the live stream assembled must equal what the server saved.
+    await page.reload();
+    await expect.poll(replyText).toBe(resumed);
+  });
+
+  it("stops a reply and keeps what was written", async () => {
+    await send("Something I will interrupt.");
+    await expect.poll(replyText).not.toBe("");
+    await page.getByRole("button", { name: "Stop" }).click();
+    await expect.poll(() => lastReply().getAttribute("data-status")).toBe("interrupted");
+    await expect.poll(() => lastReply().textContent()).toContain("Stopped.");
+    const partial = await replyText();
+    await page.reload();
+    await expect.poll(replyText).toBe(partial);
+    await expect.poll(() => lastReply().textContent()).toContain("Stopped.");
+  });
+
+  it("keeps chats apart: new chat, switch back", async () => {
+    await send("First chat question");
+    await expect.poll(() => lastReply().getAttribute("data-status"), { timeout: 10_000 }).toBe("complete");
+    await page.getByRole("button", { name: "New chat" }).click();
+    await send("Second chat question");
+    await expect.poll(() => lastReply().getAttribute("data-status"), { timeout: 10_000 }).toBe("complete");
+    const sidebar = page.getByRole("navigation", { name: "Chats" });
+    await sidebar.getByRole("button", { name: /First chat question/ }).click();
+    await expect.poll(() => page.getByRole("log", { name: "Messages" }).textContent()).toContain("First chat question");
+    expect(await page.getByRole("log", { name: "Messages" }).textContent()).not.toContain("Second chat question");
+  });
+});
