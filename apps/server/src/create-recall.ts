@@ -7,6 +7,7 @@ import { resolveSecret } from "./auth/secret.ts";
 import { ChatStore } from "./chat/chat-store.ts";
 import { EventLogStore } from "./chat/event-log.ts";
 import { GenerationManager } from "./chat/generation.ts";
+import { ModelCatalog } from "./chat/model-catalog.ts";
 import type { RecallConfig } from "./env.ts";
 import type { Services } from "./trpc/context.ts";
 
@@ -39,13 +40,15 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     warn: (object: object, message?: string) => app?.log.warn(object, message),
     error: (object: object, message?: string) => app?.log.error(object, message),
   };
-  const generations = new GenerationManager(store, llm, eventLogs, config, logger);
+  const models = new ModelCatalog(llm);
+  const generations = new GenerationManager(store, llm, models, eventLogs, config, logger);
   const services: Services = {
     config: { ...config, ollamaUrl },
     store,
     generations,
     eventLogs,
     llm,
+    models,
     identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
     databaseProvider: database.provider,
   };

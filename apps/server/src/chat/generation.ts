@@ -3,6 +3,7 @@ import { LlmAbortedError, LlmError } from "@recall/ollama";
 import type { StreamEvent } from "@recall/schema";
 import type { ChatStore } from "./chat-store.ts";
 import type { EventLogStore, MessageEventLog } from "./event-log.ts";
+import type { ModelCatalog } from "./model-catalog.ts";
 import { describeError } from "../errors.ts";
 
 export type StopReason = "stopped" | "shutdown" | "client-gone";
@@ -52,13 +53,13 @@ interface ActiveGeneration {
  */
 export class GenerationManager {
   private readonly active = new Map<string, ActiveGeneration>();
-  private readonly contextLengths = new Map<string, Promise<number | null>>();
   private readonly ticker: NodeJS.Timeout;
   private ticking = false;
 
   constructor(
     private readonly store: ChatStore,
     private readonly llm: LlmClient,
+    private readonly models: ModelCatalog,
     private readonly eventLogs: EventLogStore,
     private readonly options: GenerationOptions,
     private readonly logger: Logger,
@@ -159,20 +160,11 @@ export class GenerationManager {
     }
   }
 
-  private numCtxFor(model: string): Promise<number | null> {
-    let cached = this.contextLengths.get(model);
-    if (!cached) {
-      cached = this.llm.showModel(model).then(
-        (details) => (details.contextLength ? Math.min(details.contextLength, this.options.maxContextTokens) : this.options.maxContextTokens),
-        () => {
-          // Unknown model or Ollama down: the chat call reports it properly; do not cache the miss.
-          this.contextLengths.delete(model);
-          return null;
-        },
-      );
-      this.contextLengths.set(model, cached);
-    }
-    return cached;
+  /** The model's own context, capped by configuration; sent as num_ctx so Ollama never truncates silently. */
+  private async numCtxFor(model: string): Promise<number | null> {
+    const contextLength = await this.models.contextLength(model);
+    // Unknown model or Ollama down: the chat call itself reports it properly.
+    return contextLength === null ? null : Math.min(contextLength, this.options.maxContextTokens);
   }
 
   /** Periodic upkeep: checkpoint growing replies, stop replies nobody watches any more. */

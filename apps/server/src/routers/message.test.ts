@@ -70,6 +70,46 @@ describe("sending and streaming", () => {
     expect(second.userMessage.parentId).toBe(first.assistantMessage.id);
   });
 
+  it("branches instead of overwriting when a message answers an earlier one", async () => {
+    const session = await client.session.create.mutate({});
+    const first = await client.message.send.mutate({ sessionId: session.id, content: "Plan a trip to Lisbon." });
+    await collectStream(client, first.assistantMessage.id);
+    const second = await client.message.send.mutate({ sessionId: session.id, content: "Make it three days." });
+    await collectStream(client, second.assistantMessage.id);
+
+    // Edit the second question: answer the first reply again, on a new branch.
+    const edited = await client.message.send.mutate({ sessionId: session.id, content: "Make it a week.", parentId: first.assistantMessage.id });
+    await collectStream(client, edited.assistantMessage.id);
+    expect(edited.userMessage.parentId).toBe(first.assistantMessage.id);
+    const prompt = harness.fake.requests.filter((request) => request.path === "/api/chat").at(-1)?.body as { messages: Array<{ content: string }> };
+    const contents = prompt.messages.map((message) => message.content);
+    expect(contents).toContain("Plan a trip to Lisbon.");
+    expect(contents).not.toContain("Make it three days.");
+    expect(contents.at(-1)).toBe("Make it a week.");
+
+    // Both branches stay in the chat.
+    const { items } = await client.message.list.query({ sessionId: session.id });
+    expect(items.filter((message) => message.parentId === first.assistantMessage.id).map((message) => message.content).sort()).toEqual([
+      "Make it a week.",
+      "Make it three days.",
+    ]);
+  });
+
+  it("pages a chat's messages backwards from the newest, oldest first within a page", async () => {
+    const session = await client.session.create.mutate({});
+    for (const content of ["one", "two", "three"]) {
+      const { assistantMessage } = await client.message.send.mutate({ sessionId: session.id, content });
+      await collectStream(client, assistantMessage.id);
+    }
+    const newest = await client.message.list.query({ sessionId: session.id, limit: 4 });
+    expect(newest.items.map((message) => message.role)).toEqual(["user", "assistant", "user", "assistant"]);
+    expect(newest.items[0]?.content).toBe("two");
+    const older = await client.message.list.query({ sessionId: session.id, limit: 4, before: newest.nextBefore! });
+    expect(older.items.map((message) => message.content)[0]).toBe("one");
+    expect(older.items).toHaveLength(2);
+    expect(older.nextBefore).toBeNull();
+  });
+
   it("stop ends the reply interrupted and keeps the partial text", async () => {
     const session = await client.session.create.mutate({});
     harness.fake.queueScript({ tokens: words(200), tokensPerSecond: 50 });

@@ -4,6 +4,7 @@ import { readIdentityToken } from "../auth/identity.ts";
 import type { ChatStore } from "../chat/chat-store.ts";
 import type { EventLogStore } from "../chat/event-log.ts";
 import type { GenerationManager } from "../chat/generation.ts";
+import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { LlmClient } from "@recall/ollama";
 import type { RecallConfig } from "../env.ts";
 
@@ -14,6 +15,7 @@ export interface Services {
   generations: GenerationManager;
   eventLogs: EventLogStore;
   llm: LlmClient;
+  models: ModelCatalog;
   identity: IdentitySigner;
   databaseProvider: "sqlite" | "postgresql";
 }
