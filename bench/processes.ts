@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { startServerProcess, type ServerProcess } from "@recall/server/testing";
 
 const clockTicksPerSecond = 100;
 
@@ -42,30 +42,11 @@ export async function startFakeOllamaProcess(environment: Record<string, string>
   };
 }
 
-/** The real server entry point in its own process, so its CPU and memory can be read alone. */
-export async function startServerProcess(environment: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const entry = new URL("../apps/server/src/server.ts", import.meta.url).pathname;
+/** The real server in its own process, so its CPU and memory can be read alone. */
+export function startRecallProcess(environment: Record<string, string>): Promise<ServerProcess> {
   const profile = process.env.BENCH_CPU_PROFILE_DIR;
-  const child = fork(entry, [], {
-    // BENCH_CPU_PROFILE_DIR: write a V8 CPU profile of the server (open it in Chrome DevTools).
-    execArgv: ["--import", "tsx", ...(profile ? ["--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${profile}`] : [])],
-    env: { ...process.env, ...environment, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
-    lines.on("line", (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; address?: string; level?: number };
-        if (entry.msg === "Recall is listening" && entry.address) resolve(entry.address);
-        else if ((entry.level ?? 0) >= 50) console.error(`server: ${entry.msg}`);
-      } catch {
-        // Not a log line.
-      }
-    });
-  });
-  return { child, url };
+  // BENCH_CPU_PROFILE_DIR: write a V8 CPU profile of the server (open it in Chrome DevTools).
+  return startServerProcess(environment, { nodeArguments: profile ? ["--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${profile}`] : [] });
 }
 
 export function stopProcess(child: ChildProcess): Promise<void> {

@@ -14,7 +14,7 @@ import type { AppRouter } from "@recall/server";
 import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
 import { Ollama } from "ollama";
-import { cpuSeconds, epochNow, residentBytes, startFakeOllamaProcess, startServerProcess, stopProcess } from "./processes.ts";
+import { cpuSeconds, epochNow, residentBytes, startFakeOllamaProcess, startRecallProcess, stopProcess } from "./processes.ts";
 import { formatMs, markdownTable, percentile } from "./stats.ts";
 
 const levels = (process.env.BENCH_LEVELS ?? "1,100,1000").split(",").map(Number);
@@ -179,7 +179,7 @@ function streamOnce(client: Client, sessionId: string, key: string): Promise<Str
 
 async function runRecall(fakeUrl: string, level: number, frameMs: number, collect: () => Promise<Record<string, number[]>>): Promise<LevelResult> {
   const dataDir = mkdtempSync(join(tmpdir(), "recall-bench-"));
-  const server = await startServerProcess({
+  const server = await startRecallProcess({
     OLLAMA_URL: fakeUrl,
     RECALL_DATA_DIR: dataDir,
     DATABASE_URL: `file:${join(dataDir, "recall.db")}`,
@@ -220,7 +220,7 @@ async function runRecall(fakeUrl: string, level: number, frameMs: number, collec
     peakRssBytes = Math.max(peakRssBytes, residentBytes(pid));
     return { ...summarize(results, await collect()), cpuSecondsUsed, peakRssBytes, idleRssBytes };
   } finally {
-    await stopProcess(server.child);
+    await server.stop();
   }
 }
 

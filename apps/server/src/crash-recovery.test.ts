@@ -1,40 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { createTestDatabase, type TestDatabase } from "@recall/db/testing";
 import { startFakeOllama, type FakeOllama } from "@recall/fake-ollama";
 import { afterEach, describe, expect, it } from "vitest";
 import { collectStream, createClient, waitFor } from "./testing/harness.ts";
-
-const serverEntry = new URL("./server.ts", import.meta.url).pathname;
-
-/** Runs the real server entry point as its own process, so it can be killed like a crash. */
-async function startServerProcess(environment: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  // Node itself with tsx's loader: the tsx CLI would run the server in a grandchild that SIGKILL misses.
-  const child = spawn(process.execPath, ["--import", "tsx", serverEntry], {
-    env: { ...process.env, ...environment, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("server did not start in time")), 30_000);
-    child.once("exit", (code) => reject(new Error(`server exited early with ${code}`)));
-    lines.on("line", (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; address?: string };
-        if (entry.msg === "Recall is listening" && entry.address) {
-          clearTimeout(timer);
-          resolve(entry.address);
-        }
-      } catch {
-        // Not a log line of ours.
-      }
-    });
-  });
-  return { child, url };
-}
+import { startServerProcess } from "./testing/server-process.ts";
 
 let cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -83,7 +54,6 @@ describe("a server killed mid-stream", () => {
     // Subscribing after the restart tells the client how it ended instead of hanging.
     const replay = await collectStream(restarted, assistantMessage.id);
     expect(replay.final).toMatchObject({ type: "snapshot", status: "interrupted", content: reply!.content });
-    second.child.kill("SIGTERM");
-    await new Promise((resolve) => second.child.once("exit", resolve));
+    await second.stop();
   });
 });
