@@ -1,2 +1,12 @@
+export * from "./assemble-context.ts";
+export * from "./budget.ts";
+export * from "./context-sections.ts";
 export * from "./ports.ts";
+export * from "./profile-patterns.ts";
+export * from "./rank-fusion.ts";
+export * from "./recall-index.ts";
+export * from "./sentences.ts";
+export * from "./text-terms.ts";
 export * from "./working-buffer.ts";
+// Tokenizers load their vocabularies on import (about half a second): they live at
+// "@recall/memory/tokens" so only code that counts tokens pays for them.
