@@ -8,6 +8,8 @@ import { ChatStore } from "./chat/chat-store.ts";
 import { EventLogStore } from "./chat/event-log.ts";
 import { GenerationManager } from "./chat/generation.ts";
 import { ModelCatalog } from "./chat/model-catalog.ts";
+import { ContextBuilder } from "./memory/context-builder.ts";
+import { RecallIndexes } from "./memory/recall-turns.ts";
 import type { RecallConfig } from "./env.ts";
 import type { Services } from "./trpc/context.ts";
 
@@ -41,7 +43,9 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     error: (object: object, message?: string) => app?.log.error(object, message),
   };
   const models = new ModelCatalog(llm);
-  const generations = new GenerationManager(store, llm, models, eventLogs, config, logger);
+  const generations = new GenerationManager(store, llm, eventLogs, config, logger);
+  const recallIndexes = new RecallIndexes((userId) => store.recallTurns(userId), config.recallCachedUsers);
+  const contextBuilder = new ContextBuilder(models, recallIndexes, config);
   const services: Services = {
     config: { ...config, ollamaUrl },
     store,
@@ -49,6 +53,8 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     eventLogs,
     llm,
     models,
+    contextBuilder,
+    recallIndexes,
     identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
     databaseProvider: database.provider,
   };

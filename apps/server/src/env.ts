@@ -18,7 +18,11 @@ const environmentSchema = z.object({
   RECALL_SECRET: z.string().min(32, "RECALL_SECRET must be at least 32 characters").optional(),
   RECALL_SYSTEM_PROMPT: z.string().optional(),
   RECALL_BUFFER_MESSAGES: z.coerce.number().int().min(2).max(200).default(16),
-  RECALL_MAX_CONTEXT_TOKENS: z.coerce.number().int().min(512).max(1_048_576).default(8192),
+  RECALL_MAX_CONTEXT_TOKENS: z.coerce.number().int().min(512).max(1_048_576).default(2000),
+  RECALL_ANSWER_RESERVE_TOKENS: z.coerce.number().int().min(64).max(65_536).default(512),
+  RECALL_RECALL_LIMIT: z.coerce.number().int().min(0).max(50).default(6),
+  RECALL_RECALL_ACROSS_CHATS: z.enum(["1", "0", "true", "false"]).default("1").transform((value) => value === "1" || value === "true"),
+  RECALL_RECALL_CACHED_USERS: z.coerce.number().int().min(1).default(500),
   RECALL_CHECKPOINT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   RECALL_STREAM_FRAME_MS: z.coerce.number().int().min(0).max(1000).default(0),
   RECALL_ABANDON_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),
@@ -44,7 +48,16 @@ export interface RecallConfig {
   secret: string | undefined;
   systemPrompt: string;
   bufferMessages: number;
+  /** Cap on num_ctx (the model's own context when smaller): the one budget for every layer plus the answer. */
   maxContextTokens: number;
+  /** Room kept for the answer inside num_ctx (at most half of it). */
+  answerReserveTokens: number;
+  /** How many older turns recall may bring back (as whole exchanges). */
+  recallLimit: number;
+  /** Recall from the user's other chats too, not only this one. */
+  recallAcrossChats: boolean;
+  /** Users whose recall index stays in memory (least recently used dropped first). */
+  recallCachedUsers: number;
   /** How often a growing reply is saved, so a crash loses at most this much text. */
   checkpointMs: number;
   /** Extra wait to gather deltas into one SSE frame; 0 sends as soon as the reader is free. */
@@ -81,6 +94,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     systemPrompt: values.RECALL_SYSTEM_PROMPT ?? defaultSystemPrompt,
     bufferMessages: values.RECALL_BUFFER_MESSAGES,
     maxContextTokens: values.RECALL_MAX_CONTEXT_TOKENS,
+    answerReserveTokens: values.RECALL_ANSWER_RESERVE_TOKENS,
+    recallLimit: values.RECALL_RECALL_LIMIT,
+    recallAcrossChats: values.RECALL_RECALL_ACROSS_CHATS,
+    recallCachedUsers: values.RECALL_RECALL_CACHED_USERS,
     checkpointMs: values.RECALL_CHECKPOINT_MS,
     streamFrameMs: values.RECALL_STREAM_FRAME_MS,
     abandonAfterMs: values.RECALL_ABANDON_AFTER_MS,

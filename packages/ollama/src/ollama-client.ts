@@ -36,6 +36,8 @@ export interface LlmModel {
 export interface LlmModelDetails {
   /** The model's trained context length (`<architecture>.context_length`), when Ollama reports it. */
   contextLength: number | null;
+  /** `details.family`, e.g. `llama`: picks the tokenizer. */
+  family: string | null;
   capabilities: string[];
 }
 
@@ -154,7 +156,7 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
     },
     async showModel(model) {
       const response = await withTimeout((ollama) => ollama.show({ model }));
-      return { contextLength: contextLengthOf(response.model_info), capabilities: response.capabilities ?? [] };
+      return { contextLength: contextLengthOf(response.model_info), family: response.details?.family || null, capabilities: response.capabilities ?? [] };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@recall/db";
+import type { RecallTurn } from "@recall/memory";
 import type { Message, Session } from "@recall/schema";
 import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
@@ -120,6 +121,8 @@ export class ChatStore {
     parentId: string | null;
     content: string;
     model: string;
+    /** What memory assembled for the reply (JSON). */
+    contextJson?: string;
   }): Promise<{ userMessage: Message; assistantMessage: Message }> {
     const now = Date.now();
     const isFirstMessage = input.parentId === null && input.session.title === defaultSessionTitle;
@@ -148,6 +151,7 @@ export class ChatStore {
           content: "",
           status: "streaming",
           model: input.model,
+          contextJson: input.contextJson ?? null,
           // One millisecond later keeps (createdAt, id) ordering stable within the exchange.
           createdAt: new Date(now + 1),
         },
@@ -191,6 +195,26 @@ export class ChatStore {
       exhausted = rows.length < pageSize;
     }
     return branch.reverse();
+  }
+
+  /** Every finished turn of a user, for their recall index. */
+  async recallTurns(userId: string): Promise<RecallTurn[]> {
+    const rows = await this.prisma.message.findMany({
+      where: { userId, role: { in: ["user", "assistant"] }, status: { in: ["complete", "interrupted"] } },
+      select: { id: true, sessionId: true, role: true, content: true, createdAt: true },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
+    return rows.map((row) => ({ ...row, role: row.role as RecallTurn["role"] }));
+  }
+
+  /** The assembled-context metadata of a reply, with the counts Ollama reported. */
+  async contextOf(userId: string, messageId: string): Promise<{ contextJson: string | null; promptTokens: number | null; completionTokens: number | null }> {
+    const row = await this.prisma.message.findFirst({
+      where: { id: messageId, userId },
+      select: { contextJson: true, promptTokens: true, completionTokens: true, role: true },
+    });
+    if (!row) throw notFound("message");
+    return row;
   }
 
   async checkpoint(messageId: string, content: string): Promise<void> {

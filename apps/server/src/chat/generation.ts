@@ -3,7 +3,6 @@ import { LlmAbortedError, LlmError } from "@recall/ollama";
 import type { StreamEvent } from "@recall/schema";
 import type { ChatStore } from "./chat-store.ts";
 import type { EventLogStore, MessageEventLog } from "./event-log.ts";
-import type { ModelCatalog } from "./model-catalog.ts";
 import { describeError } from "../errors.ts";
 
 export type StopReason = "stopped" | "shutdown" | "client-gone";
@@ -20,12 +19,15 @@ export interface GenerationRequest {
   userId: string;
   model: string;
   messages: LlmChatMessage[];
+  /** Sent as num_ctx; null leaves it to Ollama (only when the model's context is unknown). */
+  numCtx: number | null;
+  /** Called once the final state is saved (memory upkeep: calibration, recall index). */
+  onFinished?: (result: { status: "complete" | "interrupted" | "error"; content: string; promptTokens: number | null }) => void;
 }
 
 export interface GenerationOptions {
   checkpointMs: number;
   abandonAfterMs: number;
-  maxContextTokens: number;
 }
 
 interface Logger {
@@ -59,7 +61,6 @@ export class GenerationManager {
   constructor(
     private readonly store: ChatStore,
     private readonly llm: LlmClient,
-    private readonly models: ModelCatalog,
     private readonly eventLogs: EventLogStore,
     private readonly options: GenerationOptions,
     private readonly logger: Logger,
@@ -116,7 +117,7 @@ export class GenerationManager {
     let final: StreamEvent;
     let outcome: Parameters<ChatStore["finish"]>[1];
     try {
-      const numCtx = await this.numCtxFor(request.model);
+      const numCtx = request.numCtx;
       let done: Extract<StreamEvent, { type: "done" }> = { type: "done", promptTokens: null, completionTokens: null, doneReason: null };
       for await (const chunk of this.llm.streamChat({ model: request.model, messages: request.messages, signal: generation.controller.signal, ...(numCtx ? { numCtx } : {}) })) {
         if (chunk.type === "delta") {
@@ -143,6 +144,11 @@ export class GenerationManager {
     await generation.saving;
     await this.saveFinal(generation.messageId, outcome);
     log.append(final);
+    try {
+      request.onFinished?.({ status: outcome.status, content: outcome.content, promptTokens: outcome.promptTokens ?? null });
+    } catch (error) {
+      this.logger.warn({ messageId: generation.messageId, error: describeError(error) }, "memory upkeep after a reply failed");
+    }
   }
 
   private async saveFinal(messageId: string, outcome: Parameters<ChatStore["finish"]>[1]): Promise<void> {
@@ -158,13 +164,6 @@ export class GenerationManager {
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
     }
-  }
-
-  /** The model's own context, capped by configuration; sent as num_ctx so Ollama never truncates silently. */
-  private async numCtxFor(model: string): Promise<number | null> {
-    const contextLength = await this.models.contextLength(model);
-    // Unknown model or Ollama down: the chat call itself reports it properly.
-    return contextLength === null ? null : Math.min(contextLength, this.options.maxContextTokens);
   }
 
   /** Periodic upkeep: checkpoint growing replies, stop replies nobody watches any more. */

@@ -1,4 +1,4 @@
-import type { LlmClient, LlmModel } from "@recall/ollama";
+import type { LlmClient, LlmModel, LlmModelDetails } from "@recall/ollama";
 
 export interface CatalogModel extends LlmModel {
   contextLength: number | null;
@@ -11,7 +11,7 @@ export interface CatalogModel extends LlmModel {
  * pulled later is picked up.
  */
 export class ModelCatalog {
-  private readonly details = new Map<string, Promise<{ contextLength: number | null; capabilities: string[] } | null>>();
+  private readonly details = new Map<string, Promise<LlmModelDetails | null>>();
 
   constructor(private readonly llm: LlmClient) {}
 
@@ -31,7 +31,8 @@ export class ModelCatalog {
     return (await this.detailsOf(model))?.contextLength ?? null;
   }
 
-  private detailsOf(model: string): Promise<{ contextLength: number | null; capabilities: string[] } | null> {
+  /** Null when Ollama does not know the model (yet) or cannot be reached. */
+  detailsOf(model: string): Promise<LlmModelDetails | null> {
     let cached = this.details.get(model);
     if (!cached) {
       cached = this.llm.showModel(model).catch(() => {

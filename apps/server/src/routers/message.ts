@@ -1,7 +1,7 @@
-import { assembleContext } from "@recall/memory";
 import type { StreamEvent } from "@recall/schema";
 import { listMessagesInput, messageIdInput, sendMessageInput, streamInput } from "@recall/schema";
 import { TRPCError, tracked } from "@trpc/server";
+import type { ContextMetadata } from "../memory/context-builder.ts";
 import { router, userProcedure } from "../trpc/init.ts";
 
 function parseEventId(lastEventId: string | null | undefined): number {
@@ -22,7 +22,7 @@ export const messageRouter = router({
    * returns at once; the reply's text arrives through `message.stream`.
    */
   send: userProcedure.input(sendMessageInput).mutation(async ({ ctx, input }) => {
-    const { store, generations, config } = ctx.services;
+    const { store, generations, config, contextBuilder, recallIndexes } = ctx.services;
     const { session, newest } = await store.sessionForSend(ctx.userId, input.sessionId);
     if (newest?.status === "streaming" && generations.isActive(newest.id)) {
       throw new TRPCError({ code: "CONFLICT", message: "A reply is still being written in this chat. Stop it or wait for it to finish." });
@@ -32,14 +32,43 @@ export const messageRouter = router({
       : (newest?.id ?? null);
     const model = input.model ?? session.model ?? config.defaultModel;
     const history = parentId ? await store.branchHistory(session.id, parentId, config.bufferMessages) : [];
-    const exchange = await store.createExchange({ userId: ctx.userId, session, parentId, content: input.content, model });
-    const context = assembleContext({
-      systemPrompt: config.systemPrompt,
+    const built = await contextBuilder.build({
+      userId: ctx.userId,
+      sessionId: session.id,
       history: history.filter((message) => message.status !== "streaming"),
       userMessage: input.content,
-      bufferSize: config.bufferMessages,
+      model,
     });
-    generations.start({ messageId: exchange.assistantMessage.id, userId: ctx.userId, model, messages: context.messages });
+    const exchange = await store.createExchange({
+      userId: ctx.userId,
+      session,
+      parentId,
+      content: input.content,
+      model,
+      contextJson: JSON.stringify(built.metadata),
+    });
+    const userId = ctx.userId;
+    // Indexed after assembly, so a message never recalls itself.
+    recallIndexes.note(userId, { ...exchange.userMessage, role: "user", createdAt: new Date(exchange.userMessage.createdAt) });
+    generations.start({
+      messageId: exchange.assistantMessage.id,
+      userId,
+      model,
+      messages: built.messages,
+      numCtx: built.numCtx,
+      onFinished: (result) => {
+        void contextBuilder.observe(model, built.messages, result.promptTokens);
+        if (result.status !== "error") {
+          recallIndexes.note(userId, {
+            id: exchange.assistantMessage.id,
+            sessionId: session.id,
+            role: "assistant",
+            content: result.content,
+            createdAt: new Date(exchange.assistantMessage.createdAt),
+          });
+        }
+      },
+    });
     return exchange;
   }),
 
@@ -84,6 +113,13 @@ export const messageRouter = router({
       signal?.removeEventListener("abort", wake);
       detach();
     }
+  }),
+
+  /** What the model saw for a reply: tokens per layer, what was trimmed, the estimate and Ollama's real count. */
+  context: userProcedure.input(messageIdInput).query(async ({ ctx, input }) => {
+    const row = await ctx.services.store.contextOf(ctx.userId, input.messageId);
+    const metadata = row.contextJson ? (JSON.parse(row.contextJson) as ContextMetadata) : null;
+    return { metadata, promptEvalCount: row.promptTokens, completionTokens: row.completionTokens };
   }),
 
   stop: userProcedure.input(messageIdInput).mutation(async ({ ctx, input }) => {

@@ -13,6 +13,7 @@ export const sessionRouter = router({
     const streaming = await store.findStreamingMessage(input.sessionId);
     if (streaming) await generations.stop(streaming, "stopped");
     await store.deleteSession(ctx.userId, input.sessionId);
+    ctx.services.recallIndexes.forgetSession(ctx.userId, input.sessionId);
     return { sessionId: input.sessionId };
   }),
 });

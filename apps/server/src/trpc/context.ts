@@ -5,6 +5,8 @@ import type { ChatStore } from "../chat/chat-store.ts";
 import type { EventLogStore } from "../chat/event-log.ts";
 import type { GenerationManager } from "../chat/generation.ts";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
+import type { ContextBuilder } from "../memory/context-builder.ts";
+import type { RecallIndexes } from "../memory/recall-turns.ts";
 import type { LlmClient } from "@recall/ollama";
 import type { RecallConfig } from "../env.ts";
 
@@ -16,6 +18,8 @@ export interface Services {
   eventLogs: EventLogStore;
   llm: LlmClient;
   models: ModelCatalog;
+  contextBuilder: ContextBuilder;
+  recallIndexes: RecallIndexes;
   identity: IdentitySigner;
   databaseProvider: "sqlite" | "postgresql";
 }

@@ -1,0 +1,155 @@
+import type { ContextRecalledTurn, LayerUsage, MemoryMessage, PromptMessage, TrimmedPart } from "@recall/memory";
+import { assembleMemoryContext, planBudget } from "@recall/memory";
+import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
+import type { ModelCatalog } from "../chat/model-catalog.ts";
+import type { RecallIndexes } from "./recall-turns.ts";
+
+/** What was assembled for one reply; saved with the assistant message and shown to the user. */
+export interface ContextMetadata {
+  model: string;
+  numCtx: number;
+  budgetTokens: number;
+  /** Our estimate of the prompt as Ollama will count it (template included). */
+  estimatedPromptTokens: number;
+  layers: LayerUsage[];
+  trimmed: TrimmedPart[];
+  overBudget: boolean;
+  /** Whether a cache served the assembled state (no context cache yet). */
+  cached: boolean;
+  tokenizer: string;
+  exactTokenizer: boolean;
+  calibrationSamples: number;
+  totalMessages: number;
+  recalledMessageIds: string[];
+}
+
+export interface ContextBuilderOptions {
+  systemPrompt: string;
+  bufferMessages: number;
+  maxContextTokens: number;
+  answerReserveTokens: number;
+  recallLimit: number;
+  recallAcrossChats: boolean;
+}
+
+interface ModelCounter {
+  base: ModelTokenCounter;
+  calibrated: CalibratedTokenCounter;
+}
+
+/**
+ * Builds what the model sees for each reply with the memory engine: the budget from
+ * the model's real context, the working buffer, and older turns recalled by BM25,
+ * under one token budget. Counts are calibrated per model against Ollama's
+ * prompt_eval_count.
+ */
+export class ContextBuilder {
+  private readonly counters = new Map<string, Promise<ModelCounter>>();
+
+  constructor(
+    private readonly models: ModelCatalog,
+    private readonly recall: RecallIndexes,
+    private readonly options: ContextBuilderOptions,
+  ) {}
+
+  async build(input: {
+    userId: string;
+    sessionId: string;
+    /** The chat's branch up to the new message, oldest first (at least the working buffer). */
+    history: readonly MemoryMessage[];
+    userMessage: string;
+    model: string;
+  }): Promise<{ messages: PromptMessage[]; numCtx: number; metadata: ContextMetadata }> {
+    const [details, counter, recall] = await Promise.all([
+      this.models.detailsOf(input.model),
+      this.counterFor(input.model),
+      this.recall.get(input.userId),
+    ]);
+    const { numCtx, promptBudget } = planBudget({
+      modelContextLength: details?.contextLength ?? null,
+      maxContextTokens: this.options.maxContextTokens,
+      answerReserve: Math.min(this.options.answerReserveTokens, Math.floor(this.options.maxContextTokens / 2)),
+    });
+    const calibration = counter.calibrated.calibration;
+    const bufferIds = new Set(input.history.slice(-this.options.bufferMessages).map((message) => message.id));
+    const recalled = this.recallTurns(recall, input, bufferIds);
+    const assembled = assembleMemoryContext(
+      {
+        systemPrompt: this.options.systemPrompt,
+        episodes: [],
+        profile: [],
+        summary: null,
+        recalled,
+        passages: [],
+        buffer: input.history,
+        userMessage: input.userMessage,
+        // The template's fixed tokens are not per message: take them off the top.
+        budgetTokens: Math.max(1, promptBudget - Math.ceil(calibration.fixedTokens)),
+        bufferSize: this.options.bufferMessages,
+        messageOverheadTokens: Math.ceil(calibration.perMessageTokens),
+      },
+      counter.calibrated,
+    );
+    const recalledLayer = assembled.layers.find((layer) => layer.layer === "recalled");
+    return {
+      messages: assembled.messages,
+      numCtx,
+      metadata: {
+        model: input.model,
+        numCtx,
+        budgetTokens: assembled.budgetTokens,
+        estimatedPromptTokens: counter.calibrated.estimatePrompt(assembled.messages),
+        layers: assembled.layers,
+        trimmed: assembled.trimmed,
+        overBudget: assembled.overBudget,
+        cached: false,
+        tokenizer: counter.base.tokenizer,
+        exactTokenizer: counter.base.exact,
+        calibrationSamples: calibration.samples,
+        totalMessages: input.history.length + 1,
+        recalledMessageIds: recalledLayer?.ids ?? [],
+      },
+    };
+  }
+
+  /** Ollama's prompt_eval_count is the truth: it teaches the model's counter. */
+  async observe(model: string, messages: readonly PromptMessage[], promptEvalCount: number | null): Promise<void> {
+    if (promptEvalCount === null) return;
+    (await this.counterFor(model)).calibrated.observe(messages, promptEvalCount);
+  }
+
+  private recallTurns(
+    recall: Awaited<ReturnType<RecallIndexes["get"]>>,
+    input: { sessionId: string; userMessage: string },
+    bufferIds: ReadonlySet<string>,
+  ): ContextRecalledTurn[] {
+    const results = recall.index.search(input.userMessage, {
+      limit: this.options.recallLimit,
+      excludeIds: bufferIds,
+      sessionId: input.sessionId,
+      includeOtherSessions: this.options.recallAcrossChats,
+    });
+    const turns: ContextRecalledTurn[] = [];
+    for (const exchange of recall.index.expandToExchanges(results, { excludeIds: bufferIds })) {
+      for (const id of exchange.turnIds) {
+        const turn = recall.turns.get(id);
+        if (turn && turn.role !== "system") turns.push({ id, role: turn.role, content: turn.content, createdAt: turn.createdAt, score: exchange.score });
+      }
+    }
+    return turns;
+  }
+
+  private counterFor(model: string): Promise<ModelCounter> {
+    let counter = this.counters.get(model);
+    if (!counter) {
+      counter = this.models.detailsOf(model).then((details) => {
+        // Without details (model not pulled yet) use the approximation, but ask again next time.
+        if (!details) this.counters.delete(model);
+        const base = createTokenCounter(details?.family ?? null, { modelName: model });
+        return { base, calibrated: new CalibratedTokenCounter(base) };
+      });
+      this.counters.set(model, counter);
+    }
+    return counter;
+  }
+}
