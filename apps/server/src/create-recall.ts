@@ -9,6 +9,7 @@ import { EventLogStore } from "./chat/event-log.ts";
 import { GenerationManager } from "./chat/generation.ts";
 import { ModelCatalog } from "./chat/model-catalog.ts";
 import { ContextBuilder } from "./memory/context-builder.ts";
+import { ProfileStore } from "./memory/profile-store.ts";
 import { RecallIndexes } from "./memory/recall-turns.ts";
 import type { RecallConfig } from "./env.ts";
 import type { Services } from "./trpc/context.ts";
@@ -45,7 +46,8 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
   const models = new ModelCatalog(llm);
   const generations = new GenerationManager(store, llm, eventLogs, config, logger);
   const recallIndexes = new RecallIndexes((userId) => store.recallTurns(userId), config.recallCachedUsers);
-  const contextBuilder = new ContextBuilder(models, recallIndexes, config);
+  const profiles = new ProfileStore(database.prisma);
+  const contextBuilder = new ContextBuilder(models, recallIndexes, profiles, config);
   const services: Services = {
     config: { ...config, ollamaUrl },
     store,
@@ -55,6 +57,8 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     models,
     contextBuilder,
     recallIndexes,
+    profiles,
+    logger,
     identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
     databaseProvider: database.provider,
   };

@@ -1,6 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { authRouter } from "./routers/auth.ts";
 import { messageRouter } from "./routers/message.ts";
+import { profileRouter } from "./routers/profile.ts";
 import { sessionRouter } from "./routers/session.ts";
 import { modelsRouter, systemRouter } from "./routers/system.ts";
 import { router } from "./trpc/init.ts";
@@ -11,6 +12,7 @@ export const appRouter = router({
   models: modelsRouter,
   session: sessionRouter,
   message: messageRouter,
+  profile: profileRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -93,3 +93,28 @@ export const streamInput = z.object({
 
 export type CreateSessionInput = z.infer<typeof createSessionInput>;
 export type SendMessageInput = z.infer<typeof sendMessageInput>;
+
+export const profileFactKinds = ["name", "role", "interest", "preference", "location", "other"] as const;
+export const profileFactKindSchema = z.enum(profileFactKinds);
+export type ProfileFactKind = z.infer<typeof profileFactKindSchema>;
+
+const profileValueSchema = z
+  .string()
+  .trim()
+  .min(1, "A remembered fact cannot be empty.")
+  .max(500, "A remembered fact is at most 500 characters.");
+
+export const profileFactSchema = z.object({
+  id: z.string(),
+  kind: profileFactKindSchema,
+  value: z.string(),
+  /** Where it came from: `pattern` (what the user said), `model` (extracted by the model) or `user` (typed in). */
+  source: z.enum(["pattern", "model", "user"]),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ProfileFactView = z.infer<typeof profileFactSchema>;
+
+export const addProfileFactInput = z.object({ kind: profileFactKindSchema, value: profileValueSchema });
+export const updateProfileFactInput = z.object({ factId: idSchema, value: profileValueSchema });
+export const profileFactIdInput = z.object({ factId: idSchema });

@@ -2,6 +2,7 @@ import type { ContextRecalledTurn, LayerUsage, MemoryMessage, PromptMessage, Tri
 import { assembleMemoryContext, planBudget } from "@recall/memory";
 import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
+import type { ProfileStore } from "./profile-store.ts";
 import type { RecallIndexes } from "./recall-turns.ts";
 
 /** What was assembled for one reply; saved with the assistant message and shown to the user. */
@@ -49,6 +50,7 @@ export class ContextBuilder {
   constructor(
     private readonly models: ModelCatalog,
     private readonly recall: RecallIndexes,
+    private readonly profiles: ProfileStore,
     private readonly options: ContextBuilderOptions,
   ) {}
 
@@ -60,10 +62,11 @@ export class ContextBuilder {
     userMessage: string;
     model: string;
   }): Promise<{ messages: PromptMessage[]; numCtx: number; metadata: ContextMetadata }> {
-    const [details, counter, recall] = await Promise.all([
+    const [details, counter, recall, profile] = await Promise.all([
       this.models.detailsOf(input.model),
       this.counterFor(input.model),
       this.recall.get(input.userId),
+      this.profiles.list(input.userId),
     ]);
     const { numCtx, promptBudget } = planBudget({
       modelContextLength: details?.contextLength ?? null,
@@ -77,7 +80,7 @@ export class ContextBuilder {
       {
         systemPrompt: this.options.systemPrompt,
         episodes: [],
-        profile: [],
+        profile: profile.map((fact) => ({ id: fact.id, kind: fact.kind, value: fact.value })),
         summary: null,
         recalled,
         passages: [],

@@ -1,6 +1,7 @@
 import type { StreamEvent } from "@recall/schema";
 import { listMessagesInput, messageIdInput, sendMessageInput, streamInput } from "@recall/schema";
 import { TRPCError, tracked } from "@trpc/server";
+import { describeError } from "../errors.ts";
 import type { ContextMetadata } from "../memory/context-builder.ts";
 import { router, userProcedure } from "../trpc/init.ts";
 
@@ -48,6 +49,10 @@ export const messageRouter = router({
       contextJson: JSON.stringify(built.metadata),
     });
     const userId = ctx.userId;
+    // Off the reply's path: a reply never waits for profile upkeep.
+    void ctx.services.profiles.learnFromMessage(userId, exchange.userMessage.id, input.content).catch((error: unknown) => {
+      ctx.services.logger.warn({ error: describeError(error) }, "profile extraction failed");
+    });
     // Indexed after assembly, so a message never recalls itself.
     recallIndexes.note(userId, { ...exchange.userMessage, role: "user", createdAt: new Date(exchange.userMessage.createdAt) });
     generations.start({

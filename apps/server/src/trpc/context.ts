@@ -6,6 +6,7 @@ import type { EventLogStore } from "../chat/event-log.ts";
 import type { GenerationManager } from "../chat/generation.ts";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { ContextBuilder } from "../memory/context-builder.ts";
+import type { ProfileStore } from "../memory/profile-store.ts";
 import type { RecallIndexes } from "../memory/recall-turns.ts";
 import type { LlmClient } from "@recall/ollama";
 import type { RecallConfig } from "../env.ts";
@@ -20,6 +21,8 @@ export interface Services {
   models: ModelCatalog;
   contextBuilder: ContextBuilder;
   recallIndexes: RecallIndexes;
+  profiles: ProfileStore;
+  logger: { warn(object: object, message?: string): void };
   identity: IdentitySigner;
   databaseProvider: "sqlite" | "postgresql";
 }

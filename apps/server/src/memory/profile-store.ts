@@ -1,0 +1,95 @@
+import type { PrismaClient } from "@recall/db";
+import { extractProfileFacts } from "@recall/memory";
+import type { ProfileFactKind, ProfileFactView } from "@recall/schema";
+import { TRPCError } from "@trpc/server";
+
+/** A person has one name, one current role and one home: a newer statement replaces the older. */
+const singleValuedKinds: ReadonlySet<ProfileFactKind> = new Set(["name", "role", "location"]);
+
+interface FactRow {
+  id: string;
+  kind: string;
+  value: string;
+  source: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+function toView(row: FactRow): ProfileFactView {
+  return {
+    id: row.id,
+    kind: row.kind as ProfileFactKind,
+    value: row.value,
+    source: row.source as ProfileFactView["source"],
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * What Recall remembers about each user. Facts come from what the user says (cheap
+ * patterns on every message) or from the user directly; the user can see, edit and
+ * delete each one. Reads are cached per user and dropped on every write here.
+ */
+export class ProfileStore {
+  private readonly cache = new Map<string, Promise<ProfileFactView[]>>();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly maxCachedUsers = 1000,
+  ) {}
+
+  list(userId: string): Promise<ProfileFactView[]> {
+    let facts = this.cache.get(userId);
+    if (!facts) {
+      facts = this.prisma.profileFact
+        .findMany({ where: { userId }, orderBy: [{ kind: "asc" }, { createdAt: "asc" }] })
+        .then((rows) => rows.map(toView));
+      facts.catch(() => this.cache.delete(userId));
+      this.cache.set(userId, facts);
+      if (this.cache.size > this.maxCachedUsers) {
+        const oldest = this.cache.keys().next().value;
+        if (oldest !== undefined) this.cache.delete(oldest);
+      }
+    }
+    return facts;
+  }
+
+  /** Runs the pattern extractor over a user message and stores what it finds. Returns the facts written. */
+  async learnFromMessage(userId: string, messageId: string, text: string): Promise<number> {
+    const found = extractProfileFacts(text);
+    if (found.length === 0) return 0;
+    const existing = await this.list(userId);
+    let written = 0;
+    for (const fact of found) {
+      const same = existing.find((known) => known.kind === fact.kind && known.value.toLowerCase() === fact.value.toLowerCase());
+      if (same) continue;
+      await this.prisma.$transaction([
+        ...(singleValuedKinds.has(fact.kind) ? [this.prisma.profileFact.deleteMany({ where: { userId, kind: fact.kind, source: { not: "user" } } })] : []),
+        this.prisma.profileFact.create({ data: { userId, kind: fact.kind, value: fact.value, source: "pattern", sourceMessageId: messageId } }),
+      ]);
+      written += 1;
+    }
+    this.cache.delete(userId);
+    return written;
+  }
+
+  async add(userId: string, kind: ProfileFactKind, value: string): Promise<ProfileFactView> {
+    const row = await this.prisma.profileFact.create({ data: { userId, kind, value, source: "user" } });
+    this.cache.delete(userId);
+    return toView(row);
+  }
+
+  async update(userId: string, factId: string, value: string): Promise<ProfileFactView> {
+    const { count } = await this.prisma.profileFact.updateMany({ where: { id: factId, userId }, data: { value, source: "user" } });
+    this.cache.delete(userId);
+    if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "That remembered fact does not exist or is not yours." });
+    return toView(await this.prisma.profileFact.findUniqueOrThrow({ where: { id: factId } }));
+  }
+
+  async remove(userId: string, factId: string): Promise<void> {
+    const { count } = await this.prisma.profileFact.deleteMany({ where: { id: factId, userId } });
+    this.cache.delete(userId);
+    if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "That remembered fact does not exist or is not yours." });
+  }
+}
