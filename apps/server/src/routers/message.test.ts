@@ -57,15 +57,15 @@ describe("sending and streaming", () => {
 
   it("sends the system prompt, the earlier turns and num_ctx to Ollama", async () => {
     const session = await client.session.create.mutate({});
-    const first = await client.message.send.mutate({ sessionId: session.id, content: "My name is Ada." });
+    const first = await client.message.send.mutate({ sessionId: session.id, content: "Tell me about the Eiffel Tower." });
     await collectStream(client, first.assistantMessage.id);
-    const second = await client.message.send.mutate({ sessionId: session.id, content: "What is my name?" });
+    const second = await client.message.send.mutate({ sessionId: session.id, content: "How tall is it?" });
     await collectStream(client, second.assistantMessage.id);
     const chats = harness.fake.requests.filter((request) => request.path === "/api/chat");
     const body = chats.at(-1)?.body as { messages: Array<{ role: string; content: string }>; options?: { num_ctx?: number } };
     expect(body.messages.map((message) => message.role)).toEqual(["system", "user", "assistant", "user"]);
-    expect(body.messages[1]?.content).toBe("My name is Ada.");
-    expect(body.messages[3]?.content).toBe("What is my name?");
+    expect(body.messages[1]?.content).toBe("Tell me about the Eiffel Tower.");
+    expect(body.messages[3]?.content).toBe("How tall is it?");
     expect(body.options?.num_ctx).toBe(harness.config.maxContextTokens);
     expect(second.userMessage.parentId).toBe(first.assistantMessage.id);
   });
