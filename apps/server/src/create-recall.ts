@@ -11,6 +11,7 @@ import { ModelCatalog } from "./chat/model-catalog.ts";
 import { ContextBuilder } from "./memory/context-builder.ts";
 import { ProfileStore } from "./memory/profile-store.ts";
 import { RecallIndexes } from "./memory/recall-turns.ts";
+import { SummaryService } from "./memory/summaries.ts";
 import type { RecallConfig } from "./env.ts";
 import type { Services } from "./trpc/context.ts";
 
@@ -47,7 +48,14 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
   const generations = new GenerationManager(store, llm, eventLogs, config, logger);
   const recallIndexes = new RecallIndexes((userId) => store.recallTurns(userId), config.recallCachedUsers);
   const profiles = new ProfileStore(database.prisma);
-  const contextBuilder = new ContextBuilder(models, recallIndexes, profiles, config);
+  const summaries = new SummaryService(
+    database.prisma,
+    store,
+    llm,
+    { segmentMessages: config.summaryEveryMessages, bufferMessages: config.bufferMessages, model: config.summaryModel, maxSummaryTokens: 600, numCtx: 8192 },
+    logger,
+  );
+  const contextBuilder = new ContextBuilder(models, recallIndexes, profiles, summaries, config);
   const services: Services = {
     config: { ...config, ollamaUrl },
     store,
@@ -58,6 +66,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     contextBuilder,
     recallIndexes,
     profiles,
+    summaries,
     logger,
     identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
     databaseProvider: database.provider,
@@ -74,6 +83,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     close() {
       closing ??= (async () => {
         await generations.shutdown();
+        await summaries.idle();
         await app.close();
         eventLogs.clear();
         await database.close();

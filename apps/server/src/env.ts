@@ -23,6 +23,8 @@ const environmentSchema = z.object({
   RECALL_RECALL_LIMIT: z.coerce.number().int().min(0).max(50).default(6),
   RECALL_RECALL_ACROSS_CHATS: z.enum(["1", "0", "true", "false"]).default("1").transform((value) => value === "1" || value === "true"),
   RECALL_RECALL_CACHED_USERS: z.coerce.number().int().min(1).default(500),
+  RECALL_SUMMARY_EVERY_MESSAGES: z.coerce.number().int().min(2).max(500).default(20),
+  RECALL_SUMMARY_MODEL: z.string().min(1).optional(),
   RECALL_CHECKPOINT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   RECALL_STREAM_FRAME_MS: z.coerce.number().int().min(0).max(1000).default(0),
   RECALL_ABANDON_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),
@@ -58,6 +60,10 @@ export interface RecallConfig {
   recallAcrossChats: boolean;
   /** Users whose recall index stays in memory (least recently used dropped first). */
   recallCachedUsers: number;
+  /** The running summary is updated once this many messages have left the buffer (one model call per segment). */
+  summaryEveryMessages: number;
+  /** A smaller model may write summaries; unset uses the chat's model. */
+  summaryModel: string | null;
   /** How often a growing reply is saved, so a crash loses at most this much text. */
   checkpointMs: number;
   /** Extra wait to gather deltas into one SSE frame; 0 sends as soon as the reader is free. */
@@ -98,6 +104,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     recallLimit: values.RECALL_RECALL_LIMIT,
     recallAcrossChats: values.RECALL_RECALL_ACROSS_CHATS,
     recallCachedUsers: values.RECALL_RECALL_CACHED_USERS,
+    summaryEveryMessages: values.RECALL_SUMMARY_EVERY_MESSAGES,
+    summaryModel: values.RECALL_SUMMARY_MODEL ?? null,
     checkpointMs: values.RECALL_CHECKPOINT_MS,
     streamFrameMs: values.RECALL_STREAM_FRAME_MS,
     abandonAfterMs: values.RECALL_ABANDON_AFTER_MS,

@@ -99,6 +99,21 @@ describe("createOllamaClient", () => {
     await expect(collect(client.streamChat(request()))).rejects.toMatchObject({ code: "MODEL_TIMEOUT" });
   });
 
+  it("completes a whole reply without streaming, with num_predict and a JSON schema", async () => {
+    const client = createOllamaClient({ host: fake.url });
+    fake.queueScript({ text: "A short summary." });
+    const result = await client.completeChat({ model: "llama3.2", messages: [{ role: "user", content: "Summarize." }], maxTokens: 100, numCtx: 1024 });
+    expect(result).toMatchObject({ text: "A short summary.", doneReason: "stop" });
+    const body = fake.requests.at(-1)?.body as { stream: boolean; options: { num_predict: number; num_ctx: number } };
+    expect(body.stream).toBe(false);
+    expect(body.options).toMatchObject({ num_predict: 100, num_ctx: 1024 });
+
+    const schema = { type: "object", properties: { name: { type: "string" } }, required: ["name"] };
+    const structured = await client.completeChat({ model: "llama3.2", messages: [{ role: "user", content: "Who am I?" }], format: schema });
+    expect(typeof (JSON.parse(structured.text) as { name: unknown }).name).toBe("string");
+    await expect(client.completeChat({ model: "nope", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ code: "MODEL_NOT_FOUND" });
+  });
+
   it("lists models and reads the context length from /api/show", async () => {
     const client = createOllamaClient({ host: fake.url });
     const models = await client.listModels();

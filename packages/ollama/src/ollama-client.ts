@@ -49,9 +49,29 @@ export interface LlmClientOptions {
   requestTimeoutMs?: number;
 }
 
+export interface CompleteChatRequest {
+  model: string;
+  messages: LlmChatMessage[];
+  numCtx?: number;
+  /** Cap on generated tokens (`num_predict`). */
+  maxTokens?: number;
+  /** Structured output: a JSON schema the reply must follow. */
+  format?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+export interface CompleteChatResult {
+  text: string;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  doneReason: string | null;
+}
+
 export interface LlmClient {
   readonly host: string;
   streamChat(request: StreamChatRequest): AsyncGenerator<LlmChunk>;
+  /** One whole reply, not streamed: for background work such as summaries. */
+  completeChat(request: CompleteChatRequest): Promise<CompleteChatResult>;
   listModels(): Promise<LlmModel[]>;
   showModel(model: string): Promise<LlmModelDetails>;
 }
@@ -141,9 +161,38 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
     }
   }
 
+  async function completeChat(request: CompleteChatRequest): Promise<CompleteChatResult> {
+    const signal = request.signal ? AbortSignal.any([request.signal, AbortSignal.timeout(idleTimeoutMs)]) : AbortSignal.timeout(idleTimeoutMs);
+    const options: Record<string, number> = {};
+    if (request.numCtx) options.num_ctx = request.numCtx;
+    if (request.maxTokens) options.num_predict = request.maxTokens;
+    try {
+      const response = await startWithOneRetry(() =>
+        clientWithSignal(signal).chat({
+          model: request.model,
+          messages: request.messages,
+          stream: false,
+          ...(Object.keys(options).length > 0 ? { options } : {}),
+          ...(request.format ? { format: request.format } : {}),
+        }),
+      );
+      return {
+        text: response.message?.content ?? "",
+        promptTokens: numberOrNull(response.prompt_eval_count),
+        completionTokens: numberOrNull(response.eval_count),
+        doneReason: response.done_reason ?? null,
+      };
+    } catch (error) {
+      if (request.signal?.aborted) throw new LlmAbortedError();
+      if (signal.aborted) throw new LlmError("MODEL_TIMEOUT", `The model did not answer within ${Math.round(idleTimeoutMs / 1000)} s.`, { cause: error });
+      throw toLlmError(error, host, request.model);
+    }
+  }
+
   return {
     host,
     streamChat,
+    completeChat,
     async listModels() {
       const response = await withTimeout((ollama) => ollama.list());
       return response.models.map((model) => ({

@@ -4,6 +4,7 @@ import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } fr
 import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { ProfileStore } from "./profile-store.ts";
 import type { RecallIndexes } from "./recall-turns.ts";
+import type { SummaryService } from "./summaries.ts";
 
 /** What was assembled for one reply; saved with the assistant message and shown to the user. */
 export interface ContextMetadata {
@@ -51,6 +52,7 @@ export class ContextBuilder {
     private readonly models: ModelCatalog,
     private readonly recall: RecallIndexes,
     private readonly profiles: ProfileStore,
+    private readonly summaries: SummaryService,
     private readonly options: ContextBuilderOptions,
   ) {}
 
@@ -62,11 +64,12 @@ export class ContextBuilder {
     userMessage: string;
     model: string;
   }): Promise<{ messages: PromptMessage[]; numCtx: number; metadata: ContextMetadata }> {
-    const [details, counter, recall, profile] = await Promise.all([
+    const [details, counter, recall, profile, summary] = await Promise.all([
       this.models.detailsOf(input.model),
       this.counterFor(input.model),
       this.recall.get(input.userId),
       this.profiles.list(input.userId),
+      this.summaries.current(input.sessionId),
     ]);
     const { numCtx, promptBudget } = planBudget({
       modelContextLength: details?.contextLength ?? null,
@@ -81,7 +84,7 @@ export class ContextBuilder {
         systemPrompt: this.options.systemPrompt,
         episodes: [],
         profile: profile.map((fact) => ({ id: fact.id, kind: fact.kind, value: fact.value })),
-        summary: null,
+        summary: summary ? { text: summary.text, coveredMessageIds: summary.coveredMessageId ? [summary.coveredMessageId] : [] } : null,
         recalled,
         passages: [],
         buffer: input.history,

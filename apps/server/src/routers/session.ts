@@ -14,6 +14,7 @@ export const sessionRouter = router({
     if (streaming) await generations.stop(streaming, "stopped");
     await store.deleteSession(ctx.userId, input.sessionId);
     ctx.services.recallIndexes.forgetSession(ctx.userId, input.sessionId);
+    ctx.services.summaries.forget(input.sessionId);
     return { sessionId: input.sessionId };
   }),
 });

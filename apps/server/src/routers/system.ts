@@ -7,6 +7,7 @@ export const systemRouter = router({
     database: ctx.services.databaseProvider,
     demo: ctx.services.config.demoFakeOllama,
     activeGenerations: ctx.services.generations.activeCount,
+    memory: { summaryRuns: ctx.services.summaries.stats.runs, summaryFailures: ctx.services.summaries.stats.failures },
   })),
 });
 

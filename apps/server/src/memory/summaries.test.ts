@@ -1,0 +1,90 @@
+import type { ChatRequestInfo } from "@recall/fake-ollama";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { collectStream, startHarness, type Harness, type RecallClient } from "../testing/harness.ts";
+
+let harness: Harness;
+let client: RecallClient;
+let summaryCalls: ChatRequestInfo[] = [];
+let failNextSummary = false;
+
+const isSummaryRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content.startsWith("You keep a running summary") ?? false;
+
+beforeAll(async () => {
+  harness = await startHarness({
+    fake: {
+      reply: (request) => {
+        if (!isSummaryRequest(request)) return undefined;
+        summaryCalls.push(request);
+        if (failNextSummary) {
+          failNextSummary = false;
+          return { failure: { kind: "http-error", status: 500, message: "model crashed" } };
+        }
+        return { text: `Summary ${summaryCalls.length}: the user is planning a trip to Lisbon.` };
+      },
+    },
+    config: { bufferMessages: 4, summaryEveryMessages: 6 },
+  });
+});
+afterAll(async () => {
+  await harness?.close();
+});
+beforeEach(async () => {
+  harness.fake.reset();
+  summaryCalls = [];
+  failNextSummary = false;
+  ({ client } = await harness.newUser());
+});
+
+async function exchange(sessionId: string, index: number) {
+  const { assistantMessage } = await client.message.send.mutate({ sessionId, content: `Question number ${index} about the trip.` });
+  await collectStream(client, assistantMessage.id);
+  await harness.recall.services.summaries.idle();
+  return assistantMessage;
+}
+
+function lastChatPrompt(): Array<{ role: string; content: string }> {
+  const chats = harness.fake.requests.filter((request) => request.path === "/api/chat" && !isSummaryRequest({ messages: (request.body as { messages: ChatRequestInfo["messages"] }).messages } as ChatRequestInfo));
+  return (chats.at(-1)?.body as { messages: Array<{ role: string; content: string }> }).messages;
+}
+
+describe("the running summary", () => {
+  it("is written once per segment of evicted turns, incrementally, and reaches the next prompt", async () => {
+    const session = await client.session.create.mutate({});
+    for (let index = 1; index <= 4; index += 1) await exchange(session.id, index);
+    // 8 messages, 4 in the buffer: 4 evicted, less than a segment of 6.
+    expect(summaryCalls).toHaveLength(0);
+    await exchange(session.id, 5);
+    expect(summaryCalls).toHaveLength(1);
+    expect(summaryCalls[0]?.lastUserMessage).toContain("Question number 1 about the trip.");
+    expect(summaryCalls[0]?.lastUserMessage).not.toContain("Question number 5");
+
+    for (let index = 6; index <= 8; index += 1) await exchange(session.id, index);
+    expect(summaryCalls).toHaveLength(2);
+    // Incremental: the previous summary plus only the newly evicted turns.
+    expect(summaryCalls[1]?.lastUserMessage).toContain("Summary 1:");
+    expect(summaryCalls[1]?.lastUserMessage).not.toContain("Question number 1 about");
+    expect(summaryCalls[1]?.lastUserMessage).toContain("Question number 4 about");
+
+    const reply = await exchange(session.id, 9);
+    expect(lastChatPrompt().some((message) => message.role === "system" && message.content.includes("Summary 2:"))).toBe(true);
+    const metadata = (await client.message.context.query({ messageId: reply.id })).metadata!;
+    expect(metadata.layers.find((layer) => layer.layer === "summary")?.tokens).toBeGreaterThan(0);
+    // Upkeep stays far below one model call per turn.
+    expect(summaryCalls.length).toBeLessThanOrEqual(3);
+  });
+
+  it("keeps the previous summary and counts the failure when the model fails", async () => {
+    const session = await client.session.create.mutate({});
+    const failuresBefore = harness.recall.services.summaries.stats.failures;
+    failNextSummary = true;
+    for (let index = 1; index <= 5; index += 1) await exchange(session.id, index);
+    expect(summaryCalls).toHaveLength(1);
+    expect(harness.recall.services.summaries.stats.failures).toBe(failuresBefore + 1);
+    expect(await harness.recall.services.summaries.current(session.id)).toBeNull();
+    // The next reply tries again and succeeds; nothing was lost.
+    await exchange(session.id, 6);
+    expect(summaryCalls).toHaveLength(2);
+    expect((await harness.recall.services.summaries.current(session.id))?.text).toContain("Summary 2:");
+    expect((await client.health.query()).memory.summaryFailures).toBe(failuresBefore + 1);
+  });
+});
