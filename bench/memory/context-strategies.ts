@@ -1,0 +1,183 @@
+/**
+ * The ways of filling one token budget that the memory benchmark compares: Recall's engine
+ * through its public entry points, and the baselines it has to beat. Every strategy gets the
+ * same system prompt, history, user message, budget and token counter, and is measured the
+ * same way (each message's tokens plus the engine's per-message overhead).
+ */
+import { AIMessage, HumanMessage, SystemMessage, trimMessages, type BaseMessage } from "@langchain/core/messages";
+import {
+  assembleMemoryContext,
+  defaultMessageOverheadTokens,
+  measurePromptTokens,
+  type ContextRecalledTurn,
+  type MemoryContext,
+  type PromptMessage,
+  type RecallIndex,
+  type TokenCounter,
+} from "@recall/memory";
+import type { GeneratedMessage } from "./conversation-generator.ts";
+
+export const systemPrompt = "You are Recall, a helpful assistant. Answer clearly and use what you remember about the user when it helps.";
+
+/** The reference design's "10 messages considered". */
+export const bufferSize = 10;
+/** Matched turns asked of the index per reply, as the server's default (RECALL_RECALL_LIMIT). */
+export const recallLimit = 6;
+/** A wider search, to show how much the default limit leaves on the table when the budget has room. */
+export const wideRecallLimit = 32;
+/** How deep the plain BM25 baseline looks before the budget stops it. */
+const bm25Depth = 200;
+
+export interface ContextRequest {
+  /** Every message of the user's chats before this turn, oldest first. */
+  history: readonly GeneratedMessage[];
+  /** The chat the user is typing in. */
+  sessionId: string;
+  /** That chat's messages, oldest first, when the caller has them apart already (the server does). */
+  chat?: readonly GeneratedMessage[];
+  userMessage: string;
+  budgetTokens: number;
+}
+
+export interface AssembledPrompt {
+  messages: PromptMessage[];
+  /** History messages the strategy put in whole. */
+  messageIds: string[];
+  totalTokens: number;
+}
+
+export interface StrategyTools {
+  tokenCounter: TokenCounter;
+  /** One index over every message in `history` (the server keeps it current as messages arrive). */
+  index: RecallIndex;
+  messagesById: ReadonlyMap<string, GeneratedMessage>;
+}
+
+export function measure(messages: readonly PromptMessage[], tokenCounter: TokenCounter): number {
+  return measurePromptTokens(messages, tokenCounter, defaultMessageOverheadTokens);
+}
+
+/** Baseline: the most recent messages, across chats, as many as fit without a gap. */
+export function assembleRecency(request: ContextRequest, tools: StrategyTools): AssembledPrompt {
+  const cost = (text: string): number => tools.tokenCounter.count(text) + defaultMessageOverheadTokens;
+  let remaining = request.budgetTokens - cost(systemPrompt) - cost(request.userMessage);
+  const kept: GeneratedMessage[] = [];
+  for (let position = request.history.length - 1; position >= 0; position -= 1) {
+    const message = request.history[position]!;
+    remaining -= cost(message.content);
+    if (remaining < 0) break;
+    kept.push(message);
+  }
+  return finish(kept.reverse(), request, tools);
+}
+
+/** Baseline: the messages BM25 ranks highest for the user's message, in time order, and nothing else. */
+export function assembleBm25(request: ContextRequest, tools: StrategyTools): AssembledPrompt {
+  const cost = (text: string): number => tools.tokenCounter.count(text) + defaultMessageOverheadTokens;
+  let remaining = request.budgetTokens - cost(systemPrompt) - cost(request.userMessage);
+  const kept: GeneratedMessage[] = [];
+  for (const result of tools.index.search(request.userMessage, { limit: bm25Depth })) {
+    const message = tools.messagesById.get(result.id);
+    if (message === undefined) continue;
+    // A long reply that does not fit leaves room for a shorter match further down.
+    const tokens = cost(message.content);
+    if (tokens > remaining) continue;
+    remaining -= tokens;
+    kept.push(message);
+  }
+  kept.sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime());
+  return finish(kept, request, tools);
+}
+
+export interface RecallEngineResult extends AssembledPrompt {
+  context: MemoryContext;
+}
+
+/**
+ * Recall's engine as it exists: the current chat's last K messages, older turns (this chat
+ * and earlier ones) recalled by BM25 and paired into exchanges, all under one budget. No
+ * running summary, episodes or profile yet.
+ */
+export function assembleRecall(request: ContextRequest, tools: StrategyTools, limit = recallLimit): RecallEngineResult {
+  const chat = request.chat ?? request.history.filter((message) => message.sessionId === request.sessionId);
+  const bufferIds = new Set(chat.slice(-bufferSize).map((message) => message.id));
+  const results = tools.index.search(request.userMessage, {
+    limit,
+    excludeIds: bufferIds,
+    sessionId: request.sessionId,
+    includeOtherSessions: true,
+  });
+  const recalled: ContextRecalledTurn[] = [];
+  for (const exchange of tools.index.expandToExchanges(results, { excludeIds: bufferIds })) {
+    // The matched half first: among equal scores the engine drops the later one first.
+    const ordered = [...exchange.matchedIds, ...exchange.turnIds.filter((id) => !exchange.matchedIds.includes(id))];
+    for (const id of ordered) {
+      const turn = tools.messagesById.get(id);
+      if (turn !== undefined) recalled.push({ id, role: turn.role, content: turn.content, createdAt: turn.createdAt, score: exchange.score });
+    }
+  }
+  const context = assembleMemoryContext(
+    {
+      systemPrompt,
+      episodes: [],
+      profile: [],
+      summary: null,
+      recalled,
+      passages: [],
+      buffer: chat,
+      userMessage: request.userMessage,
+      budgetTokens: request.budgetTokens,
+      bufferSize,
+    },
+    tools.tokenCounter,
+  );
+  // A reply whose beginning was cut is in the buffer layer's ids but not whole.
+  const cut = new Set(context.trimmed.filter((part) => part.layer === "buffer").flatMap((part) => part.ids));
+  const messageIds = context.layers
+    .filter((layer) => layer.layer === "buffer" || layer.layer === "recalled")
+    .flatMap((layer) => layer.ids)
+    .filter((id) => !cut.has(id));
+  return { messages: context.messages, messageIds, totalTokens: context.totalTokens, context };
+}
+
+/**
+ * Peer: LangChain.js `trimMessages` as its documentation recommends for chat history (keep
+ * the last messages, keep the system message, start on a human turn), with our counter.
+ */
+export async function assembleTrimMessages(request: ContextRequest, tools: StrategyTools): Promise<AssembledPrompt> {
+  const input: BaseMessage[] = [
+    new SystemMessage(systemPrompt),
+    ...request.history.map((message) =>
+      message.role === "user" ? new HumanMessage({ content: message.content, id: message.id }) : new AIMessage({ content: message.content, id: message.id }),
+    ),
+    new HumanMessage(request.userMessage),
+  ];
+  const trimmed = await trimMessages(input, {
+    maxTokens: request.budgetTokens,
+    strategy: "last",
+    includeSystem: true,
+    startOn: "human",
+    tokenCounter: (messages) => messages.reduce((sum, message) => sum + tools.tokenCounter.count(textOf(message)) + defaultMessageOverheadTokens, 0),
+  });
+  const messages = trimmed.map((message): PromptMessage => ({ role: roleOf(message), content: textOf(message) }));
+  const messageIds = trimmed.flatMap((message) => (message.id !== undefined && tools.messagesById.has(message.id) ? [message.id] : []));
+  return { messages, messageIds, totalTokens: measure(messages, tools.tokenCounter) };
+}
+
+function finish(kept: readonly GeneratedMessage[], request: ContextRequest, tools: StrategyTools): AssembledPrompt {
+  const messages: PromptMessage[] = [
+    { role: "system", content: systemPrompt },
+    ...kept.map((message) => ({ role: message.role, content: message.content })),
+    { role: "user", content: request.userMessage },
+  ];
+  return { messages, messageIds: kept.map((message) => message.id), totalTokens: measure(messages, tools.tokenCounter) };
+}
+
+function textOf(message: BaseMessage): string {
+  return typeof message.content === "string" ? message.content : message.text;
+}
+
+function roleOf(message: BaseMessage): PromptMessage["role"] {
+  const type = message.getType();
+  return type === "system" ? "system" : type === "human" ? "user" : "assistant";
+}
