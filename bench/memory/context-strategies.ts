@@ -9,7 +9,7 @@ import {
   assembleMemoryContext,
   defaultMessageOverheadTokens,
   measurePromptTokens,
-  type ContextRecalledTurn,
+  recallForContext,
   type MemoryContext,
   type PromptMessage,
   type RecallIndex,
@@ -22,7 +22,7 @@ export const systemPrompt = "You are Recall, a helpful assistant. Answer clearly
 /** The reference design's "10 messages considered". */
 export const bufferSize = 10;
 /** Matched turns asked of the index per reply, as the server's default (RECALL_RECALL_LIMIT). */
-export const recallLimit = 6;
+export const recallLimit = 16;
 /** A wider search, to show how much the default limit leaves on the table when the budget has room. */
 export const wideRecallLimit = 32;
 /** How deep the plain BM25 baseline looks before the budget stops it. */
@@ -101,21 +101,13 @@ export interface RecallEngineResult extends AssembledPrompt {
 export function assembleRecall(request: ContextRequest, tools: StrategyTools, limit = recallLimit): RecallEngineResult {
   const chat = request.chat ?? request.history.filter((message) => message.sessionId === request.sessionId);
   const bufferIds = new Set(chat.slice(-bufferSize).map((message) => message.id));
-  const results = tools.index.search(request.userMessage, {
+  const recalled = recallForContext(tools.index, tools.messagesById, {
+    query: request.userMessage,
     limit,
     excludeIds: bufferIds,
     sessionId: request.sessionId,
     includeOtherSessions: true,
   });
-  const recalled: ContextRecalledTurn[] = [];
-  for (const exchange of tools.index.expandToExchanges(results, { excludeIds: bufferIds })) {
-    // The matched half first: among equal scores the engine drops the later one first.
-    const ordered = [...exchange.matchedIds, ...exchange.turnIds.filter((id) => !exchange.matchedIds.includes(id))];
-    for (const id of ordered) {
-      const turn = tools.messagesById.get(id);
-      if (turn !== undefined) recalled.push({ id, role: turn.role, content: turn.content, createdAt: turn.createdAt, score: exchange.score });
-    }
-  }
   const context = assembleMemoryContext(
     {
       systemPrompt,

@@ -4,6 +4,7 @@ export * from "./context-sections.ts";
 export * from "./ports.ts";
 export * from "./profile-patterns.ts";
 export * from "./rank-fusion.ts";
+export * from "./recall-context.ts";
 export * from "./recall-index.ts";
 export * from "./sentences.ts";
 export * from "./text-terms.ts";

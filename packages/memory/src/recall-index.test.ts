@@ -138,7 +138,7 @@ describe("RecallIndex search", () => {
 
 describe("RecallIndex scoring", () => {
   it("computes BM25 with k1 = 1.2 and b = 0.75", () => {
-    const index = new RecallIndex();
+    const index = new RecallIndex({ userTurnWeight: 1 });
     index.add(turn("both", "s", "user", "apple banana", 0));
     index.add(turn("apple", "s", "user", "apple", 1));
     // N = 2, df(banana) = 1: idf = ln(1 + 1.5 / 1.5) = ln 2; |d| = 2, avgdl = 1.5:
@@ -146,6 +146,15 @@ describe("RecallIndex scoring", () => {
     expect(index.search("banana", { limit: 5 })).toEqual([
       { id: "both", sessionId: "s", score: expect.closeTo(Math.LN2 * 0.88, 12), matchedTerms: ["banana"] },
     ]);
+  });
+
+  it("weights the user's own turns above an assistant turn with the same text", () => {
+    const index = new RecallIndex();
+    index.add(turn("said-by-user", "s", "user", "my cousin Lena lives in Oslo", 0));
+    index.add(turn("said-by-assistant", "s", "assistant", "my cousin Lena lives in Oslo", 1));
+    const [first, second] = index.search("where does Lena live", { limit: 5 });
+    expect(first?.id).toBe("said-by-user");
+    expect(first!.score).toBeCloseTo(second!.score * 1.25, 10);
   });
 
   it("ranks a turn that matches more rare terms higher, and a shorter turn above a longer one", () => {

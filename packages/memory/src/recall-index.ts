@@ -55,6 +55,11 @@ export interface RecallIndexOptions {
   k1?: number;
   /** BM25 length normalisation, 0 (none) to 1 (full). */
   b?: number;
+  /**
+   * Multiplies the score of the user's own turns. What users ask back is mostly what they
+   * said themselves; long assistant replies otherwise outrank the one line that stated it.
+   */
+  userTurnWeight?: number;
 }
 
 interface IndexedTurn {
@@ -85,6 +90,7 @@ interface ScoredTurn {
 export class RecallIndex {
   readonly #k1: number;
   readonly #b: number;
+  readonly #userTurnWeight: number;
   readonly #turns = new Map<string, IndexedTurn>();
   readonly #postings = new Map<string, Map<IndexedTurn, number>>();
   /** Each session's turns in chronological order, for finding the other half of an exchange. */
@@ -97,6 +103,7 @@ export class RecallIndex {
   constructor(options: RecallIndexOptions = {}) {
     this.#k1 = options.k1 ?? 1.2;
     this.#b = options.b ?? 0.75;
+    this.#userTurnWeight = options.userTurnWeight ?? 1.25;
   }
 
   get size(): number {
@@ -214,6 +221,9 @@ export class RecallIndex {
     }
 
     cost.turnsScored = scored.length;
+    if (this.#userTurnWeight !== 1) {
+      for (const turn of scored) if (turn.role === "user") turn.searchScore *= this.#userTurnWeight;
+    }
     const best = selectBest(scored, options.limit, options.minScore ?? Number.NEGATIVE_INFINITY);
     return best.map(({ turn, score }) => ({
       id: turn.id,

@@ -23,6 +23,8 @@ export const englishStopwords: ReadonlySet<string> = new Set([
   "where", "which", "while", "who", "whom", "why", "with", "would", "yes", "you", "your", "yours", "yourself",
   "yourselves",
   "mention", "mentioned", "recall", "remember", "said", "say", "tell", "told",
+  // Words that frame a question about the past rather than name what it is about.
+  "ago", "back", "earlier", "give", "moment", "one", "previously", "reminder", "remind", "time",
 ]);
 
 /** Letters, digits and combining marks, with inner apostrophes so "sister's" stays one word. */

@@ -14,8 +14,13 @@ export function selectWorkingBuffer<T extends MemoryMessage>(history: readonly T
   if (!Number.isInteger(options.size) || options.size < 1) {
     throw new RangeError(`The working buffer keeps at least one message; got ${options.size}.`);
   }
-  const nonEmpty = history.filter((message) => message.content.trim().length > 0);
-  return nonEmpty.slice(-options.size);
+  // Walk back from the newest: the cost follows K, not the length of the chat.
+  const buffer: T[] = [];
+  for (let index = history.length - 1; index >= 0 && buffer.length < options.size; index -= 1) {
+    const message = history[index]!;
+    if (message.content.trim().length > 0) buffer.push(message);
+  }
+  return buffer.reverse();
 }
 
 export interface AssembleInput {

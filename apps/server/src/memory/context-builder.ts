@@ -1,5 +1,5 @@
-import type { ContextRecalledTurn, LayerUsage, MemoryMessage, PromptMessage, TrimmedPart } from "@recall/memory";
-import { assembleMemoryContext, planBudget } from "@recall/memory";
+import type { LayerUsage, MemoryMessage, PromptMessage, TrimmedPart } from "@recall/memory";
+import { assembleMemoryContext, planBudget, recallForContext } from "@recall/memory";
 import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { ProfileStore } from "./profile-store.ts";
@@ -78,7 +78,13 @@ export class ContextBuilder {
     });
     const calibration = counter.calibrated.calibration;
     const bufferIds = new Set(input.history.slice(-this.options.bufferMessages).map((message) => message.id));
-    const recalled = this.recallTurns(recall, input, bufferIds);
+    const recalled = recallForContext(recall.index, recall.turns, {
+      query: input.userMessage,
+      limit: this.options.recallLimit,
+      excludeIds: bufferIds,
+      sessionId: input.sessionId,
+      includeOtherSessions: this.options.recallAcrossChats,
+    });
     const assembled = assembleMemoryContext(
       {
         systemPrompt: this.options.systemPrompt,
@@ -122,27 +128,6 @@ export class ContextBuilder {
   async observe(model: string, messages: readonly PromptMessage[], promptEvalCount: number | null): Promise<void> {
     if (promptEvalCount === null) return;
     (await this.counterFor(model)).calibrated.observe(messages, promptEvalCount);
-  }
-
-  private recallTurns(
-    recall: Awaited<ReturnType<RecallIndexes["get"]>>,
-    input: { sessionId: string; userMessage: string },
-    bufferIds: ReadonlySet<string>,
-  ): ContextRecalledTurn[] {
-    const results = recall.index.search(input.userMessage, {
-      limit: this.options.recallLimit,
-      excludeIds: bufferIds,
-      sessionId: input.sessionId,
-      includeOtherSessions: this.options.recallAcrossChats,
-    });
-    const turns: ContextRecalledTurn[] = [];
-    for (const exchange of recall.index.expandToExchanges(results, { excludeIds: bufferIds })) {
-      for (const id of exchange.turnIds) {
-        const turn = recall.turns.get(id);
-        if (turn && turn.role !== "system") turns.push({ id, role: turn.role, content: turn.content, createdAt: turn.createdAt, score: exchange.score });
-      }
-    }
-    return turns;
   }
 
   private counterFor(model: string): Promise<ModelCounter> {
