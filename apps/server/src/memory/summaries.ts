@@ -40,6 +40,11 @@ export class SummaryService {
   private readonly running = new Map<string, Promise<void>>();
   private readonly rerun = new Set<string>();
   private readonly cache = new Map<string, Promise<SessionSummaryView | null>>();
+  /**
+   * Per chat, how many more finished messages must arrive before a segment can be due:
+   * most replies then cost no query at all. Unknown (absent) means "check".
+   */
+  private readonly messagesUntilCheck = new Map<string, number>();
   readonly stats = { runs: 0, failures: 0 };
 
   constructor(
@@ -68,6 +73,13 @@ export class SummaryService {
 
   /** After a reply: summarize the chat's evicted turns if a whole segment is waiting. Never throws. */
   schedule(sessionId: string, leafMessageId: string, chatModel: string): void {
+    const wait = this.messagesUntilCheck.get(sessionId);
+    if (wait !== undefined && wait > 2) {
+      // One more exchange (a user message and its reply) moved two messages closer.
+      this.messagesUntilCheck.set(sessionId, wait - 2);
+      return;
+    }
+    this.messagesUntilCheck.delete(sessionId);
     if (this.running.has(sessionId)) {
       this.rerun.add(sessionId);
       return;
@@ -91,6 +103,7 @@ export class SummaryService {
 
   forget(sessionId: string): void {
     this.cache.delete(sessionId);
+    this.messagesUntilCheck.delete(sessionId);
   }
 
   private async update(sessionId: string, leafMessageId: string, chatModel: string): Promise<void> {
@@ -102,7 +115,10 @@ export class SummaryService {
     // Not found: the covered message is older than the window (summaries fell behind) or on
     // another branch (an edit); either way everything evicted in the window is new to it.
     const uncovered = evicted.slice(coveredAt + 1);
-    if (uncovered.length < this.options.segmentMessages) return;
+    if (uncovered.length < this.options.segmentMessages) {
+      this.rememberWait(sessionId, this.options.segmentMessages - uncovered.length);
+      return;
+    }
 
     this.stats.runs += 1;
     const transcript = uncovered
@@ -127,6 +143,15 @@ export class SummaryService {
       update: { content: text, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 },
     });
     this.cache.delete(sessionId);
+    this.rememberWait(sessionId, this.options.segmentMessages);
+  }
+
+  private rememberWait(sessionId: string, messages: number): void {
+    this.messagesUntilCheck.set(sessionId, messages);
+    if (this.messagesUntilCheck.size > 10_000) {
+      const oldest = this.messagesUntilCheck.keys().next().value;
+      if (oldest !== undefined) this.messagesUntilCheck.delete(oldest);
+    }
   }
 }
 
