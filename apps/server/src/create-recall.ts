@@ -11,6 +11,7 @@ import { ModelCatalog } from "./chat/model-catalog.ts";
 import { ContextBuilder } from "./memory/context-builder.ts";
 import { ProfileStore } from "./memory/profile-store.ts";
 import { RecallIndexes } from "./memory/recall-turns.ts";
+import { EpisodeService } from "./memory/episodes.ts";
 import { SummaryService } from "./memory/summaries.ts";
 import type { RecallConfig } from "./env.ts";
 import type { Services } from "./trpc/context.ts";
@@ -55,7 +56,20 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     { segmentMessages: config.summaryEveryMessages, bufferMessages: config.bufferMessages, model: config.summaryModel, maxSummaryTokens: 600, numCtx: 8192 },
     logger,
   );
-  const contextBuilder = new ContextBuilder(models, recallIndexes, profiles, summaries, config);
+  const episodes = new EpisodeService(
+    database.prisma,
+    llm,
+    {
+      idleAfterMs: config.episodeIdleMs,
+      sweepEveryMs: Math.max(200, Math.min(60_000, Math.round(config.episodeIdleMs / 2))),
+      recentEpisodes: config.episodesInContext,
+      model: config.summaryModel,
+      defaultModel: config.defaultModel,
+    },
+    logger,
+  );
+  episodes.start();
+  const contextBuilder = new ContextBuilder(models, recallIndexes, profiles, summaries, episodes, config);
   const services: Services = {
     config: { ...config, ollamaUrl },
     store,
@@ -67,6 +81,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     recallIndexes,
     profiles,
     summaries,
+    episodes,
     logger,
     identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
     databaseProvider: database.provider,
@@ -84,6 +99,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
       closing ??= (async () => {
         await generations.shutdown();
         await summaries.idle();
+        await episodes.stop();
         await app.close();
         eventLogs.clear();
         await database.close();

@@ -25,6 +25,8 @@ const environmentSchema = z.object({
   RECALL_RECALL_CACHED_USERS: z.coerce.number().int().min(1).default(500),
   RECALL_SUMMARY_EVERY_MESSAGES: z.coerce.number().int().min(2).max(500).default(20),
   RECALL_SUMMARY_MODEL: z.string().min(1).optional(),
+  RECALL_EPISODE_IDLE_MINUTES: z.coerce.number().min(0.01).max(10_080).default(30),
+  RECALL_EPISODES_IN_CONTEXT: z.coerce.number().int().min(0).max(10).default(3),
   RECALL_CHECKPOINT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   RECALL_STREAM_FRAME_MS: z.coerce.number().int().min(0).max(1000).default(0),
   RECALL_ABANDON_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),
@@ -64,6 +66,10 @@ export interface RecallConfig {
   summaryEveryMessages: number;
   /** A smaller model may write summaries; unset uses the chat's model. */
   summaryModel: string | null;
+  /** A chat idle this long has ended and gets its episode (as does one the user leaves for a new chat). */
+  episodeIdleMs: number;
+  /** How many of the user's last finished chats a new reply sees. */
+  episodesInContext: number;
   /** How often a growing reply is saved, so a crash loses at most this much text. */
   checkpointMs: number;
   /** Extra wait to gather deltas into one SSE frame; 0 sends as soon as the reader is free. */
@@ -106,6 +112,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     recallCachedUsers: values.RECALL_RECALL_CACHED_USERS,
     summaryEveryMessages: values.RECALL_SUMMARY_EVERY_MESSAGES,
     summaryModel: values.RECALL_SUMMARY_MODEL ?? null,
+    episodeIdleMs: Math.round(values.RECALL_EPISODE_IDLE_MINUTES * 60_000),
+    episodesInContext: values.RECALL_EPISODES_IN_CONTEXT,
     checkpointMs: values.RECALL_CHECKPOINT_MS,
     streamFrameMs: values.RECALL_STREAM_FRAME_MS,
     abandonAfterMs: values.RECALL_ABANDON_AFTER_MS,

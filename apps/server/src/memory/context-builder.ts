@@ -4,6 +4,7 @@ import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } fr
 import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { ProfileStore } from "./profile-store.ts";
 import type { RecallIndexes } from "./recall-turns.ts";
+import type { EpisodeService } from "./episodes.ts";
 import type { SummaryService } from "./summaries.ts";
 
 /** What was assembled for one reply; saved with the assistant message and shown to the user. */
@@ -53,6 +54,7 @@ export class ContextBuilder {
     private readonly recall: RecallIndexes,
     private readonly profiles: ProfileStore,
     private readonly summaries: SummaryService,
+    private readonly episodes: EpisodeService,
     private readonly options: ContextBuilderOptions,
   ) {}
 
@@ -64,12 +66,13 @@ export class ContextBuilder {
     userMessage: string;
     model: string;
   }): Promise<{ messages: PromptMessage[]; numCtx: number; metadata: ContextMetadata }> {
-    const [details, counter, recall, profile, summary] = await Promise.all([
+    const [details, counter, recall, profile, summary, episodes] = await Promise.all([
       this.models.detailsOf(input.model),
       this.counterFor(input.model),
       this.recall.get(input.userId),
       this.profiles.list(input.userId),
       this.summaries.current(input.sessionId),
+      this.episodes.recent(input.userId, input.sessionId),
     ]);
     const { numCtx, promptBudget } = planBudget({
       modelContextLength: details?.contextLength ?? null,
@@ -88,7 +91,7 @@ export class ContextBuilder {
     const assembled = assembleMemoryContext(
       {
         systemPrompt: this.options.systemPrompt,
-        episodes: [],
+        episodes,
         profile: profile.map((fact) => ({ id: fact.id, kind: fact.kind, value: fact.value })),
         summary: summary ? { text: summary.text, coveredMessageIds: summary.coveredMessageId ? [summary.coveredMessageId] : [] } : null,
         recalled,

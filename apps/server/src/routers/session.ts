@@ -2,7 +2,12 @@ import { createSessionInput, listSessionsInput, renameSessionInput, sessionIdInp
 import { router, userProcedure } from "../trpc/init.ts";
 
 export const sessionRouter = router({
-  create: userProcedure.input(createSessionInput).mutation(({ ctx, input }) => ctx.services.store.createSession(ctx.userId, input)),
+  create: userProcedure.input(createSessionInput).mutation(async ({ ctx, input }) => {
+    const session = await ctx.services.store.createSession(ctx.userId, input);
+    // Starting a chat ends the previous one: its episode is written in the background.
+    ctx.services.episodes.onChatStarted(ctx.userId, session.id);
+    return session;
+  }),
   list: userProcedure.input(listSessionsInput).query(({ ctx, input }) => ctx.services.store.listSessions(ctx.userId, input)),
   rename: userProcedure
     .input(renameSessionInput)

@@ -8,6 +8,7 @@ import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { ContextBuilder } from "../memory/context-builder.ts";
 import type { ProfileStore } from "../memory/profile-store.ts";
 import type { RecallIndexes } from "../memory/recall-turns.ts";
+import type { EpisodeService } from "../memory/episodes.ts";
 import type { SummaryService } from "../memory/summaries.ts";
 import type { LlmClient } from "@recall/ollama";
 import type { RecallConfig } from "../env.ts";
@@ -24,6 +25,7 @@ export interface Services {
   recallIndexes: RecallIndexes;
   profiles: ProfileStore;
   summaries: SummaryService;
+  episodes: EpisodeService;
   logger: { warn(object: object, message?: string): void };
   identity: IdentitySigner;
   databaseProvider: "sqlite" | "postgresql";

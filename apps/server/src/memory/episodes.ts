@@ -1,0 +1,188 @@
+import type { PrismaClient } from "@recall/db";
+import type { ContextEpisode } from "@recall/memory";
+import type { LlmClient } from "@recall/ollama";
+import { z } from "zod";
+import { describeError } from "../errors.ts";
+
+export interface EpisodeOptions {
+  /** A chat idle this long has ended: it gets its episode. */
+  idleAfterMs: number;
+  /** How often to look for idle chats. */
+  sweepEveryMs: number;
+  /** How many of the user's last finished chats new chats see. */
+  recentEpisodes: number;
+  /** The model that writes episodes; null uses the chat's own model, else the default. */
+  model: string | null;
+  defaultModel: string;
+}
+
+interface Logger {
+  warn(object: object, message?: string): void;
+}
+
+const episodeSchema = z.object({
+  summary: z.string().trim().min(1).max(4000),
+  facts: z.array(z.string().trim().min(1).max(300)).max(12),
+});
+
+/** Ollama's structured output: the model must answer with exactly this shape. */
+const episodeJsonSchema = {
+  type: "object",
+  properties: {
+    summary: { type: "string", description: "4 to 8 sentences about what the user and the assistant did in this chat" },
+    facts: { type: "array", items: { type: "string" }, description: "key facts about the user or their plans, one short sentence each" },
+  },
+  required: ["summary", "facts"],
+} as const;
+
+const instructions =
+  "Summarize this finished chat for the assistant's long-term memory. Write 4 to 8 sentences about what the user wanted, " +
+  "what was decided and what is still open, and list the key facts about the user (names, dates, places, preferences, plans). " +
+  "Answer in JSON with the fields summary and facts.";
+
+const maxTranscriptMessages = 60;
+const maxCharactersPerMessage = 1500;
+
+/**
+ * Episodic memory: when a chat ends (the user starts another, or it sits idle), the
+ * model writes a short summary and key facts of it; new chats see the user's last few.
+ * Written in the background; a failure is counted and retried by the next trigger.
+ */
+export class EpisodeService {
+  private readonly writing = new Map<string, Promise<void>>();
+  private readonly cache = new Map<string, Promise<Array<ContextEpisode & { sessionId: string }>>>();
+  private sweeper: NodeJS.Timeout | null = null;
+  readonly stats = { written: 0, failures: 0 };
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly llm: LlmClient,
+    private readonly options: EpisodeOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.sweeper ??= setInterval(() => void this.sweepIdle(), this.options.sweepEveryMs);
+    this.sweeper.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    await this.idle();
+  }
+
+  async idle(): Promise<void> {
+    while (this.writing.size > 0) await Promise.all(this.writing.values());
+  }
+
+  /** The user's last finished chats, newest first, other than the one being answered. */
+  async recent(userId: string, currentSessionId: string): Promise<ContextEpisode[]> {
+    let episodes = this.cache.get(userId);
+    if (!episodes) {
+      episodes = this.prisma.episode
+        .findMany({ where: { userId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: this.options.recentEpisodes + 1 })
+        .then((rows) =>
+          rows.map((row) => ({ id: row.id, sessionId: row.sessionId, summary: row.summary, facts: parseFacts(row.factsJson), createdAt: row.createdAt })),
+        );
+      episodes.catch(() => this.cache.delete(userId));
+      this.cache.set(userId, episodes);
+    }
+    return (await episodes).filter((episode) => episode.sessionId !== currentSessionId).slice(0, this.options.recentEpisodes);
+  }
+
+  /** A new chat ends the user's previous one: write its episode if it has none since its last message. */
+  onChatStarted(userId: string, newSessionId: string): void {
+    void this.prisma.chatSession
+      .findFirst({
+        where: { userId, id: { not: newSessionId }, messages: { some: { role: "assistant", status: "complete" } } },
+        orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+        include: { episodes: { orderBy: { createdAt: "desc" }, take: 1, select: { createdAt: true } } },
+      })
+      .then((session) => {
+        const latest = session?.episodes[0];
+        if (session && (!latest || latest.createdAt < session.updatedAt)) this.write(userId, session.id, session.model);
+      })
+      .catch((error: unknown) => this.logger.warn({ error: describeError(error) }, "could not look for the previous chat's episode"));
+  }
+
+  /** Chats idle past the threshold that never got an episode. */
+  async sweepIdle(): Promise<number> {
+    const cutoff = new Date(Date.now() - this.options.idleAfterMs);
+    const sessions = await this.prisma.chatSession.findMany({
+      where: { updatedAt: { lt: cutoff }, episodes: { none: {} }, messages: { some: { role: "assistant", status: "complete" } } },
+      orderBy: { updatedAt: "asc" },
+      take: 5,
+      select: { id: true, userId: true, model: true },
+    });
+    for (const session of sessions) this.write(session.userId, session.id, session.model);
+    return sessions.length;
+  }
+
+  private write(userId: string, sessionId: string, chatModel: string | null): void {
+    if (this.writing.has(sessionId)) return;
+    const run = this.generate(userId, sessionId, chatModel)
+      .catch((error: unknown) => {
+        this.stats.failures += 1;
+        this.logger.warn({ sessionId, error: describeError(error) }, "episode not written; the next trigger tries again");
+      })
+      .finally(() => this.writing.delete(sessionId));
+    this.writing.set(sessionId, run);
+  }
+
+  private async generate(userId: string, sessionId: string, chatModel: string | null): Promise<void> {
+    const messages = await this.prisma.message.findMany({
+      where: { sessionId, role: { in: ["user", "assistant"] }, status: { in: ["complete", "interrupted"] } },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: maxTranscriptMessages,
+      select: { role: true, content: true },
+    });
+    if (messages.length === 0) return;
+    const transcript = messages
+      .reverse()
+      .map((message) => `${message.role === "user" ? "User" : "Assistant"}: ${message.content.slice(0, maxCharactersPerMessage)}`)
+      .join("\n\n");
+    const episode = await this.askWithOneRetry(this.options.model ?? chatModel ?? this.options.defaultModel, transcript);
+    await this.prisma.$transaction([
+      // One episode per chat: a chat that went on gets its episode rewritten.
+      this.prisma.episode.deleteMany({ where: { sessionId } }),
+      this.prisma.episode.create({ data: { userId, sessionId, summary: episode.summary, factsJson: JSON.stringify(episode.facts) } }),
+    ]);
+    this.stats.written += 1;
+    this.cache.delete(userId);
+  }
+
+  /** Structured output, validated; one retry, since small models sometimes break the format. */
+  private async askWithOneRetry(model: string, transcript: string): Promise<z.infer<typeof episodeSchema>> {
+    let lastProblem = "";
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      const result = await this.llm.completeChat({
+        model,
+        messages: [
+          { role: "system", content: instructions },
+          { role: "user", content: transcript },
+        ],
+        format: episodeJsonSchema,
+        maxTokens: 700,
+        numCtx: 8192,
+      });
+      const parsed = episodeSchema.safeParse(safeJson(result.text));
+      if (parsed.success) return parsed.data;
+      lastProblem = parsed.error.issues[0]?.message ?? "not JSON";
+    }
+    throw new Error(`The model's episode did not match the schema twice (${lastProblem}).`);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseFacts(json: string): string[] {
+  const facts = safeJson(json);
+  return Array.isArray(facts) ? facts.filter((fact): fact is string => typeof fact === "string") : [];
+}
