@@ -66,6 +66,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
       model: config.summaryModel,
       defaultModel: config.defaultModel,
     },
+    profiles,
     logger,
   );
   episodes.start();

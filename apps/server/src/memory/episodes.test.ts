@@ -78,6 +78,29 @@ describe("episodic memory", () => {
     expect(await harness.database.prisma.episode.count({ where: { sessionId: third.id } })).toBe(0);
   });
 
+  it("learns who the user is from the same structured answer, without overriding what the user typed", async () => {
+    const withProfile = {
+      text: JSON.stringify({
+        summary: "The user asked about trams in Lisbon.",
+        facts: [],
+        profile: [
+          { kind: "name", value: "Marta" },
+          { kind: "interest", value: "urban cycling" },
+        ],
+      }),
+    };
+    const { harness, client } = await start([withProfile]);
+    await client.profile.add.mutate({ kind: "name", value: "Marta Silva" });
+    const first = await client.session.create.mutate({});
+    await say(client, first.id, "Trams or bikes in Lisbon?");
+    await client.session.create.mutate({});
+    await harness.recall.services.episodes.idle();
+    const facts = await client.profile.list.query();
+    expect(facts.find((fact) => fact.kind === "interest")).toMatchObject({ value: "urban cycling", source: "model" });
+    const names = facts.filter((fact) => fact.kind === "name").map((fact) => `${fact.value} (${fact.source})`);
+    expect(names.sort()).toEqual(["Marta (model)", "Marta Silva (user)"]);
+  });
+
   it("ends chats that sit idle past the threshold", async () => {
     const { harness, client } = await start([goodEpisode], { episodeIdleMs: 300 });
     const session = await client.session.create.mutate({});

@@ -1,8 +1,10 @@
 import type { PrismaClient } from "@recall/db";
 import type { ContextEpisode } from "@recall/memory";
 import type { LlmClient } from "@recall/ollama";
+import { profileFactKinds, profileFactKindSchema } from "@recall/schema";
 import { z } from "zod";
 import { describeError } from "../errors.ts";
+import type { ProfileStore } from "./profile-store.ts";
 
 export interface EpisodeOptions {
   /** A chat idle this long has ended: it gets its episode. */
@@ -23,6 +25,11 @@ interface Logger {
 const episodeSchema = z.object({
   summary: z.string().trim().min(1).max(4000),
   facts: z.array(z.string().trim().min(1).max(300)).max(12),
+  /** The model's reading of who the user is: merged into the profile (source "model"). */
+  profile: z
+    .array(z.object({ kind: profileFactKindSchema, value: z.string().trim().min(1).max(200) }))
+    .max(12)
+    .default([]),
 });
 
 /** Ollama's structured output: the model must answer with exactly this shape. */
@@ -31,14 +38,24 @@ const episodeJsonSchema = {
   properties: {
     summary: { type: "string", description: "4 to 8 sentences about what the user and the assistant did in this chat" },
     facts: { type: "array", items: { type: "string" }, description: "key facts about the user or their plans, one short sentence each" },
+    profile: {
+      type: "array",
+      description: "what the user said about themselves: their name, role, location, interests and preferences",
+      items: {
+        type: "object",
+        properties: { kind: { type: "string", enum: [...profileFactKinds] }, value: { type: "string" } },
+        required: ["kind", "value"],
+      },
+    },
   },
-  required: ["summary", "facts"],
+  required: ["summary", "facts", "profile"],
 } as const;
 
 const instructions =
   "Summarize this finished chat for the assistant's long-term memory. Write 4 to 8 sentences about what the user wanted, " +
   "what was decided and what is still open, and list the key facts about the user (names, dates, places, preferences, plans). " +
-  "Answer in JSON with the fields summary and facts.";
+  "Under profile, list only what the user said about themselves (kind: name, role, location, interest, preference or other). " +
+  "Answer in JSON with the fields summary, facts and profile.";
 
 const maxTranscriptMessages = 60;
 const maxCharactersPerMessage = 1500;
@@ -58,6 +75,7 @@ export class EpisodeService {
     private readonly prisma: PrismaClient,
     private readonly llm: LlmClient,
     private readonly options: EpisodeOptions,
+    private readonly profiles: ProfileStore,
     private readonly logger: Logger,
   ) {}
 
@@ -150,6 +168,7 @@ export class EpisodeService {
     ]);
     this.stats.written += 1;
     this.cache.delete(userId);
+    await this.profiles.learn(userId, episode.profile, "model", null);
   }
 
   /** Structured output, validated; one retry, since small models sometimes break the format. */

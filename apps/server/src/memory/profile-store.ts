@@ -56,8 +56,12 @@ export class ProfileStore {
   }
 
   /** Runs the pattern extractor over a user message and stores what it finds. Returns the facts written. */
-  async learnFromMessage(userId: string, messageId: string, text: string): Promise<number> {
-    const found = extractProfileFacts(text);
+  learnFromMessage(userId: string, messageId: string, text: string): Promise<number> {
+    return this.learn(userId, extractProfileFacts(text), "pattern", messageId);
+  }
+
+  /** Stores facts found by the pattern extractor or the model; what the user typed is never overwritten. */
+  async learn(userId: string, found: ReadonlyArray<{ kind: ProfileFactKind; value: string }>, source: "pattern" | "model", sourceMessageId: string | null): Promise<number> {
     if (found.length === 0) return 0;
     const existing = await this.list(userId);
     let written = 0;
@@ -66,7 +70,7 @@ export class ProfileStore {
       if (same) continue;
       await this.prisma.$transaction([
         ...(singleValuedKinds.has(fact.kind) ? [this.prisma.profileFact.deleteMany({ where: { userId, kind: fact.kind, source: { not: "user" } } })] : []),
-        this.prisma.profileFact.create({ data: { userId, kind: fact.kind, value: fact.value, source: "pattern", sourceMessageId: messageId } }),
+        this.prisma.profileFact.create({ data: { userId, kind: fact.kind, value: fact.value, source, sourceMessageId } }),
       ]);
       written += 1;
     }

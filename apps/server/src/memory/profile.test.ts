@@ -34,8 +34,8 @@ describe("the user profile", () => {
       ["role", "nurse", "pattern"],
     ]);
 
-    const other = await client.session.create.mutate({});
-    await say(other.id, "What should I cook tonight?");
+    // Same chat: a new chat would also end this one and write its episode.
+    await say(session.id, "What should I cook tonight?");
     const prompt = harness.fake.requests.filter((request) => request.path === "/api/chat").at(-1)?.body as { messages: Array<{ role: string; content: string }> };
     expect(prompt.messages.some((message) => message.role === "system" && message.content.includes("Priya") && message.content.includes("nurse"))).toBe(true);
   });
