@@ -11,6 +11,9 @@ import { ModelCatalog } from "./chat/model-catalog.ts";
 import { ContextBuilder } from "./memory/context-builder.ts";
 import { ProfileStore } from "./memory/profile-store.ts";
 import { RecallIndexes } from "./memory/recall-turns.ts";
+import { LruCache, type ServerCache } from "./cache/memory-cache.ts";
+import { RedisCache } from "./cache/redis-cache.ts";
+import { ConversationStateCache } from "./memory/conversation-state.ts";
 import { EpisodeService } from "./memory/episodes.ts";
 import { SummaryService } from "./memory/summaries.ts";
 import type { RecallConfig } from "./env.ts";
@@ -70,7 +73,23 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     logger,
   );
   episodes.start();
-  const contextBuilder = new ContextBuilder(models, recallIndexes, profiles, summaries, episodes, config);
+  const cache: ServerCache = config.redisUrl
+    ? new RedisCache({
+        url: config.redisUrl,
+        database: config.redisDatabase,
+        fallbackEntries: config.cacheEntries,
+        onStateChange: (state) => logger.warn({ state }, state === "degraded" ? "Redis unreachable: caching in process memory meanwhile" : "Redis is back"),
+      })
+    : new LruCache(config.cacheEntries);
+  const conversations = new ConversationStateCache(cache, config.cacheTtlSeconds, {
+    summary: (sessionId) => summaries.current(sessionId),
+    episodes: (userId, sessionId) => episodes.recent(userId, sessionId),
+    profile: async (userId) => (await profiles.list(userId)).map((fact) => ({ id: fact.id, kind: fact.kind, value: fact.value })),
+  });
+  profiles.onChange = (userId) => conversations.invalidateUser(userId);
+  episodes.onWritten = (userId) => conversations.invalidateUser(userId);
+  summaries.onWritten = (userId, sessionId) => conversations.invalidateConversation(userId, sessionId);
+  const contextBuilder = new ContextBuilder(models, recallIndexes, conversations, config);
   const services: Services = {
     config: { ...config, ollamaUrl },
     store,
@@ -83,6 +102,8 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     profiles,
     summaries,
     episodes,
+    cache,
+    conversations,
     logger,
     identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
     databaseProvider: database.provider,
@@ -101,6 +122,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
         await generations.shutdown();
         await summaries.idle();
         await episodes.stop();
+        await cache.close();
         await app.close();
         eventLogs.clear();
         await database.close();

@@ -25,6 +25,10 @@ const environmentSchema = z.object({
   RECALL_RECALL_CACHED_USERS: z.coerce.number().int().min(1).default(500),
   RECALL_SUMMARY_EVERY_MESSAGES: z.coerce.number().int().min(2).max(500).default(20),
   RECALL_SUMMARY_MODEL: z.string().min(1).optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must look like redis://host:6379").optional(),
+  RECALL_REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
+  RECALL_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
+  RECALL_CACHE_ENTRIES: z.coerce.number().int().min(100).default(10_000),
   RECALL_EPISODE_IDLE_MINUTES: z.coerce.number().min(0.01).max(10_080).default(30),
   RECALL_EPISODES_IN_CONTEXT: z.coerce.number().int().min(0).max(10).default(3),
   RECALL_CHECKPOINT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
@@ -66,6 +70,11 @@ export interface RecallConfig {
   summaryEveryMessages: number;
   /** A smaller model may write summaries; unset uses the chat's model. */
   summaryModel: string | null;
+  /** Redis for the conversation cache; unset keeps it in process memory. */
+  redisUrl: string | null;
+  redisDatabase: number;
+  cacheTtlSeconds: number;
+  cacheEntries: number;
   /** A chat idle this long has ended and gets its episode (as does one the user leaves for a new chat). */
   episodeIdleMs: number;
   /** How many of the user's last finished chats a new reply sees. */
@@ -112,6 +121,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     recallCachedUsers: values.RECALL_RECALL_CACHED_USERS,
     summaryEveryMessages: values.RECALL_SUMMARY_EVERY_MESSAGES,
     summaryModel: values.RECALL_SUMMARY_MODEL ?? null,
+    redisUrl: values.REDIS_URL ?? null,
+    redisDatabase: values.RECALL_REDIS_DB,
+    cacheTtlSeconds: values.RECALL_CACHE_TTL_SECONDS,
+    cacheEntries: values.RECALL_CACHE_ENTRIES,
     episodeIdleMs: Math.round(values.RECALL_EPISODE_IDLE_MINUTES * 60_000),
     episodesInContext: values.RECALL_EPISODES_IN_CONTEXT,
     checkpointMs: values.RECALL_CHECKPOINT_MS,

@@ -2,10 +2,8 @@ import type { LayerUsage, MemoryMessage, PromptMessage, TrimmedPart } from "@rec
 import { assembleMemoryContext, planBudget, recallForContext } from "@recall/memory";
 import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
-import type { ProfileStore } from "./profile-store.ts";
+import type { ConversationStateCache } from "./conversation-state.ts";
 import type { RecallIndexes } from "./recall-turns.ts";
-import type { EpisodeService } from "./episodes.ts";
-import type { SummaryService } from "./summaries.ts";
 
 /** What was assembled for one reply; saved with the assistant message and shown to the user. */
 export interface ContextMetadata {
@@ -17,7 +15,7 @@ export interface ContextMetadata {
   layers: LayerUsage[];
   trimmed: TrimmedPart[];
   overBudget: boolean;
-  /** Whether a cache served the assembled state (no context cache yet). */
+  /** Whether the conversation cache (in process or Redis) served the summary, episodes and profile. */
   cached: boolean;
   tokenizer: string;
   exactTokenizer: boolean;
@@ -52,9 +50,7 @@ export class ContextBuilder {
   constructor(
     private readonly models: ModelCatalog,
     private readonly recall: RecallIndexes,
-    private readonly profiles: ProfileStore,
-    private readonly summaries: SummaryService,
-    private readonly episodes: EpisodeService,
+    private readonly conversations: ConversationStateCache,
     private readonly options: ContextBuilderOptions,
   ) {}
 
@@ -66,14 +62,13 @@ export class ContextBuilder {
     userMessage: string;
     model: string;
   }): Promise<{ messages: PromptMessage[]; numCtx: number; metadata: ContextMetadata }> {
-    const [details, counter, recall, profile, summary, episodes] = await Promise.all([
+    const [details, counter, recall, conversation] = await Promise.all([
       this.models.detailsOf(input.model),
       this.counterFor(input.model),
       this.recall.get(input.userId),
-      this.profiles.list(input.userId),
-      this.summaries.current(input.sessionId),
-      this.episodes.recent(input.userId, input.sessionId),
+      this.conversations.get(input.userId, input.sessionId),
     ]);
+    const { summary, episodes, profile } = conversation.state;
     const { numCtx, promptBudget } = planBudget({
       modelContextLength: details?.contextLength ?? null,
       maxContextTokens: this.options.maxContextTokens,
@@ -92,7 +87,7 @@ export class ContextBuilder {
       {
         systemPrompt: this.options.systemPrompt,
         episodes,
-        profile: profile.map((fact) => ({ id: fact.id, kind: fact.kind, value: fact.value })),
+        profile,
         summary: summary ? { text: summary.text, coveredMessageIds: summary.coveredMessageId ? [summary.coveredMessageId] : [] } : null,
         recalled,
         passages: [],
@@ -117,7 +112,7 @@ export class ContextBuilder {
         layers: assembled.layers,
         trimmed: assembled.trimmed,
         overBudget: assembled.overBudget,
-        cached: false,
+        cached: conversation.cached,
         tokenizer: counter.base.tokenizer,
         exactTokenizer: counter.base.exact,
         calibrationSamples: calibration.samples,

@@ -67,7 +67,6 @@ const maxCharactersPerMessage = 1500;
  */
 export class EpisodeService {
   private readonly writing = new Map<string, Promise<void>>();
-  private readonly cache = new Map<string, Promise<Array<ContextEpisode & { sessionId: string }>>>();
   private sweeper: NodeJS.Timeout | null = null;
   readonly stats = { written: 0, failures: 0 };
 
@@ -94,19 +93,17 @@ export class EpisodeService {
     while (this.writing.size > 0) await Promise.all(this.writing.values());
   }
 
+  /** Set by the composition root: a new episode must reach the user's cached conversations. */
+  onWritten: (userId: string) => Promise<void> = async () => {};
+
   /** The user's last finished chats, newest first, other than the one being answered. */
   async recent(userId: string, currentSessionId: string): Promise<ContextEpisode[]> {
-    let episodes = this.cache.get(userId);
-    if (!episodes) {
-      episodes = this.prisma.episode
-        .findMany({ where: { userId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: this.options.recentEpisodes + 1 })
-        .then((rows) =>
-          rows.map((row) => ({ id: row.id, sessionId: row.sessionId, summary: row.summary, facts: parseFacts(row.factsJson), createdAt: row.createdAt })),
-        );
-      episodes.catch(() => this.cache.delete(userId));
-      this.cache.set(userId, episodes);
-    }
-    return (await episodes).filter((episode) => episode.sessionId !== currentSessionId).slice(0, this.options.recentEpisodes);
+    const rows = await this.prisma.episode.findMany({
+      where: { userId, sessionId: { not: currentSessionId } },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: this.options.recentEpisodes,
+    });
+    return rows.map((row) => ({ id: row.id, sessionId: row.sessionId, summary: row.summary, facts: parseFacts(row.factsJson), createdAt: row.createdAt }));
   }
 
   /** A new chat ends the user's previous one: write its episode if it has none since its last message. */
@@ -167,7 +164,7 @@ export class EpisodeService {
       this.prisma.episode.create({ data: { userId, sessionId, summary: episode.summary, factsJson: JSON.stringify(episode.facts) } }),
     ]);
     this.stats.written += 1;
-    this.cache.delete(userId);
+    await this.onWritten(userId);
     await this.profiles.learn(userId, episode.profile, "model", null);
   }
 

@@ -29,30 +29,17 @@ function toView(row: FactRow): ProfileFactView {
 /**
  * What Recall remembers about each user. Facts come from what the user says (cheap
  * patterns on every message) or from the user directly; the user can see, edit and
- * delete each one. Reads are cached per user and dropped on every write here.
+ * delete each one. Reads go to the database; the conversation cache sits in front of them.
  */
 export class ProfileStore {
-  private readonly cache = new Map<string, Promise<ProfileFactView[]>>();
+  /** Set by the composition root: a write here must reach every cached conversation of the user. */
+  onChange: (userId: string) => Promise<void> = async () => {};
 
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly maxCachedUsers = 1000,
-  ) {}
+  constructor(private readonly prisma: PrismaClient) {}
 
-  list(userId: string): Promise<ProfileFactView[]> {
-    let facts = this.cache.get(userId);
-    if (!facts) {
-      facts = this.prisma.profileFact
-        .findMany({ where: { userId }, orderBy: [{ kind: "asc" }, { createdAt: "asc" }] })
-        .then((rows) => rows.map(toView));
-      facts.catch(() => this.cache.delete(userId));
-      this.cache.set(userId, facts);
-      if (this.cache.size > this.maxCachedUsers) {
-        const oldest = this.cache.keys().next().value;
-        if (oldest !== undefined) this.cache.delete(oldest);
-      }
-    }
-    return facts;
+  async list(userId: string): Promise<ProfileFactView[]> {
+    const rows = await this.prisma.profileFact.findMany({ where: { userId }, orderBy: [{ kind: "asc" }, { createdAt: "asc" }] });
+    return rows.map(toView);
   }
 
   /** Runs the pattern extractor over a user message and stores what it finds. Returns the facts written. */
@@ -74,26 +61,26 @@ export class ProfileStore {
       ]);
       written += 1;
     }
-    this.cache.delete(userId);
+    if (written > 0) await this.onChange(userId);
     return written;
   }
 
   async add(userId: string, kind: ProfileFactKind, value: string): Promise<ProfileFactView> {
     const row = await this.prisma.profileFact.create({ data: { userId, kind, value, source: "user" } });
-    this.cache.delete(userId);
+    await this.onChange(userId);
     return toView(row);
   }
 
   async update(userId: string, factId: string, value: string): Promise<ProfileFactView> {
     const { count } = await this.prisma.profileFact.updateMany({ where: { id: factId, userId }, data: { value, source: "user" } });
-    this.cache.delete(userId);
+    await this.onChange(userId);
     if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "That remembered fact does not exist or is not yours." });
     return toView(await this.prisma.profileFact.findUniqueOrThrow({ where: { id: factId } }));
   }
 
   async remove(userId: string, factId: string): Promise<void> {
     const { count } = await this.prisma.profileFact.deleteMany({ where: { id: factId, userId } });
-    this.cache.delete(userId);
+    await this.onChange(userId);
     if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "That remembered fact does not exist or is not yours." });
   }
 }

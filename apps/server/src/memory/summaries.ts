@@ -39,7 +39,6 @@ const maxCharactersPerMessage = 2000;
 export class SummaryService {
   private readonly running = new Map<string, Promise<void>>();
   private readonly rerun = new Set<string>();
-  private readonly cache = new Map<string, Promise<SessionSummaryView | null>>();
   /**
    * Per chat, how many more finished messages must arrive before a segment can be due:
    * most replies then cost no query at all. Unknown (absent) means "check".
@@ -55,24 +54,16 @@ export class SummaryService {
     private readonly logger: Logger,
   ) {}
 
-  current(sessionId: string): Promise<SessionSummaryView | null> {
-    let summary = this.cache.get(sessionId);
-    if (!summary) {
-      summary = this.prisma.sessionSummary
-        .findUnique({ where: { sessionId } })
-        .then((row) => (row ? { text: row.content, coveredMessageId: row.coveredMessageId, coveredCount: row.coveredCount } : null));
-      summary.catch(() => this.cache.delete(sessionId));
-      this.cache.set(sessionId, summary);
-      if (this.cache.size > 5000) {
-        const oldest = this.cache.keys().next().value;
-        if (oldest !== undefined) this.cache.delete(oldest);
-      }
-    }
-    return summary;
+  /** Set by the composition root: a new summary must reach the cached conversation. */
+  onWritten: (userId: string, sessionId: string) => Promise<void> = async () => {};
+
+  async current(sessionId: string): Promise<SessionSummaryView | null> {
+    const row = await this.prisma.sessionSummary.findUnique({ where: { sessionId } });
+    return row ? { text: row.content, coveredMessageId: row.coveredMessageId, coveredCount: row.coveredCount } : null;
   }
 
   /** After a reply: summarize the chat's evicted turns if a whole segment is waiting. Never throws. */
-  schedule(sessionId: string, leafMessageId: string, chatModel: string): void {
+  schedule(userId: string, sessionId: string, leafMessageId: string, chatModel: string): void {
     const wait = this.messagesUntilCheck.get(sessionId);
     if (wait !== undefined && wait > 2) {
       // One more exchange (a user message and its reply) moved two messages closer.
@@ -84,14 +75,14 @@ export class SummaryService {
       this.rerun.add(sessionId);
       return;
     }
-    const run = this.update(sessionId, leafMessageId, chatModel)
+    const run = this.update(userId, sessionId, leafMessageId, chatModel)
       .catch((error: unknown) => {
         this.stats.failures += 1;
         this.logger.warn({ sessionId, error: describeError(error) }, "running summary update failed; the previous summary stays");
       })
       .finally(() => {
         this.running.delete(sessionId);
-        if (this.rerun.delete(sessionId)) this.schedule(sessionId, leafMessageId, chatModel);
+        if (this.rerun.delete(sessionId)) this.schedule(userId, sessionId, leafMessageId, chatModel);
       });
     this.running.set(sessionId, run);
   }
@@ -102,11 +93,10 @@ export class SummaryService {
   }
 
   forget(sessionId: string): void {
-    this.cache.delete(sessionId);
     this.messagesUntilCheck.delete(sessionId);
   }
 
-  private async update(sessionId: string, leafMessageId: string, chatModel: string): Promise<void> {
+  private async update(userId: string, sessionId: string, leafMessageId: string, chatModel: string): Promise<void> {
     const previous = await this.current(sessionId);
     const window = this.options.bufferMessages + this.options.segmentMessages * 4;
     const branch = await this.store.branchHistory(sessionId, leafMessageId, window);
@@ -142,7 +132,7 @@ export class SummaryService {
       create: { sessionId, content: text, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 },
       update: { content: text, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 },
     });
-    this.cache.delete(sessionId);
+    await this.onWritten(userId, sessionId);
     this.rememberWait(sessionId, this.options.segmentMessages);
   }
 

@@ -63,7 +63,7 @@ export const messageRouter = router({
       numCtx: built.numCtx,
       onFinished: (result) => {
         void contextBuilder.observe(model, built.messages, result.promptTokens);
-        if (result.status === "complete") ctx.services.summaries.schedule(session.id, exchange.assistantMessage.id, model);
+        if (result.status === "complete") ctx.services.summaries.schedule(userId, session.id, exchange.assistantMessage.id, model);
         if (result.status !== "error") {
           recallIndexes.note(userId, {
             id: exchange.assistantMessage.id,

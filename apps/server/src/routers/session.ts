@@ -20,6 +20,7 @@ export const sessionRouter = router({
     await store.deleteSession(ctx.userId, input.sessionId);
     ctx.services.recallIndexes.forgetSession(ctx.userId, input.sessionId);
     ctx.services.summaries.forget(input.sessionId);
+    await ctx.services.conversations.invalidateConversation(ctx.userId, input.sessionId);
     return { sessionId: input.sessionId };
   }),
 });

@@ -12,6 +12,7 @@ export const systemRouter = router({
       summaryFailures: ctx.services.summaries.stats.failures,
       episodesWritten: ctx.services.episodes.stats.written,
       episodeFailures: ctx.services.episodes.stats.failures,
+      cache: ctx.services.cache.stats(),
     },
   })),
 });

@@ -8,6 +8,8 @@ import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { ContextBuilder } from "../memory/context-builder.ts";
 import type { ProfileStore } from "../memory/profile-store.ts";
 import type { RecallIndexes } from "../memory/recall-turns.ts";
+import type { ServerCache } from "../cache/memory-cache.ts";
+import type { ConversationStateCache } from "../memory/conversation-state.ts";
 import type { EpisodeService } from "../memory/episodes.ts";
 import type { SummaryService } from "../memory/summaries.ts";
 import type { LlmClient } from "@recall/ollama";
@@ -26,6 +28,8 @@ export interface Services {
   profiles: ProfileStore;
   summaries: SummaryService;
   episodes: EpisodeService;
+  cache: ServerCache;
+  conversations: ConversationStateCache;
   logger: { warn(object: object, message?: string): void };
   identity: IdentitySigner;
   databaseProvider: "sqlite" | "postgresql";

@@ -1,0 +1,70 @@
+import type { ContextEpisode, ContextProfileFact } from "@recall/memory";
+import type { ServerCache } from "../cache/memory-cache.ts";
+import type { SessionSummaryView } from "./summaries.ts";
+
+/** The slow-changing memory of one conversation, as context assembly reads it every turn. */
+export interface ConversationState {
+  summary: SessionSummaryView | null;
+  episodes: ContextEpisode[];
+  profile: ContextProfileFact[];
+}
+
+export interface ConversationStateLoaders {
+  summary(sessionId: string): Promise<SessionSummaryView | null>;
+  episodes(userId: string, sessionId: string): Promise<ContextEpisode[]>;
+  profile(userId: string): Promise<ContextProfileFact[]>;
+}
+
+type CachedEpisode = Omit<ContextEpisode, "createdAt"> & { createdAt: string };
+
+/**
+ * Caches each conversation's memory state under `conversation:{userId}:{sessionId}`
+ * (in process, or in Redis when configured) for a TTL. The database stays the source
+ * of truth: every write there deletes the affected keys, and a miss rebuilds from it.
+ */
+export class ConversationStateCache {
+  constructor(
+    private readonly cache: ServerCache,
+    private readonly ttlSeconds: number,
+    private readonly loaders: ConversationStateLoaders,
+  ) {}
+
+  static key(userId: string, sessionId: string): string {
+    return `conversation:${userId}:${sessionId}`;
+  }
+
+  async get(userId: string, sessionId: string): Promise<{ state: ConversationState; cached: boolean }> {
+    const key = ConversationStateCache.key(userId, sessionId);
+    const hit = await this.cache.get(key);
+    const parsed = hit === undefined ? null : parseState(hit);
+    if (parsed) return { state: parsed, cached: true };
+    const [summary, episodes, profile] = await Promise.all([
+      this.loaders.summary(sessionId),
+      this.loaders.episodes(userId, sessionId),
+      this.loaders.profile(userId),
+    ]);
+    const state = { summary, episodes, profile };
+    await this.cache.set(key, JSON.stringify(state), this.ttlSeconds);
+    return { state, cached: false };
+  }
+
+  invalidateConversation(userId: string, sessionId: string): Promise<void> {
+    return this.cache.delete(ConversationStateCache.key(userId, sessionId));
+  }
+
+  /** Profile or episodes changed: every conversation of the user sees them. */
+  invalidateUser(userId: string): Promise<void> {
+    return this.cache.deleteByPrefix(`conversation:${userId}:`);
+  }
+}
+
+function parseState(json: string): ConversationState | null {
+  try {
+    const raw = JSON.parse(json) as { summary: SessionSummaryView | null; episodes: CachedEpisode[]; profile: ContextProfileFact[] };
+    if (!Array.isArray(raw.episodes) || !Array.isArray(raw.profile)) return null;
+    return { summary: raw.summary, profile: raw.profile, episodes: raw.episodes.map((episode) => ({ ...episode, createdAt: new Date(episode.createdAt) })) };
+  } catch {
+    // A corrupt entry is a miss, never an error.
+    return null;
+  }
+}
