@@ -66,6 +66,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
       idleAfterMs: config.episodeIdleMs,
       sweepEveryMs: Math.max(200, Math.min(60_000, Math.round(config.episodeIdleMs / 2))),
       recentEpisodes: config.episodesInContext,
+      minimumMessages: config.episodeMinimumMessages,
       model: config.summaryModel,
       defaultModel: config.defaultModel,
     },

@@ -31,6 +31,7 @@ const environmentSchema = z.object({
   RECALL_CACHE_ENTRIES: z.coerce.number().int().min(100).default(10_000),
   RECALL_EPISODE_IDLE_MINUTES: z.coerce.number().min(0.01).max(10_080).default(30),
   RECALL_EPISODES_IN_CONTEXT: z.coerce.number().int().min(0).max(10).default(3),
+  RECALL_EPISODE_MIN_MESSAGES: z.coerce.number().int().min(2).max(1000).default(10),
   RECALL_CHECKPOINT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   RECALL_STREAM_FRAME_MS: z.coerce.number().int().min(0).max(1000).default(0),
   RECALL_ABANDON_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),
@@ -79,6 +80,8 @@ export interface RecallConfig {
   episodeIdleMs: number;
   /** How many of the user's last finished chats a new reply sees. */
   episodesInContext: number;
+  /** Chats shorter than this get no episode. */
+  episodeMinimumMessages: number;
   /** How often a growing reply is saved, so a crash loses at most this much text. */
   checkpointMs: number;
   /** Extra wait to gather deltas into one SSE frame; 0 sends as soon as the reader is free. */
@@ -127,6 +130,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     cacheEntries: values.RECALL_CACHE_ENTRIES,
     episodeIdleMs: Math.round(values.RECALL_EPISODE_IDLE_MINUTES * 60_000),
     episodesInContext: values.RECALL_EPISODES_IN_CONTEXT,
+    episodeMinimumMessages: values.RECALL_EPISODE_MIN_MESSAGES,
     checkpointMs: values.RECALL_CHECKPOINT_MS,
     streamFrameMs: values.RECALL_STREAM_FRAME_MS,
     abandonAfterMs: values.RECALL_ABANDON_AFTER_MS,

@@ -1,6 +1,7 @@
 export * from "./assemble-context.ts";
 export * from "./budget.ts";
 export * from "./context-sections.ts";
+export * from "./fit-to-budget.ts";
 export * from "./ports.ts";
 export * from "./profile-patterns.ts";
 export * from "./rank-fusion.ts";

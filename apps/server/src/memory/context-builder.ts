@@ -1,5 +1,5 @@
 import type { LayerUsage, MemoryMessage, PromptMessage, TrimmedPart } from "@recall/memory";
-import { assembleMemoryContext, planBudget, recallForContext } from "@recall/memory";
+import { assembleMemoryContext, fitMessagesToBudget, planBudget, recallForContext } from "@recall/memory";
 import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { ConversationStateCache } from "./conversation-state.ts";
@@ -75,6 +75,9 @@ export class ContextBuilder {
       answerReserve: Math.min(this.options.answerReserveTokens, Math.floor(this.options.maxContextTokens / 2)),
     });
     const calibration = counter.calibrated.calibration;
+    // The template's fixed tokens are not per message: take them off the top.
+    const budgetTokens = Math.max(1, promptBudget - Math.ceil(calibration.fixedTokens));
+    const messageOverheadTokens = Math.ceil(calibration.perMessageTokens);
     const bufferIds = new Set(input.history.slice(-this.options.bufferMessages).map((message) => message.id));
     const recalled = recallForContext(recall.index, recall.turns, {
       query: input.userMessage,
@@ -93,25 +96,42 @@ export class ContextBuilder {
         passages: [],
         buffer: input.history,
         userMessage: input.userMessage,
-        // The template's fixed tokens are not per message: take them off the top.
-        budgetTokens: Math.max(1, promptBudget - Math.ceil(calibration.fixedTokens)),
+        budgetTokens,
         bufferSize: this.options.bufferMessages,
-        messageOverheadTokens: Math.ceil(calibration.perMessageTokens),
+        messageOverheadTokens,
       },
       counter.calibrated,
     );
     const recalledLayer = assembled.layers.find((layer) => layer.layer === "recalled");
+    let messages = assembled.messages;
+    const trimmed = [...assembled.trimmed];
+    let overBudget = assembled.overBudget;
+    if (overBudget) {
+      // Even the minimum (last exchange + new message) is too long, e.g. a big paste: cut the
+      // middle of the largest messages, marked, rather than let Ollama drop text silently.
+      const fitted = fitMessagesToBudget(messages, counter.calibrated, budgetTokens, messageOverheadTokens);
+      messages = fitted.messages;
+      overBudget = !fitted.fits;
+      if (fitted.cuts.length > 0) {
+        trimmed.push({
+          layer: "user",
+          what: `cut the middle of ${fitted.cuts.length} long message(s), about ${fitted.cuts.reduce((sum, cut) => sum + cut.removedTokens, 0)} tokens`,
+          ids: [],
+          why: "the last exchange and the new message alone were over the budget",
+        });
+      }
+    }
     return {
-      messages: assembled.messages,
+      messages,
       numCtx,
       metadata: {
         model: input.model,
         numCtx,
         budgetTokens: assembled.budgetTokens,
-        estimatedPromptTokens: counter.calibrated.estimatePrompt(assembled.messages),
+        estimatedPromptTokens: counter.calibrated.estimatePrompt(messages),
         layers: assembled.layers,
-        trimmed: assembled.trimmed,
-        overBudget: assembled.overBudget,
+        trimmed,
+        overBudget,
         cached: conversation.cached,
         tokenizer: counter.base.tokenizer,
         exactTokenizer: counter.base.exact,
@@ -122,9 +142,14 @@ export class ContextBuilder {
     };
   }
 
-  /** Ollama's prompt_eval_count is the truth: it teaches the model's counter. */
-  async observe(model: string, messages: readonly PromptMessage[], promptEvalCount: number | null): Promise<void> {
+  /**
+   * Ollama's prompt_eval_count is the truth: it teaches the model's counter. Except when
+   * the prompt filled num_ctx: Ollama then counted what it kept after truncating, which
+   * would teach the counter to under-count.
+   */
+  async observe(model: string, messages: readonly PromptMessage[], promptEvalCount: number | null, numCtx: number | null): Promise<void> {
     if (promptEvalCount === null) return;
+    if (numCtx !== null && promptEvalCount >= numCtx - 1) return;
     (await this.counterFor(model)).calibrated.observe(messages, promptEvalCount);
   }
 

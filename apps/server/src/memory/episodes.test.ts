@@ -21,7 +21,8 @@ async function start(episodeReplies: Array<ChatScript>, config: Partial<RecallCo
         return episodeReplies.shift() ?? { text: JSON.stringify({ summary: "Fallback episode.", facts: [] }) };
       },
     },
-    config,
+    // The tests' chats are short; production skips chats under 10 messages.
+    config: { episodeMinimumMessages: 2, ...config },
   });
   const user = await harness.newUser();
   return { harness, client: user.client, calls };
@@ -99,6 +100,15 @@ describe("episodic memory", () => {
     expect(facts.find((fact) => fact.kind === "interest")).toMatchObject({ value: "urban cycling", source: "model" });
     const names = facts.filter((fact) => fact.kind === "name").map((fact) => `${fact.value} (${fact.source})`);
     expect(names.sort()).toEqual(["Marta (model)", "Marta Silva (user)"]);
+  });
+
+  it("skips chats too short for an episode", async () => {
+    const { harness, client, calls } = await start([goodEpisode], { episodeMinimumMessages: 6 });
+    const first = await client.session.create.mutate({});
+    await say(client, first.id, "Just one quick question.");
+    await client.session.create.mutate({});
+    await harness.recall.services.episodes.idle();
+    expect(calls).toHaveLength(0);
   });
 
   it("ends chats that sit idle past the threshold", async () => {

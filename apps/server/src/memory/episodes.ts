@@ -13,6 +13,8 @@ export interface EpisodeOptions {
   sweepEveryMs: number;
   /** How many of the user's last finished chats new chats see. */
   recentEpisodes: number;
+  /** Shorter chats get no episode (recall still finds what was said in them): upkeep stays per conversation, not per question. */
+  minimumMessages: number;
   /** The model that writes episodes; null uses the chat's own model, else the default. */
   model: string | null;
   defaultModel: string;
@@ -68,6 +70,8 @@ const maxCharactersPerMessage = 1500;
 export class EpisodeService {
   private readonly writing = new Map<string, Promise<void>>();
   private sweeper: NodeJS.Timeout | null = null;
+  /** Chats idle before this were swept already (after a restart: the last week is looked at again). */
+  private sweptUpTo = new Date(Date.now() - 7 * 24 * 60 * 60 * 1000);
   readonly stats = { written: 0, failures: 0 };
 
   constructor(
@@ -121,17 +125,26 @@ export class EpisodeService {
       .catch((error: unknown) => this.logger.warn({ error: describeError(error) }, "could not look for the previous chat's episode"));
   }
 
-  /** Chats idle past the threshold that never got an episode. */
+  /**
+   * Chats that went idle since the last sweep. A moving window, not "every chat without an
+   * episode", so chats too short for one are looked at once instead of on every sweep.
+   */
   async sweepIdle(): Promise<number> {
     const cutoff = new Date(Date.now() - this.options.idleAfterMs);
     const sessions = await this.prisma.chatSession.findMany({
-      where: { updatedAt: { lt: cutoff }, episodes: { none: {} }, messages: { some: { role: "assistant", status: "complete" } } },
-      orderBy: { updatedAt: "asc" },
-      take: 5,
-      select: { id: true, userId: true, model: true },
+      where: { updatedAt: { gt: this.sweptUpTo, lte: cutoff }, episodes: { none: {} } },
+      orderBy: [{ updatedAt: "asc" }, { id: "asc" }],
+      take: 50,
+      select: { id: true, userId: true, model: true, updatedAt: true, _count: { select: { messages: true } } },
     });
-    for (const session of sessions) this.write(session.userId, session.id, session.model);
-    return sessions.length;
+    this.sweptUpTo = sessions.length === 50 ? sessions.at(-1)!.updatedAt : cutoff;
+    let started = 0;
+    for (const session of sessions) {
+      if (session._count.messages < this.options.minimumMessages) continue;
+      this.write(session.userId, session.id, session.model);
+      started += 1;
+    }
+    return started;
   }
 
   private write(userId: string, sessionId: string, chatModel: string | null): void {
@@ -152,7 +165,7 @@ export class EpisodeService {
       take: maxTranscriptMessages,
       select: { role: true, content: true },
     });
-    if (messages.length === 0) return;
+    if (messages.length < Math.max(1, this.options.minimumMessages)) return;
     const transcript = messages
       .reverse()
       .map((message) => `${message.role === "user" ? "User" : "Assistant"}: ${message.content.slice(0, maxCharactersPerMessage)}`)

@@ -87,6 +87,25 @@ describe("memory in replies", () => {
     await expect(client.message.context.query({ messageId: assistantMessage.id })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
   });
 
+  it("cuts the middle of a paste longer than the whole budget, marked, instead of letting Ollama truncate", async () => {
+    const session = await client.session.create.mutate({});
+    await say(session.id, "I will paste a log next.");
+    const log = Array.from({ length: 1500 }, (_, index) => `line ${index} status ok`).join("\n");
+    const { assistantMessage } = await say(session.id, `${log}\nWhat went wrong in this log?`);
+    const chat = harness.fake.requests.filter((request) => request.path === "/api/chat").at(-1);
+    expect(chat?.truncated).toBe(false);
+    const userTurn = lastPrompt().at(-1)!.content;
+    expect(userTurn.startsWith("line 0 status ok")).toBe(true);
+    expect(userTurn.endsWith("What went wrong in this log?")).toBe(true);
+    expect(userTurn).toMatch(/tokens cut here to fit the model's context/);
+    const context = await client.message.context.query({ messageId: assistantMessage.id });
+    expect(context.metadata!.overBudget).toBe(false);
+    expect(context.promptEvalCount!).toBeLessThanOrEqual(context.metadata!.numCtx - harness.config.answerReserveTokens);
+    // The message itself is saved whole: only the prompt was cut.
+    const saved = (await client.message.list.query({ sessionId: session.id })).items.find((message) => message.role === "user" && message.content.startsWith("line 0"));
+    expect(saved?.content.length).toBe(log.length + "\nWhat went wrong in this log?".length);
+  });
+
   it("keeps a long chat under budget by Ollama's count", async () => {
     const session = await client.session.create.mutate({});
     const long = "This is a long message about planning a garden with many details about soil, light and water. ".repeat(12);

@@ -62,7 +62,7 @@ export const messageRouter = router({
       messages: built.messages,
       numCtx: built.numCtx,
       onFinished: (result) => {
-        void contextBuilder.observe(model, built.messages, result.promptTokens);
+        if (!built.metadata.overBudget) void contextBuilder.observe(model, built.messages, result.promptTokens, built.numCtx);
         if (result.status === "complete") ctx.services.summaries.schedule(userId, session.id, exchange.assistantMessage.id, model);
         if (result.status !== "error") {
           recallIndexes.note(userId, {
