@@ -27,6 +27,7 @@ export class RedisCache implements ServerCache {
   private readonly fallback: LruCache;
   private degraded = false;
   private slowRetry: NodeJS.Timeout | null = null;
+  private replayTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private counts = { hits: 0, misses: 0, errors: 0 };
   /** Deletes that could not reach Redis: replayed on reconnect, so it never serves what the database has since changed. */
@@ -45,6 +46,7 @@ export class RedisCache implements ServerCache {
     });
     this.redis.on("ready", () => this.setDegraded(false));
     this.redis.on("error", () => this.setDegraded(true));
+    this.redis.on("close", () => this.setDegraded(true));
     this.redis.on("end", () => {
       this.setDegraded(true);
       this.scheduleSlowRetry();
@@ -86,6 +88,7 @@ export class RedisCache implements ServerCache {
     } catch {
       this.counts.errors += 1;
       this.missedDeletes.keys.add(key);
+      this.scheduleReplay();
     }
   }
 
@@ -100,6 +103,7 @@ export class RedisCache implements ServerCache {
     } catch {
       this.counts.errors += 1;
       this.missedDeletes.prefixes.add(prefix);
+      this.scheduleReplay();
     }
   }
 
@@ -126,6 +130,7 @@ export class RedisCache implements ServerCache {
   async close(): Promise<void> {
     this.closed = true;
     if (this.slowRetry) clearTimeout(this.slowRetry);
+    if (this.replayTimer) clearTimeout(this.replayTimer);
     this.redis.disconnect();
     await this.fallback.close();
   }
@@ -146,10 +151,21 @@ export class RedisCache implements ServerCache {
       if (keys.length > 0) await this.redis.del(...keys);
       for (const prefix of prefixes) await this.deleteInRedis(prefix);
     } catch {
-      // Lost again before the replay finished: keep them for the next reconnect.
+      // Failed again: keep them for the next try.
       for (const key of keys) this.missedDeletes.keys.add(key);
       for (const prefix of prefixes) this.missedDeletes.prefixes.add(prefix);
+      this.scheduleReplay();
     }
+  }
+
+  /** A delete that timed out on a live connection: try again shortly rather than wait for a reconnect. */
+  private scheduleReplay(): void {
+    if (this.replayTimer || this.closed) return;
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = null;
+      if (!this.degraded) void this.replayMissedDeletes();
+    }, 1000);
+    this.replayTimer.unref();
   }
 
   private scheduleSlowRetry(): void {
