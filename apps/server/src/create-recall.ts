@@ -14,6 +14,7 @@ import { RecallIndexes } from "./memory/recall-turns.ts";
 import { LruCache, type ServerCache } from "./cache/memory-cache.ts";
 import { RedisCache } from "./cache/redis-cache.ts";
 import { ConversationStateCache } from "./memory/conversation-state.ts";
+import { MemoryMetrics } from "./memory/memory-metrics.ts";
 import { EpisodeService } from "./memory/episodes.ts";
 import { SummaryService } from "./memory/summaries.ts";
 import type { RecallConfig } from "./env.ts";
@@ -91,6 +92,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
   episodes.onWritten = (userId) => conversations.invalidateUser(userId);
   summaries.onWritten = (userId, sessionId) => conversations.invalidateConversation(userId, sessionId);
   const contextBuilder = new ContextBuilder(models, recallIndexes, conversations, config);
+  const metrics = new MemoryMetrics(cache, summaries, episodes);
   const services: Services = {
     config: { ...config, ollamaUrl },
     store,
@@ -105,6 +107,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     episodes,
     cache,
     conversations,
+    metrics,
     logger,
     identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
     databaseProvider: database.provider,

@@ -1,5 +1,6 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { authRouter } from "./routers/auth.ts";
+import { memoryRouter } from "./routers/memory.ts";
 import { messageRouter } from "./routers/message.ts";
 import { profileRouter } from "./routers/profile.ts";
 import { sessionRouter } from "./routers/session.ts";
@@ -13,6 +14,7 @@ export const appRouter = router({
   session: sessionRouter,
   message: messageRouter,
   profile: profileRouter,
+  memory: memoryRouter,
 });
 
 export type AppRouter = typeof appRouter;

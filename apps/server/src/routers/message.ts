@@ -40,6 +40,7 @@ export const messageRouter = router({
       userMessage: input.content,
       model,
     });
+    ctx.services.metrics.recordContext(built.metadata, session.id);
     const exchange = await store.createExchange({
       userId: ctx.userId,
       session,

@@ -1,2 +1,6 @@
 export { collectStream, createClient, startHarness, testConfig, waitFor, type CollectedStream, type Harness, type RecallClient } from "./harness.ts";
+export { startRedisProcess, type RedisProcess } from "./redis-process.ts";
 export { startServerProcess, type ServerProcess } from "./server-process.ts";
+// For the benchmarks: the caches exactly as the server uses them.
+export { LruCache, type ServerCache } from "../cache/memory-cache.ts";
+export { RedisCache } from "../cache/redis-cache.ts";

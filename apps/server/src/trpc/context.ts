@@ -11,6 +11,7 @@ import type { RecallIndexes } from "../memory/recall-turns.ts";
 import type { ServerCache } from "../cache/memory-cache.ts";
 import type { ConversationStateCache } from "../memory/conversation-state.ts";
 import type { EpisodeService } from "../memory/episodes.ts";
+import type { MemoryMetrics } from "../memory/memory-metrics.ts";
 import type { SummaryService } from "../memory/summaries.ts";
 import type { LlmClient } from "@recall/ollama";
 import type { RecallConfig } from "../env.ts";
@@ -30,6 +31,7 @@ export interface Services {
   episodes: EpisodeService;
   cache: ServerCache;
   conversations: ConversationStateCache;
+  metrics: MemoryMetrics;
   logger: { warn(object: object, message?: string): void };
   identity: IdentitySigner;
   databaseProvider: "sqlite" | "postgresql";
