@@ -5,6 +5,7 @@ import { buildApp } from "./app.ts";
 import { IdentitySigner } from "./auth/identity.ts";
 import { resolveSecret } from "./auth/secret.ts";
 import { ChatStore } from "./chat/chat-store.ts";
+import { EphemeralChatStore } from "./chat/ephemeral-store.ts";
 import { EventLogStore } from "./chat/event-log.ts";
 import { GenerationManager } from "./chat/generation.ts";
 import { ModelCatalog } from "./chat/model-catalog.ts";
@@ -40,7 +41,8 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
   }
 
   const database = await openDatabase({ url: config.databaseUrl });
-  const store = new ChatStore(database.prisma);
+  const ephemeral = new EphemeralChatStore(config.ephemeralIdleMs);
+  const store = new ChatStore(database.prisma, ephemeral);
   const llm = createOllamaClient({ host: ollamaUrl, idleTimeoutMs: config.ollamaIdleTimeoutMs });
   const eventLogs = new EventLogStore({ retainFinishedMs: 60_000 });
   let app: FastifyInstance | null = null;
@@ -127,6 +129,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
         await summaries.idle();
         await episodes.stop();
         await cache.close();
+        ephemeral.close();
         await app.close();
         eventLogs.clear();
         await database.close();

@@ -29,6 +29,7 @@ const environmentSchema = z.object({
   RECALL_REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
   RECALL_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
   RECALL_CACHE_ENTRIES: z.coerce.number().int().min(100).default(10_000),
+  RECALL_EPHEMERAL_IDLE_MINUTES: z.coerce.number().min(0.01).max(10_080).default(30),
   RECALL_EPISODE_IDLE_MINUTES: z.coerce.number().min(0.01).max(10_080).default(30),
   RECALL_EPISODES_IN_CONTEXT: z.coerce.number().int().min(0).max(10).default(3),
   RECALL_EPISODE_MIN_MESSAGES: z.coerce.number().int().min(2).max(1000).default(10),
@@ -76,6 +77,8 @@ export interface RecallConfig {
   redisDatabase: number;
   cacheTtlSeconds: number;
   cacheEntries: number;
+  /** An ephemeral chat idle this long is forgotten. */
+  ephemeralIdleMs: number;
   /** A chat idle this long has ended and gets its episode (as does one the user leaves for a new chat). */
   episodeIdleMs: number;
   /** How many of the user's last finished chats a new reply sees. */
@@ -128,6 +131,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     redisDatabase: values.RECALL_REDIS_DB,
     cacheTtlSeconds: values.RECALL_CACHE_TTL_SECONDS,
     cacheEntries: values.RECALL_CACHE_ENTRIES,
+    ephemeralIdleMs: Math.round(values.RECALL_EPHEMERAL_IDLE_MINUTES * 60_000),
     episodeIdleMs: Math.round(values.RECALL_EPISODE_IDLE_MINUTES * 60_000),
     episodesInContext: values.RECALL_EPISODES_IN_CONTEXT,
     episodeMinimumMessages: values.RECALL_EPISODE_MIN_MESSAGES,

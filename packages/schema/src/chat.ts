@@ -38,6 +38,8 @@ export const sessionSchema = z.object({
   id: z.string(),
   title: z.string(),
   model: z.string().nullable(),
+  /** Kept only in the server's memory, never written to disk, gone after an idle TTL. */
+  ephemeral: z.boolean(),
   /** ISO 8601: plain JSON, so every client sees the same type the wire carries. */
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -65,6 +67,8 @@ const pageSizeSchema = z.number().int().min(1).max(limits.pageSizeMax).default(l
 export const createSessionInput = z.object({
   title: sessionTitleSchema.optional(),
   model: modelNameSchema.optional(),
+  /** A chat that lives only in memory: nothing of it is written to disk or remembered elsewhere. */
+  ephemeral: z.boolean().optional(),
 });
 export const renameSessionInput = z.object({ sessionId: idSchema, title: sessionTitleSchema });
 export const sessionIdInput = z.object({ sessionId: idSchema });

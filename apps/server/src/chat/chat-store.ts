@@ -3,6 +3,7 @@ import type { RecallTurn } from "@recall/memory";
 import type { Message, Session } from "@recall/schema";
 import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
+import { isEphemeralId, type EphemeralChatStore } from "./ephemeral-store.ts";
 import { titleFromContent, toMessage, toSession } from "./serialize.ts";
 
 export const defaultSessionTitle = "New chat";
@@ -29,7 +30,11 @@ function notFound(what: "chat" | "message"): TRPCError {
 
 /** Every read and write is scoped to its owner here; routers never query Prisma directly. */
 export class ChatStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    /** Ephemeral chats (ids starting `e_`) are answered from memory, never from the database. */
+    readonly ephemeral: EphemeralChatStore,
+  ) {}
 
   async createUser(): Promise<string> {
     const user = await this.prisma.user.create({ data: {} });
@@ -40,7 +45,8 @@ export class ChatStore {
     return (await this.prisma.user.count({ where: { id: userId } })) > 0;
   }
 
-  async createSession(userId: string, input: { title?: string | undefined; model?: string | undefined }): Promise<Session> {
+  async createSession(userId: string, input: { title?: string | undefined; model?: string | undefined; ephemeral?: boolean | undefined }): Promise<Session> {
+    if (input.ephemeral) return this.ephemeral.createSession(userId, input);
     const row = await this.prisma.chatSession.create({
       data: { userId, title: input.title ?? defaultSessionTitle, model: input.model ?? null },
     });
@@ -48,6 +54,7 @@ export class ChatStore {
   }
 
   async listSessions(userId: string, input: { cursor?: string | undefined; limit: number }): Promise<{ items: Session[]; nextCursor: string | null }> {
+    if (input.cursor && isEphemeralId(input.cursor)) throw new TRPCError({ code: "BAD_REQUEST", message: "Page with the cursor of a saved chat." });
     if (input.cursor) await this.requireSession(userId, input.cursor);
     const rows = await this.prisma.chatSession.findMany({
       where: { userId },
@@ -57,26 +64,32 @@ export class ChatStore {
     });
     const hasMore = rows.length > input.limit;
     const items = rows.slice(0, input.limit).map(toSession);
-    return { items, nextCursor: hasMore ? (items.at(-1)?.id ?? null) : null };
+    const nextCursor = hasMore ? (items.at(-1)?.id ?? null) : null;
+    // Ephemeral chats come first on the first page: there are few, and they are the live ones.
+    return { items: input.cursor ? items : [...this.ephemeral.listSessions(userId), ...items], nextCursor };
   }
 
   async requireSession(userId: string, sessionId: string): Promise<Session> {
+    if (isEphemeralId(sessionId)) return this.ephemeral.requireSession(userId, sessionId);
     const row = await this.prisma.chatSession.findFirst({ where: { id: sessionId, userId } });
     if (!row) throw notFound("chat");
     return toSession(row);
   }
 
   async renameSession(userId: string, sessionId: string, title: string): Promise<Session> {
+    if (isEphemeralId(sessionId)) return this.ephemeral.renameSession(userId, sessionId, title);
     await this.requireSession(userId, sessionId);
     return toSession(await this.prisma.chatSession.update({ where: { id: sessionId }, data: { title } }));
   }
 
   async deleteSession(userId: string, sessionId: string): Promise<void> {
+    if (isEphemeralId(sessionId)) return this.ephemeral.deleteSession(userId, sessionId);
     const { count } = await this.prisma.chatSession.deleteMany({ where: { id: sessionId, userId } });
     if (count === 0) throw notFound("chat");
   }
 
   async listMessages(userId: string, input: { sessionId: string; before?: string | undefined; limit: number }): Promise<{ items: Message[]; nextBefore: string | null }> {
+    if (isEphemeralId(input.sessionId)) return this.ephemeral.listMessages(userId, input);
     await this.requireSession(userId, input.sessionId);
     if (input.before) await this.requireMessage(userId, input.before, input.sessionId);
     const rows = await this.prisma.message.findMany({
@@ -91,6 +104,7 @@ export class ChatStore {
   }
 
   async requireMessage(userId: string, messageId: string, sessionId?: string): Promise<Message> {
+    if (isEphemeralId(messageId)) return this.ephemeral.requireMessage(userId, messageId, sessionId);
     const row = await this.prisma.message.findFirst({ where: { id: messageId, userId, ...(sessionId ? { sessionId } : {}) } });
     if (!row) throw notFound("message");
     return toMessage(row);
@@ -98,6 +112,7 @@ export class ChatStore {
 
   /** The chat and its newest message (the default parent, and the one that may still be streaming), in one query. */
   async sessionForSend(userId: string, sessionId: string): Promise<{ session: Session; newest: { id: string; status: string } | null }> {
+    if (isEphemeralId(sessionId)) return this.ephemeral.sessionForSend(userId, sessionId);
     const row = await this.prisma.chatSession.findFirst({
       where: { id: sessionId, userId },
       include: { messages: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 1, select: { id: true, status: true } } },
@@ -107,6 +122,7 @@ export class ChatStore {
   }
 
   async findStreamingMessage(sessionId: string): Promise<string | null> {
+    if (isEphemeralId(sessionId)) return this.ephemeral.findStreamingMessage(sessionId);
     const row = await this.prisma.message.findFirst({ where: { sessionId, status: "streaming" }, select: { id: true } });
     return row?.id ?? null;
   }
@@ -124,6 +140,7 @@ export class ChatStore {
     /** What memory assembled for the reply (JSON). */
     contextJson?: string;
   }): Promise<{ userMessage: Message; assistantMessage: Message }> {
+    if (input.session.ephemeral) return this.ephemeral.createExchange(input);
     const now = Date.now();
     const isFirstMessage = input.parentId === null && input.session.title === defaultSessionTitle;
     // Ids made here let the three writes go as one batch transaction (cheaper than an interactive one).
@@ -169,6 +186,7 @@ export class ChatStore {
    * recent messages in pages instead of the whole chat.
    */
   async branchHistory(sessionId: string, leafId: string, limit: number): Promise<HistoryMessage[]> {
+    if (isEphemeralId(sessionId)) return this.ephemeral.branchHistory(sessionId, leafId, limit);
     const byId = new Map<string, HistoryMessage>();
     const branch: HistoryMessage[] = [];
     const pageSize = Math.max(limit * 4, 64);
@@ -209,6 +227,7 @@ export class ChatStore {
 
   /** The assembled-context metadata of a reply, with the counts Ollama reported. */
   async contextOf(userId: string, messageId: string): Promise<{ contextJson: string | null; promptTokens: number | null; completionTokens: number | null }> {
+    if (isEphemeralId(messageId)) return this.ephemeral.contextOf(userId, messageId);
     const row = await this.prisma.message.findFirst({
       where: { id: messageId, userId },
       select: { contextJson: true, promptTokens: true, completionTokens: true, role: true },
@@ -218,6 +237,7 @@ export class ChatStore {
   }
 
   async checkpoint(messageId: string, content: string): Promise<void> {
+    if (isEphemeralId(messageId)) return this.ephemeral.checkpoint(messageId, content);
     // Only while still streaming: a late checkpoint must never overwrite a final state.
     await this.prisma.message.updateMany({ where: { id: messageId, status: "streaming" }, data: { content } });
   }
@@ -226,6 +246,7 @@ export class ChatStore {
     messageId: string,
     result: { status: "complete" | "interrupted" | "error"; content: string; promptTokens?: number | null; completionTokens?: number | null; error?: string | null },
   ): Promise<void> {
+    if (isEphemeralId(messageId)) return this.ephemeral.finish(messageId, result);
     await this.prisma.message.update({
       where: { id: messageId },
       data: {

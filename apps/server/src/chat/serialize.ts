@@ -24,7 +24,7 @@ interface MessageRow {
 }
 
 export function toSession(row: SessionRow): Session {
-  return { id: row.id, title: row.title, model: row.model, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+  return { id: row.id, title: row.title, model: row.model, ephemeral: false, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }
 
 export function toMessage(row: MessageRow): Message {

@@ -1,6 +1,7 @@
 import type { LayerUsage, MemoryMessage, PromptMessage, TrimmedPart } from "@recall/memory";
 import { assembleMemoryContext, fitMessagesToBudget, planBudget, recallForContext } from "@recall/memory";
 import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
+import { isEphemeralId } from "../chat/ephemeral-store.ts";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { ConversationStateCache } from "./conversation-state.ts";
 import type { RecallIndexes } from "./recall-turns.ts";
@@ -66,7 +67,8 @@ export class ContextBuilder {
       this.models.detailsOf(input.model),
       this.counterFor(input.model),
       this.recall.get(input.userId),
-      this.conversations.get(input.userId, input.sessionId),
+      // Ephemeral chats never put anything in the cache (it may be Redis, which may persist).
+      this.conversations.get(input.userId, input.sessionId, { bypass: isEphemeralId(input.sessionId) }),
     ]);
     const { summary, episodes, profile } = conversation.state;
     const { numCtx, promptBudget } = planBudget({

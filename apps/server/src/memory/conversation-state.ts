@@ -33,9 +33,9 @@ export class ConversationStateCache {
     return `conversation:${userId}:${sessionId}`;
   }
 
-  async get(userId: string, sessionId: string): Promise<{ state: ConversationState; cached: boolean }> {
+  async get(userId: string, sessionId: string, options: { bypass?: boolean } = {}): Promise<{ state: ConversationState; cached: boolean }> {
     const key = ConversationStateCache.key(userId, sessionId);
-    const hit = await this.cache.get(key);
+    const hit = options.bypass ? undefined : await this.cache.get(key);
     const parsed = hit === undefined ? null : parseState(hit);
     if (parsed) return { state: parsed, cached: true };
     const [summary, episodes, profile] = await Promise.all([
@@ -44,7 +44,7 @@ export class ConversationStateCache {
       this.loaders.profile(userId),
     ]);
     const state = { summary, episodes, profile };
-    await this.cache.set(key, JSON.stringify(state), this.ttlSeconds);
+    if (!options.bypass) await this.cache.set(key, JSON.stringify(state), this.ttlSeconds);
     return { state, cached: false };
   }
 

@@ -50,12 +50,16 @@ export const messageRouter = router({
       contextJson: JSON.stringify(built.metadata),
     });
     const userId = ctx.userId;
-    // Off the reply's path: a reply never waits for profile upkeep.
-    void ctx.services.profiles.learnFromMessage(userId, exchange.userMessage.id, input.content).catch((error: unknown) => {
-      ctx.services.logger.warn({ error: describeError(error) }, "profile extraction failed");
-    });
-    // Indexed after assembly, so a message never recalls itself.
-    recallIndexes.note(userId, { ...exchange.userMessage, role: "user", createdAt: new Date(exchange.userMessage.createdAt) });
+    // An ephemeral chat leaves nothing behind: no profile facts, no recall, no summary.
+    const remembered = !session.ephemeral;
+    if (remembered) {
+      // Off the reply's path: a reply never waits for profile upkeep.
+      void ctx.services.profiles.learnFromMessage(userId, exchange.userMessage.id, input.content).catch((error: unknown) => {
+        ctx.services.logger.warn({ error: describeError(error) }, "profile extraction failed");
+      });
+      // Indexed after assembly, so a message never recalls itself.
+      recallIndexes.note(userId, { ...exchange.userMessage, role: "user", createdAt: new Date(exchange.userMessage.createdAt) });
+    }
     generations.start({
       messageId: exchange.assistantMessage.id,
       userId,
@@ -64,6 +68,7 @@ export const messageRouter = router({
       numCtx: built.numCtx,
       onFinished: (result) => {
         if (!built.metadata.overBudget) void contextBuilder.observe(model, built.messages, result.promptTokens, built.numCtx);
+        if (!remembered) return;
         if (result.status === "complete") ctx.services.summaries.schedule(userId, session.id, exchange.assistantMessage.id, model);
         if (result.status !== "error") {
           recallIndexes.note(userId, {

@@ -1,0 +1,227 @@
+import { randomBytes } from "node:crypto";
+import type { Message, Session } from "@recall/schema";
+import { TRPCError } from "@trpc/server";
+import type { HistoryMessage } from "./chat-store.ts";
+import { defaultSessionTitle } from "./chat-store.ts";
+import { titleFromContent } from "./serialize.ts";
+
+/** Ephemeral ids carry their kind, so every lookup knows where to go without asking the database. */
+export const ephemeralPrefix = "e_";
+
+export function isEphemeralId(id: string): boolean {
+  return id.startsWith(ephemeralPrefix);
+}
+
+function newEphemeralId(): string {
+  return `${ephemeralPrefix}${Date.now().toString(36)}${randomBytes(10).toString("base64url")}`;
+}
+
+interface StoredMessage extends Message {
+  userId: string;
+  contextJson: string | null;
+}
+
+interface EphemeralChat {
+  userId: string;
+  session: Session;
+  messages: StoredMessage[];
+  lastActivity: number;
+}
+
+function notFound(what: "chat" | "message"): TRPCError {
+  return new TRPCError({ code: "NOT_FOUND", message: `That ${what} does not exist or is not yours.` });
+}
+
+/**
+ * Chats that live only in this process's memory: nothing is written to the database,
+ * the cache or the memory layers, and a chat idle past its TTL is forgotten entirely.
+ * Same method shapes as ChatStore, so the routing store can hand calls to either.
+ */
+export class EphemeralChatStore {
+  private readonly chats = new Map<string, EphemeralChat>();
+  private readonly messageChat = new Map<string, string>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly idleTtlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), Math.max(100, Math.min(60_000, Math.round(idleTtlMs / 4))));
+    this.sweeper.unref();
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    this.chats.clear();
+    this.messageChat.clear();
+  }
+
+  /** Forgets chats idle past the TTL. Returns how many went. */
+  sweep(): number {
+    const cutoff = this.now() - this.idleTtlMs;
+    let removed = 0;
+    for (const [id, chat] of this.chats) {
+      if (chat.lastActivity > cutoff || chat.messages.some((message) => message.status === "streaming")) continue;
+      this.forget(id, chat);
+      removed += 1;
+    }
+    return removed;
+  }
+
+  createSession(userId: string, input: { title?: string | undefined; model?: string | undefined }): Session {
+    const at = new Date(this.now()).toISOString();
+    const session: Session = { id: newEphemeralId(), title: input.title ?? defaultSessionTitle, model: input.model ?? null, ephemeral: true, createdAt: at, updatedAt: at };
+    this.chats.set(session.id, { userId, session, messages: [], lastActivity: this.now() });
+    return session;
+  }
+
+  listSessions(userId: string): Session[] {
+    return [...this.chats.values()]
+      .filter((chat) => chat.userId === userId)
+      .map((chat) => chat.session)
+      .sort((left, right) => right.updatedAt.localeCompare(left.updatedAt));
+  }
+
+  requireSession(userId: string, sessionId: string): Session {
+    return this.chat(userId, sessionId).session;
+  }
+
+  renameSession(userId: string, sessionId: string, title: string): Session {
+    const chat = this.chat(userId, sessionId);
+    chat.session = { ...chat.session, title, updatedAt: new Date(this.now()).toISOString() };
+    return chat.session;
+  }
+
+  deleteSession(userId: string, sessionId: string): void {
+    this.forget(sessionId, this.chat(userId, sessionId));
+  }
+
+  listMessages(userId: string, input: { sessionId: string; before?: string | undefined; limit: number }): { items: Message[]; nextBefore: string | null } {
+    const chat = this.chat(userId, input.sessionId);
+    const end = input.before ? chat.messages.findIndex((message) => message.id === input.before) : chat.messages.length;
+    if (end === -1) throw notFound("message");
+    const start = Math.max(0, end - input.limit);
+    return { items: chat.messages.slice(start, end).map(publicMessage), nextBefore: start > 0 ? (chat.messages[start]?.id ?? null) : null };
+  }
+
+  requireMessage(userId: string, messageId: string, sessionId?: string): Message {
+    const message = this.stored(messageId);
+    if (!message || message.userId !== userId || (sessionId && message.sessionId !== sessionId)) throw notFound("message");
+    return publicMessage(message);
+  }
+
+  sessionForSend(userId: string, sessionId: string): { session: Session; newest: { id: string; status: string } | null } {
+    const chat = this.chat(userId, sessionId);
+    const newest = chat.messages.at(-1);
+    return { session: chat.session, newest: newest ? { id: newest.id, status: newest.status } : null };
+  }
+
+  findStreamingMessage(sessionId: string): string | null {
+    return this.chats.get(sessionId)?.messages.find((message) => message.status === "streaming")?.id ?? null;
+  }
+
+  createExchange(input: { userId: string; session: Session; parentId: string | null; content: string; model: string; contextJson?: string }): {
+    userMessage: Message;
+    assistantMessage: Message;
+  } {
+    const chat = this.chat(input.userId, input.session.id);
+    const now = this.now();
+    const base = { sessionId: chat.session.id, userId: input.userId, promptTokens: null, completionTokens: null, error: null };
+    const userMessage: StoredMessage = {
+      ...base,
+      id: newEphemeralId(),
+      parentId: input.parentId,
+      role: "user",
+      content: input.content,
+      status: "complete",
+      model: null,
+      contextJson: null,
+      createdAt: new Date(now).toISOString(),
+      updatedAt: new Date(now).toISOString(),
+    };
+    const assistantMessage: StoredMessage = {
+      ...base,
+      id: newEphemeralId(),
+      parentId: userMessage.id,
+      role: "assistant",
+      content: "",
+      status: "streaming",
+      model: input.model,
+      contextJson: input.contextJson ?? null,
+      createdAt: new Date(now + 1).toISOString(),
+      updatedAt: new Date(now + 1).toISOString(),
+    };
+    chat.messages.push(userMessage, assistantMessage);
+    for (const message of [userMessage, assistantMessage]) this.messageChat.set(message.id, chat.session.id);
+    const title = input.parentId === null && chat.session.title === defaultSessionTitle ? titleFromContent(input.content) : chat.session.title;
+    chat.session = { ...chat.session, title, model: input.model, updatedAt: new Date(now).toISOString() };
+    chat.lastActivity = now;
+    return { userMessage: publicMessage(userMessage), assistantMessage: publicMessage(assistantMessage) };
+  }
+
+  branchHistory(sessionId: string, leafId: string, limit: number): HistoryMessage[] {
+    const chat = this.chats.get(sessionId);
+    if (!chat) return [];
+    const byId = new Map(chat.messages.map((message) => [message.id, message]));
+    const branch: HistoryMessage[] = [];
+    for (let current = byId.get(leafId); current && branch.length < limit; current = current.parentId ? byId.get(current.parentId) : undefined) {
+      branch.push({ id: current.id, parentId: current.parentId, role: current.role, content: current.content, status: current.status, createdAt: new Date(current.createdAt) });
+    }
+    return branch.reverse();
+  }
+
+  contextOf(userId: string, messageId: string): { contextJson: string | null; promptTokens: number | null; completionTokens: number | null } {
+    const message = this.stored(messageId);
+    if (!message || message.userId !== userId) throw notFound("message");
+    return { contextJson: message.contextJson, promptTokens: message.promptTokens, completionTokens: message.completionTokens };
+  }
+
+  checkpoint(messageId: string, content: string): void {
+    const message = this.stored(messageId);
+    if (message?.status === "streaming") message.content = content;
+  }
+
+  finish(
+    messageId: string,
+    result: { status: "complete" | "interrupted" | "error"; content: string; promptTokens?: number | null; completionTokens?: number | null; error?: string | null },
+  ): void {
+    const message = this.stored(messageId);
+    if (!message) return;
+    Object.assign(message, {
+      status: result.status,
+      content: result.content,
+      promptTokens: result.promptTokens ?? null,
+      completionTokens: result.completionTokens ?? null,
+      error: result.error ?? null,
+      updatedAt: new Date(this.now()).toISOString(),
+    });
+    const chat = this.chats.get(message.sessionId);
+    if (chat) chat.lastActivity = this.now();
+  }
+
+  get size(): number {
+    return this.chats.size;
+  }
+
+  private chat(userId: string, sessionId: string): EphemeralChat {
+    const chat = this.chats.get(sessionId);
+    if (!chat || chat.userId !== userId) throw notFound("chat");
+    chat.lastActivity = this.now();
+    return chat;
+  }
+
+  private stored(messageId: string): StoredMessage | undefined {
+    const sessionId = this.messageChat.get(messageId);
+    return sessionId ? this.chats.get(sessionId)?.messages.find((message) => message.id === messageId) : undefined;
+  }
+
+  private forget(sessionId: string, chat: EphemeralChat): void {
+    for (const message of chat.messages) this.messageChat.delete(message.id);
+    this.chats.delete(sessionId);
+  }
+}
+
+function publicMessage(message: StoredMessage): Message {
+  const { userId: _userId, contextJson: _contextJson, ...rest } = message;
+  return { ...rest };
+}
