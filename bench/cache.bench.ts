@@ -24,7 +24,7 @@ const rounds = Number(process.env.BENCH_CACHE_ROUNDS ?? 5);
 const exchangesPerUser = Number(process.env.BENCH_CACHE_EXCHANGES ?? 3);
 /** Users set up at once: more only queues behind the server's one core. */
 const setupConcurrency = 100;
-const replyTokens = 40;
+const replyTokens = Number(process.env.BENCH_CACHE_REPLY_TOKENS ?? 40);
 const systemRedisPort = 6379;
 const secret = "bench-secret-bench-secret-bench-secret";
 
