@@ -19,12 +19,18 @@ import { formatMs, markdownTable, percentile } from "./stats.ts";
 const requestedParts = process.env.BENCH_CACHE_PARTS?.split(",").map((part) => part.trim());
 const parts = new Set(requestedParts ?? ["reads", "load"]);
 const levels = (process.env.BENCH_CACHE_USERS ?? "100,1000").split(",").map(Number);
-const rounds = Number(process.env.BENCH_CACHE_ROUNDS ?? 5);
+/** Rounds of a warm row: more with few users, so percentiles rest on enough calls. */
+const roundsFor = (users: number): number => Number(process.env.BENCH_CACHE_ROUNDS ?? (users <= 100 ? 10 : 3));
 /** Finished exchanges in each user's chat before the load starts. */
 const exchangesPerUser = Number(process.env.BENCH_CACHE_EXCHANGES ?? 3);
 /** Users set up at once: more only queues behind the server's one core. */
 const setupConcurrency = 100;
-const replyTokens = Number(process.env.BENCH_CACHE_REPLY_TOKENS ?? 40);
+/** Streamed in a few pieces: per-token relaying would make the set-up, not the load, the slow part. */
+const replyPieces = 4;
+const replyText =
+  "Good question. Pack light layers: mornings can be cool and afternoons warm, so a thin jacket, a sweater and comfortable walking shoes cover most days. " +
+  "Bring a compact umbrella, sunscreen and a reusable water bottle. If you plan day trips, a small backpack helps, and book trains a few days ahead for the best fares. " +
+  "Tell me your dates and I can check what the weather usually looks like then.";
 const systemRedisPort = 6379;
 const secret = "bench-secret-bench-secret-bench-secret";
 
@@ -85,7 +91,7 @@ interface LoadRow {
 }
 
 async function measureLoad(redis: RedisProcess): Promise<{ rows: LoadRow[]; setupSeconds: number; users: number }> {
-  const fake = await startFakeOllamaProcess({ BENCH_TPS: "0", BENCH_TOKENS: String(replyTokens) });
+  const fake = await startFakeOllamaProcess({ BENCH_TPS: "0", BENCH_TOKENS: String(replyPieces), BENCH_REPLY_TEXT: replyText });
   const dataDir = mkdtempSync(join(tmpdir(), "recall-bench-cache-"));
   const environment = {
     OLLAMA_URL: fake.url,
@@ -125,7 +131,7 @@ async function measureLoad(redis: RedisProcess): Promise<{ rows: LoadRow[]; setu
         rows.push({ backend, label: `${integer(users.length)}, cold cache (first read)`, result: cold });
         report(backend, cold);
         for (const level of levels) {
-          const result = await runLoad(pid, observer, clients.slice(0, level), users.slice(0, level), rounds);
+          const result = await runLoad(pid, observer, clients.slice(0, level), users.slice(0, level), roundsFor(level));
           rows.push({ backend, label: integer(level), result });
           report(backend, result);
         }
@@ -176,7 +182,7 @@ function loadSection(load: { rows: LoadRow[]; setupSeconds: number; users: numbe
   );
   const tokens = load.rows.map((row) => row.result.meanEstimatedTokens).filter(Number.isFinite);
   const notes =
-    `Each of ${integer(load.users)} users has one chat with ${exchangesPerUser} finished exchanges (sent through message.send, replies of ${replyTokens} tokens streamed to the end; ` +
+    `Each of ${integer(load.users)} users has one chat with ${exchangesPerUser} finished exchanges (sent through message.send, replies of ${replyText.split(" ").length} words in ${replyPieces} pieces streamed to the end; ` +
     `set up ${setupConcurrency} users at a time in ${load.setupSeconds.toFixed(0)} s on a server of its own, so every row starts from the same database). ` +
     `In a round every user calls memory.buildContext at the same moment, each over its own HTTP request (tRPC httpLink, no batching); the next round starts when the last call returns. ` +
     `Each cache gets a fresh server process on that database: the first row reads a cold cache, the later rows the warm one. ` +
@@ -208,7 +214,6 @@ async function main(): Promise<void> {
       raw.load = {
         users: load.users,
         exchangesPerUser,
-        rounds,
         setupSeconds: load.setupSeconds,
         rows: load.rows.map(({ backend, label, result: { latencies, errors, ...rest } }) => ({
           backend,

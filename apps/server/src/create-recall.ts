@@ -53,7 +53,12 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
   };
   const models = new ModelCatalog(llm);
   const generations = new GenerationManager(store, llm, eventLogs, config, logger);
-  const recallIndexes = new RecallIndexes((userId) => store.recallTurns(userId), config.recallCachedUsers);
+  const embeddingModel = config.embeddingModel;
+  const recallIndexes = new RecallIndexes(
+    (userId) => store.recallTurns(userId),
+    config.recallCachedUsers,
+    embeddingModel ? (texts) => llm.embed(embeddingModel, texts) : null,
+  );
   const profiles = new ProfileStore(database.prisma);
   const summaries = new SummaryService(
     database.prisma,
@@ -93,7 +98,10 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
   profiles.onChange = (userId) => conversations.invalidateUser(userId);
   episodes.onWritten = (userId) => conversations.invalidateUser(userId);
   summaries.onWritten = (userId, sessionId) => conversations.invalidateConversation(userId, sessionId);
-  const contextBuilder = new ContextBuilder(models, recallIndexes, conversations, config);
+  const contextBuilder = new ContextBuilder(models, recallIndexes, conversations, {
+    ...config,
+    embedQuery: embeddingModel ? async (text) => (await llm.embed(embeddingModel, [text]))[0] ?? [] : undefined,
+  });
   const metrics = new MemoryMetrics(cache, summaries, episodes);
   const services: Services = {
     config: { ...config, ollamaUrl },

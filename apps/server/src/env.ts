@@ -29,6 +29,8 @@ const environmentSchema = z.object({
   RECALL_REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
   RECALL_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
   RECALL_CACHE_ENTRIES: z.coerce.number().int().min(100).default(10_000),
+  RECALL_EMBEDDING_MODEL: z.string().min(1).optional(),
+  RECALL_EMBEDDING_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(300),
   RECALL_EPHEMERAL_IDLE_MINUTES: z.coerce.number().min(0.01).max(10_080).default(30),
   RECALL_EPISODE_IDLE_MINUTES: z.coerce.number().min(0.01).max(10_080).default(30),
   RECALL_EPISODES_IN_CONTEXT: z.coerce.number().int().min(0).max(10).default(3),
@@ -77,6 +79,10 @@ export interface RecallConfig {
   redisDatabase: number;
   cacheTtlSeconds: number;
   cacheEntries: number;
+  /** Recall by meaning too (Ollama /api/embed), fused with BM25; unset: BM25 only. */
+  embeddingModel: string | null;
+  /** The longest a reply waits for its message's embedding before recalling by BM25 alone. */
+  embeddingTimeoutMs: number;
   /** An ephemeral chat idle this long is forgotten. */
   ephemeralIdleMs: number;
   /** A chat idle this long has ended and gets its episode (as does one the user leaves for a new chat). */
@@ -131,6 +137,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     redisDatabase: values.RECALL_REDIS_DB,
     cacheTtlSeconds: values.RECALL_CACHE_TTL_SECONDS,
     cacheEntries: values.RECALL_CACHE_ENTRIES,
+    embeddingModel: values.RECALL_EMBEDDING_MODEL ?? null,
+    embeddingTimeoutMs: values.RECALL_EMBEDDING_TIMEOUT_MS,
     ephemeralIdleMs: Math.round(values.RECALL_EPHEMERAL_IDLE_MINUTES * 60_000),
     episodeIdleMs: Math.round(values.RECALL_EPISODE_IDLE_MINUTES * 60_000),
     episodesInContext: values.RECALL_EPISODES_IN_CONTEXT,

@@ -1,5 +1,6 @@
 import type { ContextRecalledTurn } from "./context-sections.ts";
 import type { RecallIndex, RecallTurn } from "./recall-index.ts";
+import { fuseRankings } from "./rank-fusion.ts";
 import { splitSentences } from "./sentences.ts";
 
 export interface RecallForContextOptions {
@@ -12,6 +13,11 @@ export interface RecallForContextOptions {
   includeOtherSessions: boolean;
   /** The other half of a matched exchange is context, not evidence: keep at most this much of it. */
   neighbourMaxCharacters?: number;
+  /**
+   * A ranking by embeddings (most similar first), already limited to the turns this
+   * search may see: fused with BM25 by reciprocal rank fusion.
+   */
+  embeddingRanking?: ReadonlyArray<{ id: string }>;
 }
 
 /** Marks a neighbour cut short, so the model never reads a clipped reply as whole. */
@@ -31,8 +37,12 @@ export function recallForContext(index: RecallIndex, turnsById: ReadonlyMap<stri
     includeOtherSessions: options.includeOtherSessions,
   });
   const maxCharacters = options.neighbourMaxCharacters ?? 400;
+  const ranked =
+    options.embeddingRanking && options.embeddingRanking.length > 0
+      ? fuseRankings([results, options.embeddingRanking.filter((entry) => !options.excludeIds.has(entry.id))]).slice(0, options.limit)
+      : results;
   const recalled: ContextRecalledTurn[] = [];
-  for (const exchange of index.expandToExchanges(results, { excludeIds: options.excludeIds })) {
+  for (const exchange of index.expandToExchanges(ranked, { excludeIds: options.excludeIds })) {
     for (const id of exchange.turnIds) {
       const turn = turnsById.get(id);
       if (!turn || turn.role === "system") continue;

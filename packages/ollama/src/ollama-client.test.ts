@@ -114,6 +114,16 @@ describe("createOllamaClient", () => {
     await expect(client.completeChat({ model: "nope", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ code: "MODEL_NOT_FOUND" });
   });
 
+  it("embeds texts in order, and reports an unknown embedding model", async () => {
+    const client = createOllamaClient({ host: fake.url });
+    const [first, second, again] = await client.embed("nomic-embed-text", ["cats purr", "tax forms", "cats purr"]);
+    expect(first?.length).toBeGreaterThan(0);
+    expect(again).toEqual(first);
+    expect(second).not.toEqual(first);
+    expect(await client.embed("nomic-embed-text", [])).toEqual([]);
+    await expect(client.embed("no-such-embedder", ["x"])).rejects.toBeInstanceOf(LlmError);
+  });
+
   it("lists models and reads the context length from /api/show", async () => {
     const client = createOllamaClient({ host: fake.url });
     const models = await client.listModels();

@@ -72,6 +72,8 @@ export interface LlmClient {
   streamChat(request: StreamChatRequest): AsyncGenerator<LlmChunk>;
   /** One whole reply, not streamed: for background work such as summaries. */
   completeChat(request: CompleteChatRequest): Promise<CompleteChatResult>;
+  /** Vectors for texts from an embedding model (`/api/embed`), in input order. */
+  embed(model: string, inputs: string[], signal?: AbortSignal): Promise<number[][]>;
   listModels(): Promise<LlmModel[]>;
   showModel(model: string): Promise<LlmModelDetails>;
 }
@@ -189,10 +191,25 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
     }
   }
 
+  async function embed(model: string, inputs: string[], signal?: AbortSignal): Promise<number[][]> {
+    if (inputs.length === 0) return [];
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      const response = await clientWithSignal(combined).embed({ model, input: inputs });
+      return response.embeddings;
+    } catch (error) {
+      if (signal?.aborted) throw new LlmAbortedError();
+      if (timeout.aborted) throw new LlmError("MODEL_TIMEOUT", `The embedding model did not answer within ${requestTimeoutMs / 1000} s.`, { cause: error });
+      throw toLlmError(error, host, model);
+    }
+  }
+
   return {
     host,
     streamChat,
     completeChat,
+    embed,
     async listModels() {
       const response = await withTimeout((ollama) => ollama.list());
       return response.models.map((model) => ({

@@ -1,10 +1,10 @@
 import type { LayerUsage, MemoryMessage, PromptMessage, TrimmedPart } from "@recall/memory";
-import { assembleMemoryContext, fitMessagesToBudget, planBudget, recallForContext } from "@recall/memory";
+import { assembleMemoryContext, fitMessagesToBudget, planBudget, rankByEmbedding, recallForContext } from "@recall/memory";
 import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
 import { isEphemeralId } from "../chat/ephemeral-store.ts";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { ConversationStateCache } from "./conversation-state.ts";
-import type { RecallIndexes } from "./recall-turns.ts";
+import type { RecallIndexes, UserRecall } from "./recall-turns.ts";
 
 /** What was assembled for one reply; saved with the assistant message and shown to the user. */
 export interface ContextMetadata {
@@ -23,6 +23,8 @@ export interface ContextMetadata {
   calibrationSamples: number;
   totalMessages: number;
   recalledMessageIds: string[];
+  /** Which rankings recall fused: BM25 always, embeddings when a model is configured and answered in time. */
+  recallBy: string[];
 }
 
 export interface ContextBuilderOptions {
@@ -32,6 +34,9 @@ export interface ContextBuilderOptions {
   answerReserveTokens: number;
   recallLimit: number;
   recallAcrossChats: boolean;
+  /** Embeds the user's message for recall by meaning; absent when no embedding model is configured. */
+  embedQuery?: ((text: string) => Promise<number[]>) | undefined;
+  embeddingTimeoutMs: number;
 }
 
 interface ModelCounter {
@@ -81,12 +86,14 @@ export class ContextBuilder {
     const budgetTokens = Math.max(1, promptBudget - Math.ceil(calibration.fixedTokens));
     const messageOverheadTokens = Math.ceil(calibration.perMessageTokens);
     const bufferIds = new Set(input.history.slice(-this.options.bufferMessages).map((message) => message.id));
+    const embeddingRanking = await this.rankByMeaning(recall, input, bufferIds);
     const recalled = recallForContext(recall.index, recall.turns, {
       query: input.userMessage,
       limit: this.options.recallLimit,
       excludeIds: bufferIds,
       sessionId: input.sessionId,
       includeOtherSessions: this.options.recallAcrossChats,
+      ...(embeddingRanking ? { embeddingRanking } : {}),
     });
     const assembled = assembleMemoryContext(
       {
@@ -140,6 +147,7 @@ export class ContextBuilder {
         calibrationSamples: calibration.samples,
         totalMessages: input.history.length + 1,
         recalledMessageIds: recalledLayer?.ids ?? [],
+        recallBy: embeddingRanking ? ["bm25", "embeddings"] : ["bm25"],
       },
     };
   }
@@ -153,6 +161,31 @@ export class ContextBuilder {
     if (promptEvalCount === null) return;
     if (numCtx !== null && promptEvalCount >= numCtx - 1) return;
     (await this.counterFor(model)).calibrated.observe(messages, promptEvalCount);
+  }
+
+  /**
+   * Ranks the turns this recall may see by similarity to the message, when an embedding
+   * model is configured. Bounded in time: a slow embedding never delays a reply by more
+   * than `embeddingTimeoutMs`, it just leaves recall to BM25.
+   */
+  private async rankByMeaning(
+    recall: UserRecall,
+    input: { sessionId: string; userMessage: string },
+    bufferIds: ReadonlySet<string>,
+  ): Promise<Array<{ id: string; score: number }> | null> {
+    const embed = this.options.embedQuery;
+    if (!embed || recall.vectors.size === 0) return null;
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), this.options.embeddingTimeoutMs).unref());
+    const vector = await Promise.race([embed(input.userMessage).catch(() => null), timeout]);
+    if (!vector || vector.length === 0) return null;
+    const candidates: Array<{ id: string; vector: Float32Array }> = [];
+    for (const [id, candidate] of recall.vectors) {
+      if (bufferIds.has(id)) continue;
+      const turn = recall.turns.get(id);
+      if (!turn || (!this.options.recallAcrossChats && turn.sessionId !== input.sessionId)) continue;
+      candidates.push({ id, vector: candidate });
+    }
+    return rankByEmbedding(vector, candidates, this.options.recallLimit);
   }
 
   private counterFor(model: string): Promise<ModelCounter> {

@@ -62,6 +62,32 @@ describe("memory in replies", () => {
     const chat = harness.fake.requests.filter((request) => request.path === "/api/chat").at(-1);
     expect(chat?.truncated).toBe(false);
     expect((chat?.body as { options: { num_ctx: number } }).options.num_ctx).toBe(metadata.numCtx);
+    // No embedding model configured: recall is lexical and makes no model calls.
+    expect(metadata.recallBy).toEqual(["bm25"]);
+    expect(harness.fake.counts.embed).toBe(0);
+  });
+
+  it("fuses recall by meaning when an embedding model is configured", async () => {
+    const withEmbeddings = await startHarness({ config: { bufferMessages: 2, embeddingModel: "nomic-embed-text" } });
+    try {
+      const user = await withEmbeddings.newUser();
+      const session = await user.client.session.create.mutate({});
+      const send = async (content: string) => {
+        const { assistantMessage, userMessage } = await user.client.message.send.mutate({ sessionId: session.id, content });
+        await collectStream(user.client, assistantMessage.id);
+        return { assistantMessage, userMessage };
+      };
+      const fact = await send("Our cat Miso only eats salmon kibble.");
+      for (const question of filler.slice(0, 3)) await send(question);
+      await (await withEmbeddings.recall.services.recallIndexes.get(user.userId)).embedded();
+      const { assistantMessage } = await send("What food does Miso eat?");
+      const metadata = (await user.client.message.context.query({ messageId: assistantMessage.id })).metadata!;
+      expect(metadata.recallBy).toEqual(["bm25", "embeddings"]);
+      expect(metadata.recalledMessageIds).toContain(fact.userMessage.id);
+      expect(withEmbeddings.fake.counts.embed).toBeGreaterThan(0);
+    } finally {
+      await withEmbeddings.close();
+    }
   });
 
   it("recalls what the user said in another chat", async () => {

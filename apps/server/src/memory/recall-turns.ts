@@ -1,19 +1,62 @@
 import { RecallIndex, type RecallTurn } from "@recall/memory";
 
-/** A user's searchable turns: the BM25 index plus the text it points at. */
+/** Computes vectors for texts (an embedding model behind it), or nothing when none is configured. */
+export type Embed = (texts: string[]) => Promise<number[][]>;
+
+/** A user's searchable turns: the BM25 index, the text it points at, and vectors when embeddings are on. */
 export class UserRecall {
   readonly index = new RecallIndex();
   readonly turns = new Map<string, RecallTurn>();
+  readonly vectors = new Map<string, Float32Array>();
+  private readonly unembedded: RecallTurn[] = [];
+  private embedding: Promise<void> | null = null;
+
+  constructor(private readonly embed: Embed | null) {}
 
   add(turn: RecallTurn): void {
     if (turn.content.trim().length === 0) return;
     this.index.add(turn);
     this.turns.set(turn.id, turn);
+    if (this.embed) {
+      this.unembedded.push(turn);
+      this.embedPending();
+    }
   }
 
   removeSession(sessionId: string): void {
     this.index.removeSession(sessionId);
-    for (const [id, turn] of this.turns) if (turn.sessionId === sessionId) this.turns.delete(id);
+    for (const [id, turn] of this.turns) {
+      if (turn.sessionId !== sessionId) continue;
+      this.turns.delete(id);
+      this.vectors.delete(id);
+    }
+  }
+
+  /** Resolves when every turn added so far has its vector (or embedding failed). */
+  async embedded(): Promise<void> {
+    while (this.embedding) await this.embedding;
+  }
+
+  /** In the background, in batches: replies use BM25 alone until the vectors are there. */
+  private embedPending(): void {
+    if (this.embedding || !this.embed) return;
+    const embed = this.embed;
+    this.embedding = (async () => {
+      while (this.unembedded.length > 0) {
+        const batch = this.unembedded.splice(0, 64);
+        try {
+          const vectors = await embed(batch.map((turn) => turn.content.slice(0, 4000)));
+          batch.forEach((turn, position) => {
+            const vector = vectors[position];
+            if (vector && this.turns.has(turn.id)) this.vectors.set(turn.id, Float32Array.from(vector));
+          });
+        } catch {
+          // No embedding model right now: recall stays lexical for these turns.
+        }
+      }
+    })().finally(() => {
+      this.embedding = null;
+    });
   }
 }
 
@@ -28,6 +71,7 @@ export class RecallIndexes {
   constructor(
     private readonly loadTurns: (userId: string) => Promise<RecallTurn[]>,
     private readonly maxUsers: number,
+    private readonly embed: Embed | null = null,
   ) {}
 
   get(userId: string): Promise<UserRecall> {
@@ -39,7 +83,7 @@ export class RecallIndexes {
       return recall;
     }
     recall = this.loadTurns(userId).then((turns) => {
-      const built = new UserRecall();
+      const built = new UserRecall(this.embed);
       for (const turn of turns) built.add(turn);
       return built;
     });
