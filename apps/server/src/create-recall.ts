@@ -64,7 +64,14 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     database.prisma,
     store,
     llm,
-    { segmentMessages: config.summaryEveryMessages, bufferMessages: config.bufferMessages, model: config.summaryModel, maxSummaryTokens: 600, numCtx: 8192 },
+    {
+      segmentMessages: config.summaryEveryMessages,
+      firstSummaryAfterMessages: config.summaryFirstAfterMessages,
+      bufferMessages: config.bufferMessages,
+      model: config.summaryModel,
+      maxSummaryTokens: 600,
+      numCtx: 8192,
+    },
     logger,
   );
   const episodes = new EpisodeService(

@@ -24,6 +24,7 @@ const environmentSchema = z.object({
   RECALL_RECALL_ACROSS_CHATS: z.enum(["1", "0", "true", "false"]).default("1").transform((value) => value === "1" || value === "true"),
   RECALL_RECALL_CACHED_USERS: z.coerce.number().int().min(1).default(500),
   RECALL_SUMMARY_EVERY_MESSAGES: z.coerce.number().int().min(2).max(500).default(20),
+  RECALL_SUMMARY_FIRST_AFTER_MESSAGES: z.coerce.number().int().min(1).max(500).default(5),
   RECALL_SUMMARY_MODEL: z.string().min(1).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must look like redis://host:6379").optional(),
   RECALL_REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
@@ -72,6 +73,8 @@ export interface RecallConfig {
   recallCachedUsers: number;
   /** The running summary is updated once this many messages have left the buffer (one model call per segment). */
   summaryEveryMessages: number;
+  /** The first summary of a chat is written once this many messages have left the buffer. */
+  summaryFirstAfterMessages: number;
   /** A smaller model may write summaries; unset uses the chat's model. */
   summaryModel: string | null;
   /** Redis for the conversation cache; unset keeps it in process memory. */
@@ -132,6 +135,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     recallAcrossChats: values.RECALL_RECALL_ACROSS_CHATS,
     recallCachedUsers: values.RECALL_RECALL_CACHED_USERS,
     summaryEveryMessages: values.RECALL_SUMMARY_EVERY_MESSAGES,
+    summaryFirstAfterMessages: values.RECALL_SUMMARY_FIRST_AFTER_MESSAGES,
     summaryModel: values.RECALL_SUMMARY_MODEL ?? null,
     redisUrl: values.REDIS_URL ?? null,
     redisDatabase: values.RECALL_REDIS_DB,

@@ -22,7 +22,7 @@ beforeAll(async () => {
         return { text: `Summary ${summaryCalls.length}: the user is planning a trip to Lisbon.` };
       },
     },
-    config: { bufferMessages: 4, summaryEveryMessages: 6 },
+    config: { bufferMessages: 4, summaryEveryMessages: 6, summaryFirstAfterMessages: 6 },
   });
 });
 afterAll(async () => {
@@ -71,6 +71,26 @@ describe("the running summary", () => {
     expect(metadata.layers.find((layer) => layer.layer === "summary")?.tokens).toBeGreaterThan(0);
     // Upkeep stays far below one model call per turn.
     expect(summaryCalls.length).toBeLessThanOrEqual(3);
+  });
+
+  it("writes the first summary sooner than the later updates", async () => {
+    const early = await startHarness({
+      fake: { reply: (request) => (isSummaryRequest(request) ? { text: "Early summary." } : undefined) },
+      config: { bufferMessages: 4, summaryEveryMessages: 20, summaryFirstAfterMessages: 2 },
+    });
+    try {
+      const user = await early.newUser();
+      const session = await user.client.session.create.mutate({});
+      for (let index = 1; index <= 3; index += 1) {
+        const { assistantMessage } = await user.client.message.send.mutate({ sessionId: session.id, content: `Question ${index}.` });
+        await collectStream(user.client, assistantMessage.id);
+        await early.recall.services.summaries.idle();
+      }
+      // 6 messages, 4 in the buffer: 2 evicted are enough for the first summary, not for an update.
+      expect((await early.recall.services.summaries.current(session.id))?.coveredCount).toBe(2);
+    } finally {
+      await early.close();
+    }
   });
 
   it("keeps the previous summary and counts the failure when the model fails", async () => {

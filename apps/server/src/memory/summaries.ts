@@ -10,8 +10,10 @@ export interface SessionSummaryView {
 }
 
 export interface SummaryOptions {
-  /** Summarize once this many messages have left the working buffer unsummarized. */
+  /** Update the summary once this many more messages have left the working buffer unsummarized. */
   segmentMessages: number;
+  /** The first summary comes sooner: once this many messages have left the buffer (the reference design's 5). */
+  firstSummaryAfterMessages: number;
   bufferMessages: number;
   /** The model that writes summaries; null uses the chat's own model. */
   model: string | null;
@@ -105,8 +107,9 @@ export class SummaryService {
     // Not found: the covered message is older than the window (summaries fell behind) or on
     // another branch (an edit); either way everything evicted in the window is new to it.
     const uncovered = evicted.slice(coveredAt + 1);
-    if (uncovered.length < this.options.segmentMessages) {
-      this.rememberWait(sessionId, this.options.segmentMessages - uncovered.length);
+    const threshold = previous ? this.options.segmentMessages : Math.min(this.options.firstSummaryAfterMessages, this.options.segmentMessages);
+    if (uncovered.length < threshold) {
+      this.rememberWait(sessionId, threshold - uncovered.length);
       return;
     }
 
