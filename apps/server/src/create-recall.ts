@@ -94,7 +94,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
         url: config.redisUrl,
         database: config.redisDatabase,
         fallbackEntries: config.cacheEntries,
-        onStateChange: (state) => logger.warn({ state }, state === "degraded" ? "Redis unreachable: caching in process memory meanwhile" : "Redis is back"),
+        onStateChange: (state) => logger.warn({ state }, state === "degraded" ? "Redis unreachable: caching in process memory meanwhile" : "Redis connected"),
       })
     : new LruCache(config.cacheEntries);
   const conversations = new ConversationStateCache(cache, config.cacheTtlSeconds, {

@@ -22,7 +22,7 @@ const environmentSchema = z.object({
   RECALL_ANSWER_RESERVE_TOKENS: z.coerce.number().int().min(64).max(65_536).default(512),
   RECALL_RECALL_LIMIT: z.coerce.number().int().min(0).max(50).default(16),
   RECALL_RECALL_ACROSS_CHATS: z.enum(["1", "0", "true", "false"]).default("1").transform((value) => value === "1" || value === "true"),
-  RECALL_RECALL_CACHED_USERS: z.coerce.number().int().min(1).default(500),
+  RECALL_RECALL_CACHED_USERS: z.coerce.number().int().min(1).default(2000),
   RECALL_SUMMARY_EVERY_MESSAGES: z.coerce.number().int().min(2).max(500).default(20),
   RECALL_SUMMARY_FIRST_AFTER_MESSAGES: z.coerce.number().int().min(1).max(500).default(5),
   RECALL_SUMMARY_MODEL: z.string().min(1).optional(),

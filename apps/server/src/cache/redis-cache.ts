@@ -25,7 +25,8 @@ const slowRetryMs = 30_000;
 export class RedisCache implements ServerCache {
   private readonly redis: Redis;
   private readonly fallback: LruCache;
-  private degraded = false;
+  /** Until the first `ready`, and whenever the connection is gone: answer from memory. */
+  private degraded = true;
   private slowRetry: NodeJS.Timeout | null = null;
   private replayTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -61,8 +62,11 @@ export class RedisCache implements ServerCache {
       else this.counts.hits += 1;
       return value ?? undefined;
     } catch {
+      // Connected but slow (a busy event loop, a slow Redis): a miss, so the caller reads
+      // the database. The local copy could be one another instance has since invalidated.
       this.counts.errors += 1;
-      return this.fallback.getNow(key);
+      this.counts.misses += 1;
+      return undefined;
     }
   }
 
