@@ -24,7 +24,7 @@ const environmentSchema = z.object({
   RECALL_RECALL_ACROSS_CHATS: z.enum(["1", "0", "true", "false"]).default("1").transform((value) => value === "1" || value === "true"),
   RECALL_RECALL_CACHED_USERS: z.coerce.number().int().min(1).default(2000),
   RECALL_SUMMARY_EVERY_MESSAGES: z.coerce.number().int().min(2).max(500).default(20),
-  RECALL_SUMMARY_FIRST_AFTER_MESSAGES: z.coerce.number().int().min(1).max(500).default(5),
+  RECALL_SUMMARY_FIRST_AFTER_MESSAGES: z.coerce.number().int().min(1).max(500).default(20),
   RECALL_SUMMARY_MODEL: z.string().min(1).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must look like redis://host:6379").optional(),
   RECALL_REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
