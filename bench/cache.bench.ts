@@ -7,7 +7,8 @@
  * BENCH_CACHE_PARTS=reads,load and BENCH_CACHE_USERS=100,1000 run a subset (and leave
  * the README alone); BENCH_CACHE_ROUNDS sets the rounds of the warm rows.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { updateReadmeSection } from "./shared.ts";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRedisProcess, type RedisProcess } from "@recall/server/testing";
@@ -244,18 +245,8 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, "cache.md"), output);
   writeFileSync(join(resultsDir, "cache.json"), `${JSON.stringify(raw, null, 2)}\n`);
-  if (requestedParts === undefined && !process.env.BENCH_CACHE_USERS && !process.env.BENCH_CACHE_ROUNDS && !process.env.BENCH_CACHE_EXCHANGES) updateReadme(output);
+  if (requestedParts === undefined && !process.env.BENCH_CACHE_USERS && !process.env.BENCH_CACHE_ROUNDS && !process.env.BENCH_CACHE_EXCHANGES) updateReadmeSection("cache", output);
 }
 
-function updateReadme(section: string): void {
-  const readmePath = new URL("../README.md", import.meta.url).pathname;
-  const readme = readFileSync(readmePath, "utf8");
-  const start = "<!-- bench:cache -->";
-  const end = "<!-- /bench:cache -->";
-  const from = readme.indexOf(start);
-  const to = readme.indexOf(end);
-  if (from === -1 || to === -1 || to < from) return;
-  writeFileSync(readmePath, `${readme.slice(0, from + start.length)}\n${section}${readme.slice(to)}`);
-}
 
 await main();

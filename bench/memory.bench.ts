@@ -6,7 +6,8 @@
  *
  * BENCH_MEMORY_PARTS=quality,tokens,time runs a subset (and leaves the README alone).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { updateReadmeSection } from "./shared.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { defaultMaxContextTokens, planBudget } from "@recall/memory";
@@ -138,18 +139,8 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, "memory.md"), output);
   writeFileSync(join(resultsDir, "memory.json"), `${JSON.stringify(raw, null, 2)}\n`);
-  if (requestedParts === undefined) updateReadme(output);
+  if (requestedParts === undefined) updateReadmeSection("memory", output);
 }
 
-function updateReadme(section: string): void {
-  const readmePath = new URL("../README.md", import.meta.url).pathname;
-  const readme = readFileSync(readmePath, "utf8");
-  const start = "<!-- bench:memory -->";
-  const end = "<!-- /bench:memory -->";
-  const from = readme.indexOf(start);
-  const to = readme.indexOf(end);
-  if (from === -1 || to === -1 || to < from) return;
-  writeFileSync(readmePath, `${readme.slice(0, from + start.length)}\n${section}${readme.slice(to)}`);
-}
 
 await main();

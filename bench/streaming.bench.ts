@@ -7,12 +7,10 @@
  * client. Per-token latency is the time from the fake writing a token to the client
  * holding it; both sides read the same wall clock.
  */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { recallClient, updateReadmeSection, type RecallClient } from "./shared.ts";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AppRouter } from "@recall/server";
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
-import { EventSource } from "eventsource";
 import { Ollama } from "ollama";
 import { cpuSeconds, epochNow, residentBytes, startFakeOllamaProcess, startRecallProcess, stopProcess } from "./processes.ts";
 import { formatMs, markdownTable, percentile } from "./stats.ts";
@@ -126,25 +124,7 @@ async function runDirect(fakeUrl: string, level: number, collect: () => Promise<
   return summarize(results, await collect());
 }
 
-type Client = TRPCClient<AppRouter>;
-
-function recallClient(url: string, token: string | null): Client {
-  const headers = token ? { authorization: `Bearer ${token}` } : undefined;
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (operation) => operation.type === "subscription",
-        true: httpSubscriptionLink({
-          url: `${url}/trpc`,
-          EventSource,
-          eventSourceOptions: { fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }) },
-        }),
-        // No batching: each stream stands for a different person's browser.
-        false: httpLink({ url: `${url}/trpc`, headers }),
-      }),
-    ],
-  });
-}
+type Client = RecallClient;
 
 function streamOnce(client: Client, sessionId: string, key: string): Promise<StreamResult> {
   const result: StreamResult = { key, startedAt: epochNow(), receipts: [], text: "", ok: false };
@@ -287,18 +267,8 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, "streaming.md"), output);
   writeFileSync(join(resultsDir, "streaming.json"), `${JSON.stringify({ tokensPerStream, tokensPerSecond, rows: raw }, null, 2)}\n`);
-  if (!process.env.BENCH_LEVELS && !process.env.BENCH_FRAME_MS) updateReadme(output);
+  if (!process.env.BENCH_LEVELS && !process.env.BENCH_FRAME_MS) updateReadmeSection("streaming", output);
 }
 
-function updateReadme(section: string): void {
-  const readmePath = new URL("../README.md", import.meta.url).pathname;
-  const readme = readFileSync(readmePath, "utf8");
-  const start = "<!-- bench:streaming -->";
-  const end = "<!-- /bench:streaming -->";
-  const from = readme.indexOf(start);
-  const to = readme.indexOf(end);
-  if (from === -1 || to === -1) return;
-  writeFileSync(readmePath, `${readme.slice(0, from + start.length)}\n${section}${readme.slice(to)}`);
-}
 
 await main();

@@ -7,7 +7,8 @@
  *
  * BENCH_UPKEEP_RUNS=default,wide,single,short runs a subset (and leaves the README alone).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { updateReadmeSection } from "./shared.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { createTokenCounter } from "@recall/memory/tokens";
@@ -244,18 +245,8 @@ async function main(): Promise<void> {
     })),
   };
   writeFileSync(join(resultsDir, "upkeep.json"), `${JSON.stringify(raw, null, 2)}\n`);
-  if (requestedRuns === undefined) updateReadme(output);
+  if (requestedRuns === undefined) updateReadmeSection("upkeep", output);
 }
 
-function updateReadme(section: string): void {
-  const readmePath = new URL("../README.md", import.meta.url).pathname;
-  const readme = readFileSync(readmePath, "utf8");
-  const start = "<!-- bench:upkeep -->";
-  const end = "<!-- /bench:upkeep -->";
-  const from = readme.indexOf(start);
-  const to = readme.indexOf(end);
-  if (from === -1 || to === -1 || to < from) return;
-  writeFileSync(readmePath, `${readme.slice(0, from + start.length)}\n${section}${readme.slice(to)}`);
-}
 
 await main();

@@ -3,12 +3,11 @@
  * user has one chat with a few finished exchanges, then every user calls
  * `memory.buildContext` at the same moment, round after round.
  */
-import type { AppRouter } from "@recall/server";
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
-import { EventSource } from "eventsource";
+import { recallClient, type RecallClient } from "../shared.ts";
 import { cpuSeconds, residentBytes } from "../processes.ts";
 
-export type Client = TRPCClient<AppRouter>;
+export type Client = RecallClient;
+export { recallClient };
 
 export interface BenchUser {
   token: string;
@@ -56,23 +55,6 @@ function exchangesFor(index: number, count: number): { city: string; messages: s
   return { city, messages: messages.slice(0, count) };
 }
 
-export function recallClient(url: string, token: string | null): Client {
-  const headers = token ? { authorization: `Bearer ${token}` } : undefined;
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (operation) => operation.type === "subscription",
-        true: httpSubscriptionLink({
-          url: `${url}/trpc`,
-          EventSource,
-          eventSourceOptions: { fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }) },
-        }),
-        // No batching: each user stands for a different person's browser.
-        false: httpLink({ url: `${url}/trpc`, headers }),
-      }),
-    ],
-  });
-}
 
 function waitForReply(client: Client, messageId: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
