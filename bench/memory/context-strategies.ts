@@ -6,10 +6,9 @@
  */
 import { AIMessage, HumanMessage, SystemMessage, trimMessages, type BaseMessage } from "@langchain/core/messages";
 import {
-  assembleMemoryContext,
   defaultMessageOverheadTokens,
+  buildContextFromHistory,
   measurePromptTokens,
-  recallForContext,
   type MemoryContext,
   type PromptMessage,
   type RecallIndex,
@@ -99,27 +98,17 @@ export interface RecallEngineResult extends AssembledPrompt {
  * running summary, episodes or profile yet.
  */
 export function assembleRecall(request: ContextRequest, tools: StrategyTools, limit = recallLimit): RecallEngineResult {
-  const chat = request.chat ?? request.history.filter((message) => message.sessionId === request.sessionId);
-  const bufferIds = new Set(chat.slice(-bufferSize).map((message) => message.id));
-  const recalled = recallForContext(tools.index, tools.messagesById, {
-    query: request.userMessage,
-    limit,
-    excludeIds: bufferIds,
-    sessionId: request.sessionId,
-    includeOtherSessions: true,
-  });
-  const context = assembleMemoryContext(
+  // Exactly the engine's plain-data entry point, with the index the benchmark keeps current.
+  const context = buildContextFromHistory(
     {
       systemPrompt,
-      episodes: [],
-      profile: [],
-      summary: null,
-      recalled,
-      passages: [],
-      buffer: chat,
+      history: request.chat ? [...request.history.filter((message) => message.sessionId !== request.sessionId), ...request.chat] : request.history,
+      sessionId: request.sessionId,
       userMessage: request.userMessage,
       budgetTokens: request.budgetTokens,
       bufferSize,
+      recallLimit: limit,
+      index: tools.index,
     },
     tools.tokenCounter,
   );

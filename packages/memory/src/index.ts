@@ -1,5 +1,6 @@
 export * from "./assemble-context.ts";
 export * from "./budget.ts";
+export * from "./build-context.ts";
 export * from "./context-sections.ts";
 export * from "./fit-to-budget.ts";
 export * from "./ports.ts";

@@ -3,8 +3,8 @@ import { describe, expect, it, vi } from "vitest";
 import { Sidebar } from "./sidebar.tsx";
 
 const sessions = [
-  { id: "newer", title: "Trip to Lisbon", model: "llama3.2", createdAt: "2025-03-02T10:00:00.000Z", updatedAt: "2025-03-02T10:00:00.000Z" },
-  { id: "older", title: "Sourdough", model: null, createdAt: "2025-03-01T10:00:00.000Z", updatedAt: "2025-03-01T10:00:00.000Z" },
+  { id: "newer", title: "Trip to Lisbon", model: "llama3.2", ephemeral: false, createdAt: "2025-03-02T10:00:00.000Z", updatedAt: "2025-03-02T10:00:00.000Z" },
+  { id: "older", title: "Sourdough", model: null, ephemeral: false, createdAt: "2025-03-01T10:00:00.000Z", updatedAt: "2025-03-01T10:00:00.000Z" },
 ];
 
 function renderSidebar(overrides: Partial<Parameters<typeof Sidebar>[0]> = {}) {
