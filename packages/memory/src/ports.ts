@@ -50,3 +50,11 @@ export const systemClock: Clock = { now: () => new Date() };
 export const approximateTokenCounter: TokenCounter = {
   count: (text) => Math.ceil(text.length / 4),
 };
+
+/**
+ * Document passages for the passages layer (the documents issue fills it): the best
+ * chunks of the documents uploaded to a chat for a query, best first.
+ */
+export interface PassageSource {
+  search(query: string, scope: { userId: string; sessionId: string; limit: number }): Promise<Array<{ id: string; documentId: string; text: string; score: number }>>;
+}
