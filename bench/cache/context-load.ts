@@ -169,7 +169,8 @@ export async function warmUp(observer: Client, user: BenchUser): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     await observer.memory.buildContext.query({ sessionId: user.sessionId, message: questionFor(user) });
-    if ((await observer.memory.stats.query()).cache.hits > 0) return;
+    const { cache } = await observer.memory.stats.query();
+    if (!cache.degraded && cache.hits > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error("the server's cache served no hit within 15 s of warm-up");

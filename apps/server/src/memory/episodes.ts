@@ -69,6 +69,8 @@ const maxCharactersPerMessage = 1500;
  */
 export class EpisodeService {
   private readonly writing = new Map<string, Promise<void>>();
+  /** Looks for the chat a new chat ended; tracked so `idle()` also waits for them. */
+  private readonly lookups = new Set<Promise<void>>();
   private sweeper: NodeJS.Timeout | null = null;
   /** Chats idle before this were swept already (after a restart: the last week is looked at again). */
   private sweptUpTo = new Date(Date.now() - 7 * 24 * 60 * 60 * 1000);
@@ -94,7 +96,7 @@ export class EpisodeService {
   }
 
   async idle(): Promise<void> {
-    while (this.writing.size > 0) await Promise.all(this.writing.values());
+    while (this.writing.size > 0 || this.lookups.size > 0) await Promise.all([...this.writing.values(), ...this.lookups]);
   }
 
   /** Set by the composition root: a new episode must reach the user's cached conversations. */
@@ -112,7 +114,7 @@ export class EpisodeService {
 
   /** A new chat ends the user's previous one: write its episode if it has none since its last message. */
   onChatStarted(userId: string, newSessionId: string): void {
-    void this.prisma.chatSession
+    const lookup: Promise<void> = this.prisma.chatSession
       .findFirst({
         where: { userId, id: { not: newSessionId }, messages: { some: { role: "assistant", status: "complete" } } },
         orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
@@ -122,7 +124,9 @@ export class EpisodeService {
         const latest = session?.episodes[0];
         if (session && (!latest || latest.createdAt < session.updatedAt)) this.write(userId, session.id, session.model);
       })
-      .catch((error: unknown) => this.logger.warn({ error: describeError(error) }, "could not look for the previous chat's episode"));
+      .catch((error: unknown) => this.logger.warn({ error: describeError(error) }, "could not look for the previous chat's episode"))
+      .finally(() => this.lookups.delete(lookup));
+    this.lookups.add(lookup);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectStream, startHarness, type Harness } from "../testing/harness.ts";
+import { collectStream, startHarness, waitFor, type Harness } from "../testing/harness.ts";
 
 let harness: Harness;
 beforeAll(async () => {
@@ -15,6 +15,8 @@ describe("the reference design's memory interface", () => {
     const session = await client.session.create.mutate({});
     const { assistantMessage } = await client.message.send.mutate({ sessionId: session.id, content: "My name is Tomas and I live in Prague." });
     await collectStream(client, assistantMessage.id);
+    // Profile facts from that message are written in the background (and reset the cache): let them land.
+    await waitFor(async () => (await client.profile.list.query()).length === 2);
     const chatCalls = harness.fake.counts.chat;
 
     const first = await client.memory.buildContext.query({ sessionId: session.id, message: "Where do I live?" });
