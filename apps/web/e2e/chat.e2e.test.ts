@@ -48,6 +48,12 @@ describe("chatting in the browser against the demo model", () => {
     await page.reload();
     await expect.poll(replyText).toBe(streamed);
     await expect.poll(() => page.getByRole("navigation", { name: "Chats" }).textContent()).toContain("Tell me about streaming.");
+
+    // What the model saw: tokens per memory layer, from the real server.
+    await lastReply().getByRole("button", { name: "What the model saw" }).click();
+    await expect.poll(() => lastReply().locator(".context-layers").textContent()).toContain("Your message:");
+    expect(await lastReply().getByRole("img").getAttribute("aria-label")).toMatch(/^\d+ of \d+ context tokens used$/);
+    if (process.env.RECALL_E2E_SCREENSHOTS) await page.screenshot({ path: process.env.RECALL_E2E_SCREENSHOTS });
   });
 
   it("resumes a reply after a reload mid-stream, with no text lost or repeated", async () => {

@@ -12,6 +12,7 @@ export type MessagePage = RouterOutputs["message"]["list"];
 export type ModelCatalog = RouterOutputs["models"]["list"];
 export type ModelEntry = ModelCatalog["models"][number];
 export type OllamaStatus = ModelCatalog["ollama"];
+export type ReplyContext = RouterOutputs["message"]["context"];
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 

@@ -1,4 +1,5 @@
 import { toDate } from "../dates.ts";
+import { ContextPanel } from "./context-panel.tsx";
 import { useMessageStream } from "../hooks/use-message-stream.ts";
 import type { ShownMessage, StreamConnection } from "../hooks/use-message-stream.ts";
 import type { ChatMessage } from "../trpc.ts";
@@ -59,6 +60,7 @@ export function MessageItem({ message }: { message: ChatMessage }) {
       </div>
       {ending && <p className={`message-note ${shown.status === "error" ? "message-problem" : ""}`}>{ending}</p>}
       <ConnectionNote connection={connection} />
+      {message.role === "assistant" && !streaming && <ContextPanel messageId={message.id} />}
     </article>
   );
 }

@@ -1,0 +1,72 @@
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTRPC, type ReplyContext } from "../trpc.ts";
+
+const layerNames: Record<string, string> = {
+  system: "Instructions",
+  episodic: "Earlier chats",
+  profile: "About you",
+  summary: "Summary",
+  recalled: "Recalled turns",
+  passages: "Documents",
+  buffer: "Recent messages",
+  user: "Your message",
+};
+
+/** What the model saw for one reply: tokens per memory layer against the budget, and what was trimmed. */
+export function ContextBreakdown({ context }: { context: ReplyContext }) {
+  const metadata = context.metadata;
+  if (!metadata) return <p className="message-note">No context was recorded for this reply.</p>;
+  const used = metadata.layers.filter((layer) => layer.tokens > 0);
+  const scale = Math.max(metadata.budgetTokens, ...used.map((layer) => layer.tokens)) || 1;
+  return (
+    <div className="context-breakdown">
+      <div className="context-bar" role="img" aria-label={`${metadata.estimatedPromptTokens} of ${metadata.numCtx} context tokens used`}>
+        {used.map((layer) => (
+          <span
+            key={layer.layer}
+            className={`context-segment context-${layer.layer}`}
+            style={{ width: `${(layer.tokens / scale) * 100}%` }}
+            title={`${layerNames[layer.layer] ?? layer.layer}: ${layer.tokens} tokens`}
+          />
+        ))}
+      </div>
+      <ul className="context-layers">
+        {used.map((layer) => (
+          <li key={layer.layer}>
+            <span className={`context-swatch context-${layer.layer}`} aria-hidden="true" />
+            {layerNames[layer.layer] ?? layer.layer}: {layer.tokens} tokens
+            {layer.ids.length > 0 && layer.layer !== "buffer" ? ` (${layer.ids.length})` : ""}
+          </li>
+        ))}
+      </ul>
+      <p className="message-note">
+        Estimated {metadata.estimatedPromptTokens} tokens
+        {context.promptEvalCount !== null ? `, Ollama counted ${context.promptEvalCount}` : ""} · budget {metadata.budgetTokens} of {metadata.numCtx}
+        {metadata.cached ? " · memory from cache" : ""}
+      </p>
+      {metadata.trimmed.length > 0 && (
+        <ul className="context-trimmed" aria-label="Trimmed to fit">
+          {metadata.trimmed.map((part, index) => (
+            <li key={index}>{part.what}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** A toggle under a finished reply; the context is fetched only when opened. */
+export function ContextPanel({ messageId }: { messageId: string }) {
+  const [open, setOpen] = useState(false);
+  const trpc = useTRPC();
+  const context = useQuery(trpc.message.context.queryOptions({ messageId }, { enabled: open, staleTime: Number.POSITIVE_INFINITY }));
+  return (
+    <div className="context-panel">
+      <button type="button" className="button-link" aria-expanded={open} onClick={() => setOpen((value) => !value)}>
+        {open ? "Hide what the model saw" : "What the model saw"}
+      </button>
+      {open && (context.data ? <ContextBreakdown context={context.data} /> : <p className="message-note">{context.isError ? "Could not load the context." : "Loading…"}</p>)}
+    </div>
+  );
+}
