@@ -17,6 +17,21 @@ export function residentBytes(pid: number): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
+/** Samples a process's RSS every 50 ms until stopped: its size before, and the peak in between. */
+export function watchResidentMemory(pid: number): { stop(): { idleRssBytes: number; peakRssBytes: number } } {
+  const idleRssBytes = residentBytes(pid);
+  let peakRssBytes = idleRssBytes;
+  const sampler = setInterval(() => {
+    peakRssBytes = Math.max(peakRssBytes, residentBytes(pid));
+  }, 50);
+  return {
+    stop() {
+      clearInterval(sampler);
+      return { idleRssBytes, peakRssBytes: Math.max(peakRssBytes, residentBytes(pid)) };
+    },
+  };
+}
+
 export function epochNow(): number {
   return performance.timeOrigin + performance.now();
 }

@@ -1,26 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import type { AppRouter } from "@recall/server";
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
-import { EventSource } from "eventsource";
+import { createClient, type RecallClient } from "@recall/server/testing";
 
-export type RecallClient = TRPCClient<AppRouter>;
+export type { RecallClient } from "@recall/server/testing";
 
 /** The real tRPC client, unbatched: each benchmark user stands for a different person's browser. */
 export function recallClient(url: string, token: string | null): RecallClient {
-  const headers = token ? { authorization: `Bearer ${token}` } : undefined;
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (operation) => operation.type === "subscription",
-        true: httpSubscriptionLink({
-          url: `${url}/trpc`,
-          EventSource,
-          eventSourceOptions: { fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }) },
-        }),
-        false: httpLink({ url: `${url}/trpc`, headers }),
-      }),
-    ],
-  });
+  return createClient(url, token, { batch: false });
 }
 
 /** Replaces the README between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, if both markers exist. */

@@ -12,7 +12,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ollama } from "ollama";
-import { cpuSeconds, epochNow, residentBytes, startFakeOllamaProcess, startRecallProcess, stopProcess } from "./processes.ts";
+import { cpuSeconds, epochNow, startFakeOllamaProcess, watchResidentMemory, startRecallProcess, stopProcess } from "./processes.ts";
 import { formatMs, markdownTable, percentile } from "./stats.ts";
 
 const levels = (process.env.BENCH_LEVELS ?? "1,100,1000").split(",").map(Number);
@@ -185,20 +185,14 @@ async function runRecall(fakeUrl: string, level: number, frameMs: number, collec
     if (!warm.ok) throw new Error(`warm-up failed: ${warm.error}`);
     await collect();
 
-    const idleRssBytes = residentBytes(pid);
-    let peakRssBytes = idleRssBytes;
-    const sampler = setInterval(() => {
-      peakRssBytes = Math.max(peakRssBytes, residentBytes(pid));
-    }, 50);
+    const memory = watchResidentMemory(pid);
     const cpuBefore = cpuSeconds(pid);
     const results = await runSlots(level, (slot, round) => {
       const { client, sessionId } = sessions[slot]!;
       return streamOnce(client, sessionId, `recall ${level} ${slot} ${round}`);
     });
     const cpuSecondsUsed = cpuSeconds(pid) - cpuBefore;
-    clearInterval(sampler);
-    peakRssBytes = Math.max(peakRssBytes, residentBytes(pid));
-    return { ...summarize(results, await collect()), cpuSecondsUsed, peakRssBytes, idleRssBytes };
+    return { ...summarize(results, await collect()), cpuSecondsUsed, ...memory.stop() };
   } finally {
     await server.stop();
   }

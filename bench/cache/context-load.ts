@@ -4,7 +4,7 @@
  * `memory.buildContext` at the same moment, round after round.
  */
 import { recallClient, type RecallClient } from "../shared.ts";
-import { cpuSeconds, residentBytes } from "../processes.ts";
+import { cpuSeconds, watchResidentMemory } from "../processes.ts";
 
 export type Client = RecallClient;
 export { recallClient };
@@ -120,11 +120,7 @@ export async function runLoad(pid: number, observer: Client, clients: readonly C
   let cachedContexts = 0;
   let estimatedTokens = 0;
   const cacheBefore: CacheCounters = (await observer.memory.stats.query()).cache;
-  const idleRssBytes = residentBytes(pid);
-  let peakRssBytes = idleRssBytes;
-  const sampler = setInterval(() => {
-    peakRssBytes = Math.max(peakRssBytes, residentBytes(pid));
-  }, 50);
+  const memory = watchResidentMemory(pid);
   const cpuBefore = cpuSeconds(pid);
   const started = performance.now();
   for (let round = 0; round < rounds; round += 1) {
@@ -144,8 +140,7 @@ export async function runLoad(pid: number, observer: Client, clients: readonly C
   }
   const seconds = (performance.now() - started) / 1000;
   const serverCpuSeconds = cpuSeconds(pid) - cpuBefore;
-  clearInterval(sampler);
-  peakRssBytes = Math.max(peakRssBytes, residentBytes(pid));
+  const { idleRssBytes, peakRssBytes } = memory.stop();
   const cacheAfter: CacheCounters = (await observer.memory.stats.query()).cache;
   return {
     users: users.length,

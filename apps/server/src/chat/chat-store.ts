@@ -23,7 +23,7 @@ export interface HistoryMessage {
   createdAt: Date;
 }
 
-function notFound(what: "chat" | "message"): TRPCError {
+export function notFound(what: "chat" | "message" | "remembered fact"): TRPCError {
   // The same answer for "does not exist" and "belongs to someone else": ids reveal nothing.
   return new TRPCError({ code: "NOT_FOUND", message: `That ${what} does not exist or is not yours.` });
 }

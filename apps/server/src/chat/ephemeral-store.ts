@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Message, Session } from "@recall/schema";
-import { TRPCError } from "@trpc/server";
 import type { HistoryMessage } from "./chat-store.ts";
-import { defaultSessionTitle } from "./chat-store.ts";
+import { defaultSessionTitle, notFound } from "./chat-store.ts";
 import { titleFromContent } from "./serialize.ts";
 
 /** Ephemeral ids carry their kind, so every lookup knows where to go without asking the database. */
@@ -28,9 +27,6 @@ interface EphemeralChat {
   lastActivity: number;
 }
 
-function notFound(what: "chat" | "message"): TRPCError {
-  return new TRPCError({ code: "NOT_FOUND", message: `That ${what} does not exist or is not yours.` });
-}
 
 /**
  * Chats that live only in this process's memory: nothing is written to the database,
@@ -40,6 +36,8 @@ function notFound(what: "chat" | "message"): TRPCError {
 export class EphemeralChatStore {
   private readonly chats = new Map<string, EphemeralChat>();
   private readonly messageChat = new Map<string, string>();
+  /** Each user's ephemeral chats: listing them must not walk everyone's. */
+  private readonly userChats = new Map<string, Set<string>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -54,6 +52,7 @@ export class EphemeralChatStore {
     clearInterval(this.sweeper);
     this.chats.clear();
     this.messageChat.clear();
+    this.userChats.clear();
   }
 
   /** Forgets chats idle past the TTL. Returns how many went. */
@@ -72,13 +71,16 @@ export class EphemeralChatStore {
     const at = new Date(this.now()).toISOString();
     const session: Session = { id: newEphemeralId(), title: input.title ?? defaultSessionTitle, model: input.model ?? null, ephemeral: true, createdAt: at, updatedAt: at };
     this.chats.set(session.id, { userId, session, messages: [], lastActivity: this.now() });
+    let owned = this.userChats.get(userId);
+    if (!owned) this.userChats.set(userId, (owned = new Set()));
+    owned.add(session.id);
     return session;
   }
 
   listSessions(userId: string): Session[] {
-    return [...this.chats.values()]
-      .filter((chat) => chat.userId === userId)
-      .map((chat) => chat.session)
+    return [...(this.userChats.get(userId) ?? [])]
+      .map((sessionId) => this.chats.get(sessionId)?.session)
+      .filter((session): session is Session => session !== undefined)
       .sort((left, right) => right.updatedAt.localeCompare(left.updatedAt));
   }
 
@@ -218,6 +220,9 @@ export class EphemeralChatStore {
   private forget(sessionId: string, chat: EphemeralChat): void {
     for (const message of chat.messages) this.messageChat.delete(message.id);
     this.chats.delete(sessionId);
+    const owned = this.userChats.get(chat.userId);
+    owned?.delete(sessionId);
+    if (owned?.size === 0) this.userChats.delete(chat.userId);
   }
 }
 

@@ -45,6 +45,7 @@ describe("ephemeral chats", () => {
     // Nobody else can read it.
     const stranger = await harness.newUser();
     await expect(stranger.client.message.list.query({ sessionId: session.id })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
+    expect((await stranger.client.session.list.query()).items).toEqual([]);
   });
 
   it("are forgotten after the idle TTL", async () => {

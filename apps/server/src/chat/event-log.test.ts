@@ -36,16 +36,15 @@ describe("MessageEventLog", () => {
     expect(log.lastId).toBe(1);
   });
 
-  it("tells when the last reader leaves", () => {
-    const onIdle = vi.fn();
-    const log = new MessageEventLog("m1", "u1", onIdle);
+  it("counts readers, and a reader detaching twice counts once", () => {
+    const log = new MessageEventLog("m1", "u1");
     const detachA = log.attachReader();
     const detachB = log.attachReader();
+    expect(log.readerCount).toBe(2);
     detachA();
     detachA();
-    expect(onIdle).not.toHaveBeenCalled();
+    expect(log.readerCount).toBe(1);
     detachB();
-    expect(onIdle).toHaveBeenCalledTimes(1);
     expect(log.readerCount).toBe(0);
   });
 });

@@ -23,7 +23,6 @@ export class MessageEventLog {
     readonly messageId: string,
     /** The user the reply belongs to: readers are checked against it. */
     readonly ownerId: string,
-    private readonly onIdle: (log: MessageEventLog) => void = () => {},
   ) {}
 
   get lastId(): number {
@@ -73,7 +72,7 @@ export class MessageEventLog {
     for (const wake of waiters) wake();
   }
 
-  /** Readers are counted so a reply nobody watches any more can be stopped. */
+  /** Readers are counted so a reply nobody watches any more can be stopped (the generation ticker checks). */
   attachReader(): () => void {
     this.readers += 1;
     let detached = false;
@@ -81,7 +80,6 @@ export class MessageEventLog {
       if (detached) return;
       detached = true;
       this.readers -= 1;
-      if (this.readers === 0) this.onIdle(this);
     };
   }
 }
@@ -89,7 +87,6 @@ export class MessageEventLog {
 export interface EventLogStoreOptions {
   /** How long a finished log stays for precise resumption before readers get a snapshot. */
   retainFinishedMs: number;
-  onReadersGone?: (messageId: string) => void;
 }
 
 /** In-process event logs for one server. The scale-out issue puts the same interface on Redis. */
@@ -100,7 +97,7 @@ export class EventLogStore {
   constructor(private readonly options: EventLogStoreOptions) {}
 
   create(messageId: string, ownerId: string): MessageEventLog {
-    const log = new MessageEventLog(messageId, ownerId, (idle) => this.options.onReadersGone?.(idle.messageId));
+    const log = new MessageEventLog(messageId, ownerId);
     this.logs.set(messageId, log);
     return log;
   }

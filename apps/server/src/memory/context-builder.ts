@@ -3,6 +3,7 @@ import { assembleMemoryContext, fitMessagesToBudget, planBudget, rankByEmbedding
 import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
 import { isEphemeralId } from "../chat/ephemeral-store.ts";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
+import type { RecallConfig } from "../env.ts";
 import type { ConversationStateCache } from "./conversation-state.ts";
 import type { RecallIndexes, UserRecall } from "./recall-turns.ts";
 
@@ -27,17 +28,14 @@ export interface ContextMetadata {
   recallBy: string[];
 }
 
-export interface ContextBuilderOptions {
-  systemPrompt: string;
-  bufferMessages: number;
-  maxContextTokens: number;
-  answerReserveTokens: number;
-  recallLimit: number;
-  recallAcrossChats: boolean;
+/** The configuration it reads (documented in env.ts), plus how to embed a query when embeddings are on. */
+export type ContextBuilderOptions = Pick<
+  RecallConfig,
+  "systemPrompt" | "bufferMessages" | "maxContextTokens" | "answerReserveTokens" | "recallLimit" | "recallAcrossChats" | "embeddingTimeoutMs"
+> & {
   /** Embeds the user's message for recall by meaning; absent when no embedding model is configured. */
   embedQuery?: ((text: string) => Promise<number[]>) | undefined;
-  embeddingTimeoutMs: number;
-}
+};
 
 interface ModelCounter {
   base: ModelTokenCounter;

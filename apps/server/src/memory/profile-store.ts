@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@recall/db";
 import { extractProfileFacts } from "@recall/memory";
 import type { ProfileFactKind, ProfileFactView } from "@recall/schema";
-import { TRPCError } from "@trpc/server";
+import { notFound } from "../chat/chat-store.ts";
 
 /** A person has one name, one current role and one home: a newer statement replaces the older. */
 const singleValuedKinds: ReadonlySet<ProfileFactKind> = new Set(["name", "role", "location"]);
@@ -74,13 +74,13 @@ export class ProfileStore {
   async update(userId: string, factId: string, value: string): Promise<ProfileFactView> {
     const { count } = await this.prisma.profileFact.updateMany({ where: { id: factId, userId }, data: { value, source: "user" } });
     await this.onChange(userId);
-    if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "That remembered fact does not exist or is not yours." });
+    if (count === 0) throw notFound("remembered fact");
     return toView(await this.prisma.profileFact.findUniqueOrThrow({ where: { id: factId } }));
   }
 
   async remove(userId: string, factId: string): Promise<void> {
     const { count } = await this.prisma.profileFact.deleteMany({ where: { id: factId, userId } });
     await this.onChange(userId);
-    if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "That remembered fact does not exist or is not yours." });
+    if (count === 0) throw notFound("remembered fact");
   }
 }

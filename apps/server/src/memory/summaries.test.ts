@@ -105,6 +105,6 @@ describe("the running summary", () => {
     await exchange(session.id, 6);
     expect(summaryCalls).toHaveLength(2);
     expect((await harness.recall.services.summaries.current(session.id))?.text).toContain("Summary 2:");
-    expect((await client.health.query()).memory.summaryFailures).toBe(failuresBefore + 1);
+    expect((await client.health.query()).memory.summaries.failures).toBe(failuresBefore + 1);
   });
 });

@@ -7,13 +7,7 @@ export const systemRouter = router({
     database: ctx.services.databaseProvider,
     demo: ctx.services.config.demoFakeOllama,
     activeGenerations: ctx.services.generations.activeCount,
-    memory: {
-      summaryRuns: ctx.services.summaries.stats.runs,
-      summaryFailures: ctx.services.summaries.stats.failures,
-      episodesWritten: ctx.services.episodes.stats.written,
-      episodeFailures: ctx.services.episodes.stats.failures,
-      cache: ctx.services.cache.stats(),
-    },
+    memory: ctx.services.metrics.snapshot(),
   })),
 });
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@recall/db/testing";
 import { startFakeOllama, type FakeOllama, type FakeOllamaOptions } from "@recall/fake-ollama";
 import type { StreamEvent } from "@recall/schema";
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
 import { createRecall, type Recall } from "../create-recall.ts";
 import { loadConfig, type RecallConfig } from "../env.ts";
@@ -59,7 +59,11 @@ export async function startHarness(options: { fake?: FakeOllamaOptions; config?:
   };
 }
 
-export function createClient(baseUrl: string, token: string | null): RecallClient {
+/**
+ * The real tRPC client with a bearer identity. `batch: false` sends each call on its own
+ * request, as separate browsers would (the benchmarks' load).
+ */
+export function createClient(baseUrl: string, token: string | null, options: { batch?: boolean } = {}): RecallClient {
   const headers = token ? { authorization: `Bearer ${token}` } : undefined;
   return createTRPCClient<AppRouter>({
     links: [
@@ -72,7 +76,7 @@ export function createClient(baseUrl: string, token: string | null): RecallClien
             fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }),
           },
         }),
-        false: httpBatchLink({ url: `${baseUrl}/trpc`, headers, maxURLLength: 2000 }),
+        false: options.batch === false ? httpLink({ url: `${baseUrl}/trpc`, headers }) : httpBatchLink({ url: `${baseUrl}/trpc`, headers, maxURLLength: 2000 }),
       }),
     ],
   });
