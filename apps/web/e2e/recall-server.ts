@@ -3,11 +3,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServerProcess, type ServerProcess } from "@recall/server/testing";
 
-/** The real server in demo mode (the built-in fake Ollama), serving the freshly built app. */
-export function startRecallServer(): Promise<ServerProcess> {
+/** The built app: `vite build` writes it here; RECALL_E2E_WEB_DIST points at another build. */
+export const webDist = process.env.RECALL_E2E_WEB_DIST ?? new URL("../dist", import.meta.url).pathname;
+
+export interface RecallServerOptions {
+  /**
+   * A fake Ollama this test controls (startFakeOllama from @recall/fake-ollama, scripted per
+   * request). Without it the server runs in demo mode with its built-in fake.
+   */
+  ollamaUrl?: string;
+  environment?: Record<string, string>;
+}
+
+/** The real server as its own process, on a fresh SQLite file, serving the freshly built app. */
+export function startRecallServer(options: RecallServerOptions = {}): Promise<ServerProcess> {
   return startServerProcess({
-    RECALL_DEMO_FAKE_OLLAMA: "1",
+    ...(options.ollamaUrl ? { OLLAMA_URL: options.ollamaUrl, RECALL_DEMO_FAKE_OLLAMA: "0" } : { RECALL_DEMO_FAKE_OLLAMA: "1" }),
     RECALL_DATA_DIR: mkdtempSync(join(tmpdir(), "recall-e2e-")),
-    RECALL_WEB_DIST: new URL("../dist", import.meta.url).pathname,
+    RECALL_WEB_DIST: webDist,
+    ...options.environment,
   });
 }
