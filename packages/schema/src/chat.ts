@@ -85,8 +85,11 @@ export const sendMessageInput = z.object({
   sessionId: idSchema,
   content: messageContentSchema,
   model: modelNameSchema.optional(),
-  /** The message this one answers; defaults to the newest message of the chat. Another parent branches the chat. */
-  parentId: idSchema.optional(),
+  /**
+   * The message this one answers; defaults to the newest message of the chat. Another parent
+   * branches the chat; `null` starts a new root (the chat's first message, edited).
+   */
+  parentId: idSchema.nullable().optional(),
 });
 export const messageIdInput = z.object({ messageId: idSchema });
 export const streamInput = z.object({

@@ -6,4 +6,6 @@ export const limits = {
   modelNameMaxChars: 200,
   pageSizeMax: 200,
   pageSizeDefault: 50,
+  /** Most messages `message.thread` returns; a longer chat comes back as its newest this many. */
+  threadMaxMessages: 20_000,
 } as const;

@@ -4,7 +4,7 @@ import type { Message, Session } from "@recall/schema";
 import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { isEphemeralId, type EphemeralChatStore } from "./ephemeral-store.ts";
-import { titleFromContent, toMessage, toSession } from "./serialize.ts";
+import { messageColumns, titleFromContent, toMessage, toSession } from "./serialize.ts";
 
 export const defaultSessionTitle = "New chat";
 
@@ -101,6 +101,20 @@ export class ChatStore {
     const hasMore = rows.length > input.limit;
     const page = rows.slice(0, input.limit).reverse();
     return { items: page.map(toMessage), nextBefore: hasMore ? (page[0]?.id ?? null) : null };
+  }
+
+  /**
+   * Every message of a chat, all branches, oldest first: at most `limit`, the newest ones
+   * when there are more. One query, which also proves the chat is the user's.
+   */
+  async thread(userId: string, sessionId: string, limit: number): Promise<{ messages: Message[]; truncated: boolean }> {
+    if (isEphemeralId(sessionId)) return this.ephemeral.thread(userId, sessionId, limit);
+    const row = await this.prisma.chatSession.findFirst({
+      where: { id: sessionId, userId },
+      select: { messages: { select: messageColumns, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1 } },
+    });
+    if (!row) throw notFound("chat");
+    return { messages: row.messages.slice(0, limit).reverse().map(toMessage), truncated: row.messages.length > limit };
   }
 
   async requireMessage(userId: string, messageId: string, sessionId?: string): Promise<Message> {

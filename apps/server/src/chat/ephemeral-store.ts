@@ -106,6 +106,11 @@ export class EphemeralChatStore {
     return { items: chat.messages.slice(start, end).map(publicMessage), nextBefore: start > 0 ? (chat.messages[start]?.id ?? null) : null };
   }
 
+  thread(userId: string, sessionId: string, limit: number): { messages: Message[]; truncated: boolean } {
+    const { messages } = this.chat(userId, sessionId);
+    return { messages: messages.slice(Math.max(0, messages.length - limit)).map(publicMessage), truncated: messages.length > limit };
+  }
+
   requireMessage(userId: string, messageId: string, sessionId?: string): Message {
     const message = this.stored(messageId);
     if (!message || message.userId !== userId || (sessionId && message.sessionId !== sessionId)) throw notFound("message");

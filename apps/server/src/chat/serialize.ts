@@ -23,6 +23,22 @@ interface MessageRow {
   updatedAt: Date;
 }
 
+/** The columns a Message is made of: never `contextJson` (large) or `userId`. */
+export const messageColumns = {
+  id: true,
+  sessionId: true,
+  parentId: true,
+  role: true,
+  content: true,
+  status: true,
+  model: true,
+  promptTokens: true,
+  completionTokens: true,
+  error: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
 export function toSession(row: SessionRow): Session {
   return { id: row.id, title: row.title, model: row.model, ephemeral: false, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }

@@ -1,5 +1,5 @@
 import type { StreamEvent } from "@recall/schema";
-import { listMessagesInput, messageIdInput, sendMessageInput, streamInput } from "@recall/schema";
+import { limits, listMessagesInput, messageIdInput, sendMessageInput, sessionIdInput, streamInput } from "@recall/schema";
 import { TRPCError, tracked } from "@trpc/server";
 import { describeError } from "../errors.ts";
 import type { ContextMetadata } from "../memory/context-builder.ts";
@@ -19,6 +19,14 @@ export const messageRouter = router({
   list: userProcedure.input(listMessagesInput).query(({ ctx, input }) => ctx.services.store.listMessages(ctx.userId, input)),
 
   /**
+   * Every message of the chat, every branch (each with its `parentId`), oldest first, so the
+   * client can render the active branch and switch between sibling versions.
+   */
+  thread: userProcedure
+    .input(sessionIdInput)
+    .query(({ ctx, input }) => ctx.services.store.thread(ctx.userId, input.sessionId, limits.threadMaxMessages)),
+
+  /**
    * Saves the user's message and an empty `streaming` reply, starts generation and
    * returns at once; the reply's text arrives through `message.stream`.
    */
@@ -28,9 +36,13 @@ export const messageRouter = router({
     if (newest?.status === "streaming" && generations.isActive(newest.id)) {
       throw new TRPCError({ code: "CONFLICT", message: "A reply is still being written in this chat. Stop it or wait for it to finish." });
     }
-    const parentId = input.parentId
-      ? (await store.requireMessage(ctx.userId, input.parentId, session.id)).id
-      : (newest?.id ?? null);
+    // undefined: answer the newest message; null: a new root (the first message, edited).
+    const parentId =
+      input.parentId === undefined
+        ? (newest?.id ?? null)
+        : input.parentId === null
+          ? null
+          : (await store.requireMessage(ctx.userId, input.parentId, session.id)).id;
     const model = input.model ?? session.model ?? config.defaultModel;
     const history = parentId ? await store.branchHistory(session.id, parentId, config.bufferMessages) : [];
     const built = await contextBuilder.build({
