@@ -3,8 +3,11 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app.tsx";
 import { shouldRetry } from "./error-message.ts";
+import { applyTheme } from "./theme.ts";
 import { createRecallClient, TRPCProvider } from "./trpc.ts";
 import "./styles.css";
+
+applyTheme();
 
 const queryClient = new QueryClient({ defaultOptions: { queries: { retry: shouldRetry, staleTime: 5_000 } } });
 const trpcClient = createRecallClient();

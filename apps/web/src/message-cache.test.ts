@@ -22,22 +22,22 @@ function message(id: string, overrides: Partial<ChatMessage> = {}): ChatMessage 
 
 describe("appendMessages", () => {
   it("creates the page when the chat was never fetched", () => {
-    expect(appendMessages(undefined, [message("a")])).toEqual({ items: [message("a")], nextBefore: null });
+    expect(appendMessages(undefined, [message("a")])).toEqual({ messages: [message("a")], truncated: false });
   });
 
   it("appends after existing messages and skips ones already there", () => {
-    const page = { items: [message("a"), message("b")], nextBefore: "older" };
+    const page = { messages: [message("a"), message("b")], truncated: true };
     const next = appendMessages(page, [message("b"), message("c")]);
-    expect(next.items.map((item) => item.id)).toEqual(["a", "b", "c"]);
-    expect(next.nextBefore).toBe("older");
+    expect(next.messages.map((item) => item.id)).toEqual(["a", "b", "c"]);
+    expect(next.truncated).toBe(true);
   });
 });
 
 describe("patchMessage", () => {
   it("changes only the named message", () => {
-    const page = { items: [message("a"), message("b", { role: "assistant", status: "streaming", content: "" })], nextBefore: null };
+    const page = { messages: [message("a"), message("b", { role: "assistant", status: "streaming", content: "" })], truncated: false };
     const next = patchMessage(page, "b", { content: "Hi", status: "complete" });
-    expect(next?.items[0]).toBe(page.items[0]);
-    expect(next?.items[1]).toMatchObject({ id: "b", content: "Hi", status: "complete" });
+    expect(next?.messages[0]).toBe(page.messages[0]);
+    expect(next?.messages[1]).toMatchObject({ id: "b", content: "Hi", status: "complete" });
   });
 });

@@ -1,5 +1,4 @@
 import type { AppRouter } from "@recall/server";
-import { limits } from "@recall/schema";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import type { TRPCLink } from "@trpc/client";
 import type { inferRouterOutputs } from "@trpc/server";
@@ -7,8 +6,10 @@ import { createTRPCContext } from "@trpc/tanstack-react-query";
 
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type ChatSession = RouterOutputs["session"]["list"]["items"][number];
-export type ChatMessage = RouterOutputs["message"]["list"]["items"][number];
-export type MessagePage = RouterOutputs["message"]["list"];
+export type ChatMessage = RouterOutputs["message"]["thread"]["messages"][number];
+/** Every message of a chat, all branches, oldest first. */
+export type ChatThread = RouterOutputs["message"]["thread"];
+export type SearchHit = RouterOutputs["session"]["search"]["items"][number];
 export type ModelCatalog = RouterOutputs["models"]["list"];
 export type ModelEntry = ModelCatalog["models"][number];
 export type OllamaStatus = ModelCatalog["ollama"];
@@ -33,10 +34,7 @@ export function createRecallClient(links: TRPCLink<AppRouter>[] = createRecallLi
   return createTRPCClient<AppRouter>({ links });
 }
 
-/**
- * message.list is cached per input, so every reader and writer of a chat's messages must build
- * the same input. One page of the newest messages is enough for this thin client.
- */
-export function messageListInput(sessionId: string) {
-  return { sessionId, limit: limits.pageSizeMax };
+/** Every reader and writer of a chat's messages uses this one cache entry: `message.thread` of the chat. */
+export function threadInput(sessionId: string) {
+  return { sessionId };
 }

@@ -1,5 +1,5 @@
 import { useId, useState } from "react";
-import type { FormEvent, KeyboardEvent } from "react";
+import type { FormEvent, KeyboardEvent, Ref } from "react";
 
 interface ComposerProps {
   /** Resolves true once the server accepted the message; false keeps the draft for another try. */
@@ -11,9 +11,11 @@ interface ComposerProps {
   stopping: boolean;
   error: string | null;
   maxLength: number;
+  /** For the "focus the message box" shortcut. */
+  inputRef?: Ref<HTMLTextAreaElement>;
 }
 
-export function Composer({ onSend, onStop, streaming, sending, stopping, error, maxLength }: ComposerProps) {
+export function Composer({ onSend, onStop, streaming, sending, stopping, error, maxLength, inputRef }: ComposerProps) {
   const [draft, setDraft] = useState("");
   const inputId = useId();
   const hintId = useId();
@@ -58,6 +60,7 @@ export function Composer({ onSend, onStop, streaming, sending, stopping, error, 
         </label>
         <textarea
           id={inputId}
+          ref={inputRef}
           value={draft}
           onChange={(event) => setDraft(event.target.value)}
           onKeyDown={handleKeyDown}
@@ -67,7 +70,7 @@ export function Composer({ onSend, onStop, streaming, sending, stopping, error, 
           rows={1}
         />
         {streaming ? (
-          <button type="button" className="button-stop" onClick={onStop} disabled={stopping}>
+          <button type="button" className="button-stop" onClick={onStop} disabled={stopping} aria-keyshortcuts="Escape">
             {stopping ? "Stopping…" : "Stop"}
           </button>
         ) : (
@@ -77,7 +80,7 @@ export function Composer({ onSend, onStop, streaming, sending, stopping, error, 
         )}
       </div>
       <p id={hintId} className="composer-hint">
-        Enter sends, Shift+Enter adds a new line.
+        Enter sends, Shift+Enter adds a new line{streaming ? ", Esc stops the reply" : ""}.
       </p>
     </form>
   );

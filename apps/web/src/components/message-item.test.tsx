@@ -1,10 +1,11 @@
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import { TRPCClientError } from "@trpc/client";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createScriptedApi } from "../testing/scripted-api.tsx";
-import { messageListInput } from "../trpc.ts";
+import { threadInput } from "../trpc.ts";
 import type { ChatMessage } from "../trpc.ts";
 import { MessageItem } from "./message-item.tsx";
+import type { MessageItemProps } from "./message-item.tsx";
 
 function assistantMessage(overrides: Partial<ChatMessage> = {}): ChatMessage {
   return {
@@ -30,11 +31,20 @@ beforeEach(() => {
   api = createScriptedApi();
 });
 
-function renderItem(message: ChatMessage) {
-  const listKey = api.trpc.message.list.queryKey(messageListInput(message.sessionId));
-  api.queryClient.setQueryData(listKey, { items: [message], nextBefore: null });
-  const view = render(<MessageItem message={message} />, { wrapper: api.Providers });
-  return { ...view, listKey, article: () => screen.getByRole("article") };
+function renderItem(message: ChatMessage, overrides: Partial<MessageItemProps> = {}) {
+  const listKey = api.trpc.message.thread.queryKey(threadInput(message.sessionId));
+  api.queryClient.setQueryData(listKey, { messages: [message], truncated: false });
+  const props: MessageItemProps = {
+    entry: { message, versions: [message.id], versionIndex: 0 },
+    busy: false,
+    isLastReply: true,
+    onSelectVersion: vi.fn(),
+    onEdit: vi.fn(async () => true),
+    onRegenerate: vi.fn(),
+    ...overrides,
+  };
+  const view = render(<MessageItem {...props} />, { wrapper: api.Providers });
+  return { ...view, props, listKey, article: () => screen.getByRole("article") };
 }
 
 function openSubscription() {
@@ -60,7 +70,7 @@ describe("MessageItem", () => {
       subscription.emit({ id: "3", data: { type: "done", promptTokens: 12, completionTokens: 2, doneReason: "stop" } });
     });
     expect(article().dataset.status).toBe("complete");
-    expect(api.queryClient.getQueryData(listKey)?.items[0]).toMatchObject({
+    expect(api.queryClient.getQueryData(listKey)?.messages[0]).toMatchObject({
       content: "Hello",
       status: "complete",
       promptTokens: 12,
@@ -136,5 +146,53 @@ describe("MessageItem", () => {
     });
     expect(article().querySelector(".message-text")?.textContent).toBe("Orphaned text");
     expect(article().textContent).toContain("The reply stopped arriving before it finished.");
+  });
+
+  it("says it is thinking until the first token, then shows the text", () => {
+    const { article } = renderItem(assistantMessage());
+    expect(screen.getByRole("status").textContent).toBe("Thinking");
+    act(() => openSubscription().emit({ id: "1", data: { type: "delta", text: "Hi" } }));
+    expect(screen.queryByRole("status")).toBeNull();
+    expect(article().querySelector(".message-text")?.textContent).toBe("Hi");
+    // No actions on a reply still being written.
+    expect(screen.queryByRole("button", { name: "Regenerate" })).toBeNull();
+  });
+
+  it("regenerates only the newest reply, and not while something is busy", () => {
+    const done = assistantMessage({ content: "Answer", status: "complete" });
+    const { props, unmount } = renderItem(done);
+    fireEvent.click(screen.getByRole("button", { name: "Regenerate" }));
+    expect(props.onRegenerate).toHaveBeenCalledWith(done);
+    unmount();
+    renderItem(done, { isLastReply: false });
+    expect(screen.queryByRole("button", { name: "Regenerate" })).toBeNull();
+  });
+
+  it("edits a user message in place and resends it; Escape cancels", async () => {
+    const question = assistantMessage({ id: "q", role: "user", content: "What is 2+2?", status: "complete", model: null });
+    const { props } = renderItem(question);
+    fireEvent.click(screen.getByRole("button", { name: "Edit" }));
+    const box = screen.getByRole("textbox", { name: "Edit message" });
+    expect((box as HTMLTextAreaElement).value).toBe("What is 2+2?");
+    fireEvent.keyDown(box, { key: "Escape" });
+    expect(screen.queryByRole("textbox", { name: "Edit message" })).toBeNull();
+
+    fireEvent.click(screen.getByRole("button", { name: "Edit" }));
+    fireEvent.change(screen.getByRole("textbox", { name: "Edit message" }), { target: { value: "What is 3+3?" } });
+    await act(async () => {
+      fireEvent.keyDown(screen.getByRole("textbox", { name: "Edit message" }), { key: "Enter" });
+    });
+    expect(props.onEdit).toHaveBeenCalledWith(question, "What is 3+3?");
+    expect(screen.queryByRole("textbox", { name: "Edit message" })).toBeNull();
+  });
+
+  it("switches between versions of a message", () => {
+    const reply = assistantMessage({ id: "v2", content: "Second try", status: "complete" });
+    const { props } = renderItem(reply, { entry: { message: reply, versions: ["v1", "v2", "v3"], versionIndex: 1 } });
+    expect(screen.getByRole("group", { name: "Versions" }).textContent).toContain("2 / 3");
+    fireEvent.click(screen.getByRole("button", { name: "Previous version" }));
+    expect(props.onSelectVersion).toHaveBeenCalledWith(reply, "v1");
+    fireEvent.click(screen.getByRole("button", { name: "Next version" }));
+    expect(props.onSelectVersion).toHaveBeenCalledWith(reply, "v3");
   });
 });

@@ -1,8 +1,13 @@
+import { limits } from "@recall/schema";
+import { memo, useState } from "react";
 import { toDate } from "../dates.ts";
-import { ContextPanel } from "./context-panel.tsx";
 import { useMessageStream } from "../hooks/use-message-stream.ts";
 import type { ShownMessage, StreamConnection } from "../hooks/use-message-stream.ts";
+import type { BranchEntry } from "../thread/branches.ts";
 import type { ChatMessage } from "../trpc.ts";
+import { ContextPanel } from "./context-panel.tsx";
+import { CopyButton, VersionSwitcher } from "./message-actions.tsx";
+import { MessageEditForm } from "./message-edit-form.tsx";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -37,30 +42,79 @@ function ConnectionNote({ connection }: { connection: StreamConnection }) {
   );
 }
 
-export function MessageItem({ message }: { message: ChatMessage }) {
+export interface MessageItemProps {
+  entry: BranchEntry<ChatMessage>;
+  /** A reply is being written or a change is on its way: no edits or regenerations meanwhile. */
+  busy: boolean;
+  /** The newest reply of the shown branch: the one Regenerate replaces. */
+  isLastReply: boolean;
+  onSelectVersion: (message: ChatMessage, versionId: string) => void;
+  onEdit: (message: ChatMessage, content: string) => Promise<boolean>;
+  onRegenerate: (message: ChatMessage) => void;
+}
+
+function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, onRegenerate }: MessageItemProps) {
+  const { message } = entry;
   const { shown, connection } = useMessageStream(message);
+  const [editing, setEditing] = useState(false);
   const streaming = shown.status === "streaming";
+  const thinking = streaming && shown.content === "";
   const ending = describeEnding(shown);
   const createdAt = toDate(message.createdAt);
   const author = message.role === "user" ? "You" : message.role === "assistant" ? "Assistant" : "System";
   return (
-    <article className={`message message-${message.role}`} data-status={shown.status} aria-busy={streaming} aria-label={`${author} message`}>
+    <article
+      className={`message message-${message.role}`}
+      data-status={shown.status}
+      data-message-id={message.id}
+      aria-busy={streaming}
+      aria-label={`${author} message`}
+    >
       <header className="message-meta">
         <span className="message-author">{author}</span>
         {message.role === "assistant" && message.model && <span className="message-model">{message.model}</span>}
         <time dateTime={createdAt.toISOString()}>{timeFormat.format(createdAt)}</time>
       </header>
-      <div className="message-content">
-        <span className="message-text">{shown.content}</span>
-        {streaming && (
-          <span className="typing" role="status">
-            <span className="visually-hidden">Writing…</span>
-          </span>
-        )}
-      </div>
+      {editing ? (
+        <MessageEditForm
+          initial={message.content}
+          maxLength={limits.messageMaxChars}
+          onSubmit={(content) => onEdit(message, content)}
+          onCancel={() => setEditing(false)}
+        />
+      ) : (
+        <div className="message-content" data-streaming={streaming || undefined}>
+          {thinking ? (
+            <span className="thinking" role="status">
+              Thinking<span className="thinking-dots" aria-hidden="true" />
+            </span>
+          ) : (
+            <span className="message-text">{shown.content}</span>
+          )}
+        </div>
+      )}
       {ending && <p className={`message-note ${shown.status === "error" ? "message-problem" : ""}`}>{ending}</p>}
       <ConnectionNote connection={connection} />
-      {message.role === "assistant" && !streaming && <ContextPanel messageId={message.id} />}
+      {!editing && !streaming && (
+        <footer className="message-actions">
+          <VersionSwitcher versions={entry.versions} index={entry.versionIndex} onSelect={(versionId) => onSelectVersion(message, versionId)} />
+          <CopyButton text={shown.content} label={message.role === "user" ? "Copy message" : "Copy reply"} />
+          {message.role === "user" && !busy && (
+            <button type="button" className="action-button" onClick={() => setEditing(true)}>
+              Edit
+            </button>
+          )}
+          {message.role === "assistant" && isLastReply && !busy && (
+            <button type="button" className="action-button" onClick={() => onRegenerate(message)}>
+              Regenerate
+            </button>
+          )}
+          {message.role === "assistant" && <ContextPanel messageId={message.id} />}
+        </footer>
+      )}
     </article>
   );
 }
+
+/** Memoized: a token in one reply re-renders that reply, not the thousand messages above it. */
+export const MessageItem = memo(MessageItemView);

@@ -1,15 +1,86 @@
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useCallback, useEffect, useLayoutEffect, useRef } from "react";
+import { recalledScroll, rememberScroll } from "../hooks/use-scroll-memory.ts";
+import type { BranchEntry } from "../thread/branches.ts";
 import type { ChatMessage } from "../trpc.ts";
 import { MessageItem } from "./message-item.tsx";
 
 interface MessageListProps {
-  messages: ChatMessage[];
-  /** The chat has older messages than the newest page this client loads. */
-  hasOlder: boolean;
+  chatId: string;
+  entries: BranchEntry<ChatMessage>[];
+  /** The server sent only the newest messages of a very long chat. */
+  truncated: boolean;
   streaming: boolean;
+  busy: boolean;
+  onSelectVersion: (message: ChatMessage, versionId: string) => void;
+  onEdit: (message: ChatMessage, content: string) => Promise<boolean>;
+  onRegenerate: (message: ChatMessage) => void;
 }
 
-export function MessageList({ messages, hasOlder, streaming }: MessageListProps) {
-  if (messages.length === 0) {
+/** Within this many pixels of the end counts as "at the newest message". */
+const bottomSlack = 48;
+
+/**
+ * Only the messages on screen (plus a few) are in the DOM, so a chat of thousands opens
+ * and scrolls like a short one. Heights are measured as rows render. While the reader is at
+ * the bottom the view follows new text; scrolled up, it stays put.
+ */
+export function MessageList({ chatId, entries, truncated, streaming, busy, onSelectVersion, onEdit, onRegenerate }: MessageListProps) {
+  const scrollerRef = useRef<HTMLDivElement>(null);
+  const pinnedRef = useRef(recalledScroll(chatId) === null);
+  const virtualizer = useVirtualizer({
+    count: entries.length,
+    getScrollElement: () => scrollerRef.current,
+    estimateSize: () => 120,
+    overscan: 6,
+    getItemKey: (index) => entries[index]?.message.id ?? index,
+  });
+
+  const scrollToEnd = useCallback(() => {
+    const scroller = scrollerRef.current;
+    if (scroller) scroller.scrollTop = scroller.scrollHeight;
+  }, []);
+
+  // Opening a chat: back to where the reader was, or the newest message.
+  useLayoutEffect(() => {
+    const saved = recalledScroll(chatId);
+    if (saved === null) virtualizer.scrollToIndex(entries.length - 1, { align: "end" });
+    else virtualizer.scrollToOffset(saved);
+    // Only when the chat changes; the list is keyed by chat.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [chatId]);
+
+  const totalSize = virtualizer.getTotalSize();
+  const lastId = entries.at(-1)?.message.id;
+  // New messages, measured heights and streamed text all change the total size.
+  useEffect(() => {
+    if (pinnedRef.current) scrollToEnd();
+  }, [totalSize, lastId, scrollToEnd]);
+
+  // A streaming reply grows inside its row before the virtualizer re-measures it.
+  useEffect(() => {
+    const scroller = scrollerRef.current;
+    const content = scroller?.firstElementChild;
+    if (!scroller || !content) return;
+    const observer = new ResizeObserver(() => {
+      if (pinnedRef.current) scrollToEnd();
+    });
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, [scrollToEnd]);
+
+  function handleScroll() {
+    const scroller = scrollerRef.current;
+    if (!scroller) return;
+    const atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < bottomSlack;
+    pinnedRef.current = atEnd;
+    rememberScroll(chatId, atEnd ? null : scroller.scrollTop);
+  }
+
+  const lastReplyIndex = entries.findLastIndex((entry) => entry.message.role === "assistant");
+  const items = virtualizer.getVirtualItems();
+
+  if (entries.length === 0) {
     return (
       <div className="message-scroller">
         <p className="empty-chat">Ask anything. Replies stream in from your local model.</p>
@@ -17,14 +88,27 @@ export function MessageList({ messages, hasOlder, streaming }: MessageListProps)
     );
   }
   return (
-    // column-reverse keeps the view pinned to the newest text while it streams, without scroll code.
-    <div className="message-scroller">
+    <div className="message-scroller" ref={scrollerRef} onScroll={handleScroll}>
+      {truncated && <p className="message-list-note">This chat is very long: only its newest messages are shown.</p>}
       {/* aria-busy holds back screen-reader announcements until a reply is whole. */}
-      <div className="message-list" role="log" aria-label="Messages" aria-busy={streaming}>
-        {hasOlder && <p className="message-list-note">Older messages are not shown yet.</p>}
-        {messages.map((message) => (
-          <MessageItem key={message.id} message={message} />
-        ))}
+      <div className="message-list" role="log" aria-label="Messages" aria-busy={streaming} style={{ height: totalSize }}>
+        <div className="message-window" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
+          {items.map((item) => {
+            const entry = entries[item.index]!;
+            return (
+              <div key={item.key} className="message-row" data-index={item.index} ref={virtualizer.measureElement}>
+                <MessageItem
+                  entry={entry}
+                  busy={busy}
+                  isLastReply={item.index === lastReplyIndex}
+                  onSelectVersion={onSelectVersion}
+                  onEdit={onEdit}
+                  onRegenerate={onRegenerate}
+                />
+              </div>
+            );
+          })}
+        </div>
       </div>
     </div>
   );

@@ -12,10 +12,10 @@ function optionTexts() {
 }
 
 describe("ModelPicker", () => {
-  it("lists installed models with their size and quantization, and reports a pick", () => {
+  it("lists installed models with their size, quantization and context length, and reports a pick", () => {
     const onChange = vi.fn();
     render(<ModelPicker models={models} value="llama3.2:latest" loading={false} reachable onChange={onChange} />);
-    expect(optionTexts()).toEqual(["llama3.2:latest · 3.2B · Q4_K_M", "qwen2.5:7b"]);
+    expect(optionTexts()).toEqual(["llama3.2:latest · 3.2B · Q4_K_M · 128K context", "qwen2.5:7b"]);
     fireEvent.change(screen.getByLabelText("Model"), { target: { value: "qwen2.5:7b" } });
     expect(onChange).toHaveBeenCalledWith("qwen2.5:7b");
   });

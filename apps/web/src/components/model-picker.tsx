@@ -10,8 +10,13 @@ interface ModelPickerProps {
   onChange: (model: string) => void;
 }
 
+function describeContext(tokens: number | null): string | null {
+  if (tokens === null) return null;
+  return tokens >= 1024 ? `${Math.round(tokens / 1024)}K context` : `${tokens} context`;
+}
+
 function describeModel(model: ModelEntry): string {
-  return [model.name, model.parameterSize, model.quantization].filter(Boolean).join(" · ");
+  return [model.name, model.parameterSize, model.quantization, describeContext(model.contextLength)].filter(Boolean).join(" · ");
 }
 
 export function ModelPicker({ models, value, loading, reachable, onChange }: ModelPickerProps) {

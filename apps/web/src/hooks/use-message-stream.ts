@@ -5,7 +5,7 @@ import { describeError } from "../error-message.ts";
 import { patchMessage } from "../message-cache.ts";
 import { applyStreamEvent, initialLiveMessage, isFinished } from "../stream/stream-state.ts";
 import type { InterruptReason } from "../stream/stream-state.ts";
-import { messageListInput, useTRPC } from "../trpc.ts";
+import { threadInput, useTRPC } from "../trpc.ts";
 import type { ChatMessage } from "../trpc.ts";
 
 export interface ShownMessage {
@@ -45,9 +45,9 @@ export function useMessageStream(message: ChatMessage): { shown: ShownMessage; c
   const finished = live.received && isFinished(live);
   useEffect(() => {
     if (!finished || !rowStreaming) return;
-    const key = trpc.message.list.queryKey(messageListInput(message.sessionId));
-    queryClient.setQueryData(key, (page) =>
-      patchMessage(page, message.id, {
+    const key = trpc.message.thread.queryKey(threadInput(message.sessionId));
+    queryClient.setQueryData(key, (thread) =>
+      patchMessage(thread, message.id, {
         content: live.content,
         status: live.status,
         ...(live.error === null ? {} : { error: live.error }),

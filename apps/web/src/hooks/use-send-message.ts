@@ -1,21 +1,39 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { describeError } from "../error-message.ts";
 import { appendMessages } from "../message-cache.ts";
-import { messageListInput, useTRPC } from "../trpc.ts";
+import { parentKey } from "../thread/branches.ts";
+import { threadInput, useTRPC } from "../trpc.ts";
+import type { ChatMessage } from "../trpc.ts";
+import { chooseVersion } from "./use-branch-choices.ts";
 
-interface SendMessageOptions {
+interface ChatActionOptions {
   chatId: string | null;
   model: string | null;
   openChat: (chatId: string) => void;
 }
 
 /**
- * Sends a message, creating the chat first when none is open: "New chat" only clears the
- * screen, so abandoned empty chats never pile up in the sidebar.
+ * Send, edit-and-resend and regenerate. Each adds what the server created to the chat's
+ * cached thread and picks the new version, so the reader sees it at once.
+ * Sending with no chat open creates the chat first: "New chat" only clears the screen, so
+ * abandoned empty chats never pile up in the sidebar.
  */
-export function useSendMessage({ chatId, model, openChat }: SendMessageOptions) {
+export function useChatActions({ chatId, model, openChat }: ChatActionOptions) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+
+  async function addToThread(sessionId: string, messages: ChatMessage[]) {
+    const filter = { queryKey: trpc.message.thread.queryKey(threadInput(sessionId)) };
+    // A fetch of the chat started before the write would overwrite the new messages.
+    await queryClient.cancelQueries(filter);
+    queryClient.setQueryData(filter.queryKey, (thread) => appendMessages(thread, messages));
+    const first = messages[0];
+    if (first) chooseVersion(sessionId, parentKey(first), first.id);
+    void queryClient.invalidateQueries(filter);
+    // The first message titles the chat and every message moves it to the top.
+    void queryClient.invalidateQueries(trpc.session.list.pathFilter());
+  }
+
   const createSession = useMutation(
     trpc.session.create.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries(trpc.session.list.pathFilter()),
@@ -23,24 +41,23 @@ export function useSendMessage({ chatId, model, openChat }: SendMessageOptions) 
   );
   const sendMessage = useMutation(
     trpc.message.send.mutationOptions({
-      onSuccess: async ({ userMessage, assistantMessage }) => {
-        const filter = { queryKey: trpc.message.list.queryKey(messageListInput(userMessage.sessionId)) };
-        // A fetch of the chat started before the send would overwrite the new messages.
-        await queryClient.cancelQueries(filter);
-        queryClient.setQueryData(filter.queryKey, (page) => appendMessages(page, [userMessage, assistantMessage]));
-        void queryClient.invalidateQueries(filter);
-        // The first message titles the chat and every message moves it to the top.
-        void queryClient.invalidateQueries(trpc.session.list.pathFilter());
-      },
+      onSuccess: ({ userMessage, assistantMessage }) => addToThread(userMessage.sessionId, [userMessage, assistantMessage]),
+    }),
+  );
+  const regenerateReply = useMutation(
+    trpc.message.regenerate.mutationOptions({
+      onSuccess: ({ assistantMessage }) => addToThread(assistantMessage.sessionId, [assistantMessage]),
     }),
   );
 
   function reset() {
     createSession.reset();
     sendMessage.reset();
+    regenerateReply.reset();
   }
 
-  async function send(content: string): Promise<boolean> {
+  /** `parentId` is the message this one answers: the shown branch's last, or an edited message's parent (null: a new first message). */
+  async function send(content: string, parentId: string | null | undefined): Promise<boolean> {
     reset();
     try {
       let sessionId = chatId;
@@ -50,19 +67,30 @@ export function useSendMessage({ chatId, model, openChat }: SendMessageOptions) 
         // Open it before sending, so a failed send is retried in this chat rather than a new one.
         openChat(sessionId);
       }
-      await sendMessage.mutateAsync({ sessionId, content, ...(model ? { model } : {}) });
+      await sendMessage.mutateAsync({ sessionId, content, ...(parentId === undefined ? {} : { parentId }), ...(model ? { model } : {}) });
       return true;
     } catch {
       return false;
     }
   }
 
-  const error = createSession.error ?? sendMessage.error;
+  async function regenerate(messageId: string): Promise<boolean> {
+    reset();
+    try {
+      await regenerateReply.mutateAsync({ messageId, ...(model ? { model } : {}) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  const error = createSession.error ?? sendMessage.error ?? regenerateReply.error;
   return {
     send,
+    regenerate,
     /** Forgets the last failure, e.g. when switching chats. */
     reset,
-    pending: createSession.isPending || sendMessage.isPending,
+    pending: createSession.isPending || sendMessage.isPending || regenerateReply.isPending,
     error: error ? describeError(error) : null,
   };
 }
