@@ -92,6 +92,8 @@ export const sendMessageInput = z.object({
   parentId: idSchema.nullable().optional(),
 });
 export const messageIdInput = z.object({ messageId: idSchema });
+/** Answers a reply's question again: `messageId` is the assistant reply to replace (kept as a sibling). */
+export const regenerateMessageInput = z.object({ messageId: idSchema, model: modelNameSchema.optional() });
 export const streamInput = z.object({
   messageId: idSchema,
   /** Set by httpSubscriptionLink on reconnect: resume after this event. */
@@ -100,6 +102,7 @@ export const streamInput = z.object({
 
 export type CreateSessionInput = z.infer<typeof createSessionInput>;
 export type SendMessageInput = z.infer<typeof sendMessageInput>;
+export type RegenerateMessageInput = z.infer<typeof regenerateMessageInput>;
 
 export const profileFactKinds = ["name", "role", "interest", "preference", "location", "other"] as const;
 export const profileFactKindSchema = z.enum(profileFactKinds);

@@ -195,6 +195,29 @@ export class ChatStore {
     return { userMessage: toMessage(userRow), assistantMessage: toMessage(assistantRow) };
   }
 
+  /** Saves a new empty `streaming` reply to an existing user message: a sibling of its earlier replies. */
+  async createReply(input: { userId: string; session: Session; parentId: string; model: string; contextJson?: string }): Promise<Message> {
+    if (input.session.ephemeral) return this.ephemeral.createReply(input);
+    const [row] = await this.prisma.$transaction([
+      this.prisma.message.create({
+        data: {
+          id: newId(),
+          sessionId: input.session.id,
+          userId: input.userId,
+          parentId: input.parentId,
+          role: "assistant",
+          content: "",
+          status: "streaming",
+          model: input.model,
+          contextJson: input.contextJson ?? null,
+        },
+      }),
+      // As a send does: the chat moves to the top of the list and remembers the model.
+      this.prisma.chatSession.update({ where: { id: input.session.id }, data: { model: input.model } }),
+    ]);
+    return toMessage(row);
+  }
+
   /**
    * The branch that ends at `leafId`, oldest first, at most `limit` messages. Reads
    * recent messages in pages instead of the whole chat.

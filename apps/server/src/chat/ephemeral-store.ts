@@ -166,6 +166,31 @@ export class EphemeralChatStore {
     return { userMessage: publicMessage(userMessage), assistantMessage: publicMessage(assistantMessage) };
   }
 
+  createReply(input: { userId: string; session: Session; parentId: string; model: string; contextJson?: string }): Message {
+    const chat = this.chat(input.userId, input.session.id);
+    const at = new Date(this.now()).toISOString();
+    const reply: StoredMessage = {
+      id: newEphemeralId(),
+      sessionId: chat.session.id,
+      userId: input.userId,
+      parentId: input.parentId,
+      role: "assistant",
+      content: "",
+      status: "streaming",
+      model: input.model,
+      promptTokens: null,
+      completionTokens: null,
+      error: null,
+      contextJson: input.contextJson ?? null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    chat.messages.push(reply);
+    this.messageChat.set(reply.id, chat.session.id);
+    chat.session = { ...chat.session, model: input.model, updatedAt: at };
+    return publicMessage(reply);
+  }
+
   branchHistory(sessionId: string, leafId: string, limit: number): HistoryMessage[] {
     const chat = this.chats.get(sessionId);
     if (!chat) return [];

@@ -65,6 +65,8 @@ export class ContextBuilder {
     history: readonly MemoryMessage[];
     userMessage: string;
     model: string;
+    /** Turns recall must leave out besides the buffer (a regenerated reply's question and old reply). */
+    excludeFromRecall?: readonly string[];
   }): Promise<{ messages: PromptMessage[]; numCtx: number; metadata: ContextMetadata }> {
     const [details, counter, recall, conversation] = await Promise.all([
       this.models.detailsOf(input.model),
@@ -83,12 +85,12 @@ export class ContextBuilder {
     // The template's fixed tokens are not per message: take them off the top.
     const budgetTokens = Math.max(1, promptBudget - Math.ceil(calibration.fixedTokens));
     const messageOverheadTokens = Math.ceil(calibration.perMessageTokens);
-    const bufferIds = new Set(input.history.slice(-this.options.bufferMessages).map((message) => message.id));
-    const embeddingRanking = await this.rankByMeaning(recall, input, bufferIds);
+    const notRecalled = new Set([...input.history.slice(-this.options.bufferMessages).map((message) => message.id), ...(input.excludeFromRecall ?? [])]);
+    const embeddingRanking = await this.rankByMeaning(recall, input, notRecalled);
     const recalled = recallForContext(recall.index, recall.turns, {
       query: input.userMessage,
       limit: this.options.recallLimit,
-      excludeIds: bufferIds,
+      excludeIds: notRecalled,
       sessionId: input.sessionId,
       includeOtherSessions: this.options.recallAcrossChats,
       ...(embeddingRanking ? { embeddingRanking } : {}),
@@ -169,7 +171,7 @@ export class ContextBuilder {
   private async rankByMeaning(
     recall: UserRecall,
     input: { sessionId: string; userMessage: string },
-    bufferIds: ReadonlySet<string>,
+    notRecalled: ReadonlySet<string>,
   ): Promise<Array<{ id: string; score: number }> | null> {
     const embed = this.options.embedQuery;
     if (!embed || recall.vectors.size === 0) return null;
@@ -178,7 +180,7 @@ export class ContextBuilder {
     if (!vector || vector.length === 0) return null;
     const candidates: Array<{ id: string; vector: Float32Array }> = [];
     for (const [id, candidate] of recall.vectors) {
-      if (bufferIds.has(id)) continue;
+      if (notRecalled.has(id)) continue;
       const turn = recall.turns.get(id);
       if (!turn || (!this.options.recallAcrossChats && turn.sessionId !== input.sessionId)) continue;
       candidates.push({ id, vector: candidate });

@@ -1,6 +1,7 @@
 import type { StreamEvent } from "@recall/schema";
-import { limits, listMessagesInput, messageIdInput, sendMessageInput, sessionIdInput, streamInput } from "@recall/schema";
+import { limits, listMessagesInput, messageIdInput, regenerateMessageInput, sendMessageInput, sessionIdInput, streamInput } from "@recall/schema";
 import { TRPCError, tracked } from "@trpc/server";
+import { assertNoReplyStreaming, startReply } from "../chat/start-reply.ts";
 import { describeError } from "../errors.ts";
 import type { ContextMetadata } from "../memory/context-builder.ts";
 import { router, userProcedure } from "../trpc/init.ts";
@@ -31,69 +32,70 @@ export const messageRouter = router({
    * returns at once; the reply's text arrives through `message.stream`.
    */
   send: userProcedure.input(sendMessageInput).mutation(async ({ ctx, input }) => {
-    const { store, generations, config, contextBuilder, recallIndexes } = ctx.services;
-    const { session, newest } = await store.sessionForSend(ctx.userId, input.sessionId);
-    if (newest?.status === "streaming" && generations.isActive(newest.id)) {
-      throw new TRPCError({ code: "CONFLICT", message: "A reply is still being written in this chat. Stop it or wait for it to finish." });
-    }
+    const { store, config, profiles, recallIndexes, logger } = ctx.services;
+    const userId = ctx.userId;
+    const { session, newest } = await store.sessionForSend(userId, input.sessionId);
+    assertNoReplyStreaming(ctx.services.generations, newest);
     // undefined: answer the newest message; null: a new root (the first message, edited).
     const parentId =
       input.parentId === undefined
         ? (newest?.id ?? null)
         : input.parentId === null
           ? null
-          : (await store.requireMessage(ctx.userId, input.parentId, session.id)).id;
+          : (await store.requireMessage(userId, input.parentId, session.id)).id;
     const model = input.model ?? session.model ?? config.defaultModel;
-    const history = parentId ? await store.branchHistory(session.id, parentId, config.bufferMessages) : [];
-    const built = await contextBuilder.build({
-      userId: ctx.userId,
-      sessionId: session.id,
-      history: history.filter((message) => message.status !== "streaming"),
-      userMessage: input.content,
-      model,
-    });
-    ctx.services.metrics.recordContext(built.metadata, session.id);
-    const exchange = await store.createExchange({
-      userId: ctx.userId,
-      session,
-      parentId,
-      content: input.content,
-      model,
-      contextJson: JSON.stringify(built.metadata),
-    });
-    const userId = ctx.userId;
-    // An ephemeral chat leaves nothing behind: no profile facts, no recall, no summary.
-    const remembered = !session.ephemeral;
-    if (remembered) {
-      // Off the reply's path: a reply never waits for profile upkeep.
-      void ctx.services.profiles.learnFromMessage(userId, exchange.userMessage.id, input.content).catch((error: unknown) => {
-        ctx.services.logger.warn({ error: describeError(error) }, "profile extraction failed");
-      });
-      // Indexed after assembly, so a message never recalls itself.
-      recallIndexes.note(userId, { ...exchange.userMessage, role: "user", createdAt: new Date(exchange.userMessage.createdAt) });
-    }
-    generations.start({
-      messageId: exchange.assistantMessage.id,
+    return startReply(ctx.services, {
       userId,
+      session,
+      historyLeafId: parentId,
+      userContent: input.content,
       model,
-      messages: built.messages,
-      numCtx: built.numCtx,
-      onFinished: (result) => {
-        if (!built.metadata.overBudget) void contextBuilder.observe(model, built.messages, result.promptTokens, built.numCtx);
-        if (!remembered) return;
-        if (result.status === "complete") ctx.services.summaries.schedule(userId, session.id, exchange.assistantMessage.id, model);
-        if (result.status !== "error") {
-          recallIndexes.note(userId, {
-            id: exchange.assistantMessage.id,
-            sessionId: session.id,
-            role: "assistant",
-            content: result.content,
-            createdAt: new Date(exchange.assistantMessage.createdAt),
+      save: async (contextJson) => {
+        const exchange = await store.createExchange({ userId, session, parentId, content: input.content, model, contextJson });
+        // An ephemeral chat leaves nothing behind: no profile facts, no recall.
+        if (!session.ephemeral) {
+          // Off the reply's path: a reply never waits for profile upkeep.
+          void profiles.learnFromMessage(userId, exchange.userMessage.id, input.content).catch((error: unknown) => {
+            logger.warn({ error: describeError(error) }, "profile extraction failed");
           });
+          // Indexed after assembly, so a message never recalls itself.
+          recallIndexes.note(userId, { ...exchange.userMessage, role: "user", createdAt: new Date(exchange.userMessage.createdAt) });
         }
+        return exchange;
       },
     });
-    return exchange;
+  }),
+
+  /**
+   * Answers an assistant reply's question again: a new `streaming` reply under the same
+   * user message (a sibling of the old one, which stays), streamed like a sent message.
+   */
+  regenerate: userProcedure.input(regenerateMessageInput).mutation(async ({ ctx, input }) => {
+    const { store, config } = ctx.services;
+    const userId = ctx.userId;
+    const oldReply = await store.requireMessage(userId, input.messageId);
+    if (oldReply.role !== "assistant") {
+      throw new TRPCError({ code: "BAD_REQUEST", message: "Only an assistant reply can be regenerated. To change your own message, edit it and send it again." });
+    }
+    const { session, newest } = await store.sessionForSend(userId, oldReply.sessionId);
+    assertNoReplyStreaming(ctx.services.generations, newest);
+    const question = oldReply.parentId ? await store.requireMessage(userId, oldReply.parentId, session.id) : null;
+    if (question?.role !== "user") {
+      throw new TRPCError({ code: "BAD_REQUEST", message: "This reply answers no message of yours, so there is nothing to regenerate it from." });
+    }
+    const model = input.model ?? session.model ?? config.defaultModel;
+    // The question is already in the recall index and the profile: neither is noted again.
+    return startReply(ctx.services, {
+      userId,
+      session,
+      historyLeafId: question.parentId,
+      userContent: question.content,
+      model,
+      excludeFromRecall: [question.id, oldReply.id],
+      save: async (contextJson) => ({
+        assistantMessage: await store.createReply({ userId, session, parentId: question.id, model, contextJson }),
+      }),
+    });
   }),
 
   /**

@@ -1,0 +1,66 @@
+import type { Message, Session } from "@recall/schema";
+import { TRPCError } from "@trpc/server";
+import type { Services } from "../trpc/context.ts";
+
+type ReplyServices = Pick<Services, "store" | "generations" | "config" | "contextBuilder" | "recallIndexes" | "summaries" | "metrics">;
+
+/** A chat writes one reply at a time: send and regenerate refuse while its newest reply still streams. */
+export function assertNoReplyStreaming(generations: Services["generations"], newest: { id: string; status: string } | null): void {
+  if (newest?.status === "streaming" && generations.isActive(newest.id)) {
+    throw new TRPCError({ code: "CONFLICT", message: "A reply is still being written in this chat. Stop it or wait for it to finish." });
+  }
+}
+
+export interface ReplyRequest<Saved extends { assistantMessage: Message }> {
+  userId: string;
+  session: Session;
+  /** The message before the one being answered: the history is the branch ending here; null for none. */
+  historyLeafId: string | null;
+  /** The text of the user's message the reply answers. */
+  userContent: string;
+  model: string;
+  /** Turns recall must not bring back (when answering again: the question itself and the old reply). */
+  excludeFromRecall?: readonly string[];
+  /** Writes the rows, with what memory assembled, before generation starts; returns the new reply. */
+  save: (contextJson: string) => Promise<Saved>;
+}
+
+/**
+ * What send and regenerate share: build the memory context, save, start generation, and
+ * after it the upkeep (calibration, running summary, recall index of the reply).
+ * Returns at once; the reply's text arrives through `message.stream`.
+ */
+export async function startReply<Saved extends { assistantMessage: Message }>(services: ReplyServices, request: ReplyRequest<Saved>): Promise<Saved> {
+  const { store, generations, config, contextBuilder, recallIndexes, summaries, metrics } = services;
+  const { userId, session, model } = request;
+  const history = request.historyLeafId ? await store.branchHistory(session.id, request.historyLeafId, config.bufferMessages) : [];
+  const built = await contextBuilder.build({
+    userId,
+    sessionId: session.id,
+    history: history.filter((message) => message.status !== "streaming"),
+    userMessage: request.userContent,
+    model,
+    excludeFromRecall: request.excludeFromRecall ?? [],
+  });
+  metrics.recordContext(built.metadata, session.id);
+  const saved = await request.save(JSON.stringify(built.metadata));
+  const reply = saved.assistantMessage;
+  // An ephemeral chat leaves nothing behind: no recall, no summary.
+  const remembered = !session.ephemeral;
+  generations.start({
+    messageId: reply.id,
+    userId,
+    model,
+    messages: built.messages,
+    numCtx: built.numCtx,
+    onFinished: (result) => {
+      if (!built.metadata.overBudget) void contextBuilder.observe(model, built.messages, result.promptTokens, built.numCtx);
+      if (!remembered) return;
+      if (result.status === "complete") summaries.schedule(userId, session.id, reply.id, model);
+      if (result.status !== "error") {
+        recallIndexes.note(userId, { id: reply.id, sessionId: session.id, role: "assistant", content: result.content, createdAt: new Date(reply.createdAt) });
+      }
+    },
+  });
+  return saved;
+}
