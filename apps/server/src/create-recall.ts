@@ -1,6 +1,7 @@
 import { openDatabase } from "@recall/db";
 import { createOllamaClient } from "@recall/ollama";
 import type { FastifyInstance } from "fastify";
+import { UserDataStore } from "./account/user-data-store.ts";
 import { buildApp } from "./app.ts";
 import { IdentitySigner } from "./auth/identity.ts";
 import { resolveSecret } from "./auth/secret.ts";
@@ -113,6 +114,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
   const services: Services = {
     config: { ...config, ollamaUrl },
     store,
+    userData: new UserDataStore(database.prisma, ephemeral),
     generations,
     eventLogs,
     llm,

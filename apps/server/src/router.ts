@@ -1,5 +1,8 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { accountRouter } from "./routers/account.ts";
 import { authRouter } from "./routers/auth.ts";
+import { episodeRouter } from "./routers/episode.ts";
+import { exportRouter } from "./routers/export.ts";
 import { memoryRouter } from "./routers/memory.ts";
 import { messageRouter } from "./routers/message.ts";
 import { profileRouter } from "./routers/profile.ts";
@@ -15,6 +18,9 @@ export const appRouter = router({
   message: messageRouter,
   profile: profileRouter,
   memory: memoryRouter,
+  episode: episodeRouter,
+  export: exportRouter,
+  account: accountRouter,
 });
 
 export type AppRouter = typeof appRouter;

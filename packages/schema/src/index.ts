@@ -1,3 +1,4 @@
+export * from "./account.ts";
 export * from "./chat.ts";
 export * from "./ids.ts";
 export * from "./limits.ts";

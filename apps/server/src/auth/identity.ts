@@ -62,3 +62,10 @@ export function identityCookie(token: string, secure: boolean): string {
   if (secure) attributes.push("Secure");
   return attributes.join("; ");
 }
+
+/** Tells the browser to drop its identity cookie (after the user's data was erased). */
+export function expiredIdentityCookie(secure: boolean): string {
+  const attributes = [`${identityCookieName}=`, "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=0"];
+  if (secure) attributes.push("Secure");
+  return attributes.join("; ");
+}

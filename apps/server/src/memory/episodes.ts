@@ -1,8 +1,10 @@
 import type { PrismaClient } from "@recall/db";
 import type { ContextEpisode } from "@recall/memory";
 import type { LlmClient } from "@recall/ollama";
-import { profileFactKinds, profileFactKindSchema } from "@recall/schema";
+import { LlmAbortedError } from "@recall/ollama";
+import { episodeFactsSchema, episodeSummarySchema, profileFactKinds, profileFactKindSchema, type EpisodeView } from "@recall/schema";
 import { z } from "zod";
+import { notFound } from "../chat/chat-store.ts";
 import { describeError } from "../errors.ts";
 import type { ProfileStore } from "./profile-store.ts";
 
@@ -25,8 +27,9 @@ interface Logger {
 }
 
 const episodeSchema = z.object({
-  summary: z.string().trim().min(1).max(4000),
-  facts: z.array(z.string().trim().min(1).max(300)).max(12),
+  // The same limits as the user's own edits (episode.update).
+  summary: episodeSummarySchema,
+  facts: episodeFactsSchema,
   /** The model's reading of who the user is: merged into the profile (source "model"). */
   profile: z
     .array(z.object({ kind: profileFactKindSchema, value: z.string().trim().min(1).max(200) }))
@@ -60,6 +63,28 @@ const instructions =
   "Answer in JSON with the fields summary, facts and profile.";
 
 const maxTranscriptMessages = 60;
+/** Chats whose episode the user deleted, remembered so a new chat or the sweep does not write it again. */
+const maxDismissedSessions = 10_000;
+
+interface EpisodeRow {
+  id: string;
+  sessionId: string;
+  summary: string;
+  factsJson: string;
+  createdAt: Date;
+  session: { title: string };
+}
+
+interface EpisodeWrite {
+  userId: string;
+  controller: AbortController;
+  run: Promise<void>;
+}
+
+function toView(row: EpisodeRow): EpisodeView {
+  return { id: row.id, sessionId: row.sessionId, sessionTitle: row.session.title, summary: row.summary, facts: parseFacts(row.factsJson), createdAt: row.createdAt.toISOString() };
+}
+
 const maxCharactersPerMessage = 1500;
 
 /**
@@ -68,7 +93,9 @@ const maxCharactersPerMessage = 1500;
  * Written in the background; a failure is counted and retried by the next trigger.
  */
 export class EpisodeService {
-  private readonly writing = new Map<string, Promise<void>>();
+  private readonly writing = new Map<string, EpisodeWrite>();
+  /** Session id → when the user deleted its episode: only newer messages earn it a new one. */
+  private readonly dismissed = new Map<string, Date>();
   /** Looks for the chat a new chat ended; tracked so `idle()` also waits for them. */
   private readonly lookups = new Set<Promise<void>>();
   private sweeper: NodeJS.Timeout | null = null;
@@ -96,7 +123,7 @@ export class EpisodeService {
   }
 
   async idle(): Promise<void> {
-    while (this.writing.size > 0 || this.lookups.size > 0) await Promise.all([...this.writing.values(), ...this.lookups]);
+    while (this.writing.size > 0 || this.lookups.size > 0) await Promise.all([...[...this.writing.values()].map((write) => write.run), ...this.lookups]);
   }
 
   /** Set by the composition root: a new episode must reach the user's cached conversations. */
@@ -112,6 +139,43 @@ export class EpisodeService {
     return rows.map((row) => ({ id: row.id, sessionId: row.sessionId, summary: row.summary, facts: parseFacts(row.factsJson), createdAt: row.createdAt }));
   }
 
+  /** "What Recall remembers about me": every episode of the user, newest first, with its chat's title. */
+  async listForUser(userId: string): Promise<EpisodeView[]> {
+    const rows = await this.prisma.episode.findMany({
+      where: { userId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      include: { session: { select: { title: true } } },
+    });
+    return rows.map(toView);
+  }
+
+  /** The user corrects an episode; the next reply of every chat sees the correction. */
+  async update(userId: string, episodeId: string, edit: { summary: string; facts: string[] }): Promise<EpisodeView> {
+    const { count } = await this.prisma.episode.updateMany({ where: { id: episodeId, userId }, data: { summary: edit.summary, factsJson: JSON.stringify(edit.facts) } });
+    if (count === 0) throw notFound("remembered fact");
+    await this.onWritten(userId);
+    return toView(await this.prisma.episode.findUniqueOrThrow({ where: { id: episodeId }, include: { session: { select: { title: true } } } }));
+  }
+
+  async remove(userId: string, episodeId: string): Promise<void> {
+    const episode = await this.prisma.episode.findFirst({ where: { id: episodeId, userId }, select: { sessionId: true } });
+    if (!episode) throw notFound("remembered fact");
+    this.dismiss(episode.sessionId);
+    // A write already running for that chat would bring the episode straight back.
+    const running = this.writing.get(episode.sessionId);
+    running?.controller.abort();
+    await running?.run;
+    await this.prisma.episode.deleteMany({ where: { id: episodeId, userId } });
+    await this.onWritten(userId);
+  }
+
+  /** The user's data is being erased: stop their episode writes and wait until none can land. */
+  async forgetUser(userId: string): Promise<void> {
+    const writes = [...this.writing.values()].filter((write) => write.userId === userId);
+    for (const write of writes) write.controller.abort();
+    await Promise.all([...writes.map((write) => write.run), ...this.lookups]);
+  }
+
   /** A new chat ends the user's previous one: write its episode if it has none since its last message. */
   onChatStarted(userId: string, newSessionId: string): void {
     const lookup: Promise<void> = this.prisma.chatSession
@@ -122,7 +186,9 @@ export class EpisodeService {
       })
       .then((session) => {
         const latest = session?.episodes[0];
-        if (session && (!latest || latest.createdAt < session.updatedAt)) this.write(userId, session.id, session.model);
+        if (session && (!latest || latest.createdAt < session.updatedAt) && !this.isDismissed(session.id, session.updatedAt)) {
+          this.write(userId, session.id, session.model);
+        }
       })
       .catch((error: unknown) => this.logger.warn({ error: describeError(error) }, "could not look for the previous chat's episode"))
       .finally(() => this.lookups.delete(lookup));
@@ -144,7 +210,7 @@ export class EpisodeService {
     this.sweptUpTo = sessions.length === 50 ? sessions.at(-1)!.updatedAt : cutoff;
     let started = 0;
     for (const session of sessions) {
-      if (session._count.messages < this.options.minimumMessages) continue;
+      if (session._count.messages < this.options.minimumMessages || this.isDismissed(session.id, session.updatedAt)) continue;
       this.write(session.userId, session.id, session.model);
       started += 1;
     }
@@ -153,16 +219,33 @@ export class EpisodeService {
 
   private write(userId: string, sessionId: string, chatModel: string | null): void {
     if (this.writing.has(sessionId)) return;
-    const run = this.generate(userId, sessionId, chatModel)
+    const controller = new AbortController();
+    const run = this.generate(userId, sessionId, chatModel, controller.signal)
       .catch((error: unknown) => {
+        // Stopped on purpose: the user deleted the episode or all their data.
+        if (controller.signal.aborted) return;
         this.stats.failures += 1;
         this.logger.warn({ sessionId, error: describeError(error) }, "episode not written; the next trigger tries again");
       })
       .finally(() => this.writing.delete(sessionId));
-    this.writing.set(sessionId, run);
+    this.writing.set(sessionId, { userId, controller, run });
   }
 
-  private async generate(userId: string, sessionId: string, chatModel: string | null): Promise<void> {
+  private isDismissed(sessionId: string, lastActivity: Date): boolean {
+    const dismissedAt = this.dismissed.get(sessionId);
+    return dismissedAt !== undefined && lastActivity <= dismissedAt;
+  }
+
+  private dismiss(sessionId: string): void {
+    this.dismissed.delete(sessionId);
+    this.dismissed.set(sessionId, new Date());
+    if (this.dismissed.size > maxDismissedSessions) {
+      const oldest = this.dismissed.keys().next().value;
+      if (oldest !== undefined) this.dismissed.delete(oldest);
+    }
+  }
+
+  private async generate(userId: string, sessionId: string, chatModel: string | null, signal: AbortSignal): Promise<void> {
     const messages = await this.prisma.message.findMany({
       where: { sessionId, role: { in: ["user", "assistant"] }, status: { in: ["complete", "interrupted"] } },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -174,7 +257,8 @@ export class EpisodeService {
       .reverse()
       .map((message) => `${message.role === "user" ? "User" : "Assistant"}: ${message.content.slice(0, maxCharactersPerMessage)}`)
       .join("\n\n");
-    const episode = await this.askWithOneRetry(this.options.model ?? chatModel ?? this.options.defaultModel, transcript);
+    const episode = await this.askWithOneRetry(this.options.model ?? chatModel ?? this.options.defaultModel, transcript, signal);
+    if (signal.aborted) throw new LlmAbortedError();
     await this.prisma.$transaction([
       // One episode per chat: a chat that went on gets its episode rewritten.
       this.prisma.episode.deleteMany({ where: { sessionId } }),
@@ -186,7 +270,7 @@ export class EpisodeService {
   }
 
   /** Structured output, validated; one retry, since small models sometimes break the format. */
-  private async askWithOneRetry(model: string, transcript: string): Promise<z.infer<typeof episodeSchema>> {
+  private async askWithOneRetry(model: string, transcript: string, signal: AbortSignal): Promise<z.infer<typeof episodeSchema>> {
     let lastProblem = "";
     for (let attempt = 1; attempt <= 2; attempt += 1) {
       const result = await this.llm.completeChat({
@@ -198,6 +282,7 @@ export class EpisodeService {
         format: episodeJsonSchema,
         maxTokens: 700,
         numCtx: 8192,
+        signal,
       });
       const parsed = episodeSchema.safeParse(safeJson(result.text));
       if (parsed.success) return parsed.data;

@@ -105,4 +105,9 @@ export class RecallIndexes {
   forgetSession(userId: string, sessionId: string): void {
     void this.loaded.get(userId)?.then((recall) => recall.removeSession(sessionId), () => undefined);
   }
+
+  /** The user's data was erased: drop their whole index (a later load would find nothing anyway). */
+  forgetUser(userId: string): void {
+    this.loaded.delete(userId);
+  }
 }

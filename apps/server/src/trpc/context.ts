@@ -1,4 +1,5 @@
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
+import type { UserDataStore } from "../account/user-data-store.ts";
 import type { IdentitySigner } from "../auth/identity.ts";
 import { readIdentityToken } from "../auth/identity.ts";
 import type { ChatStore } from "../chat/chat-store.ts";
@@ -20,6 +21,8 @@ import type { RecallConfig } from "../env.ts";
 export interface Services {
   config: RecallConfig;
   store: ChatStore;
+  /** A user's data as a whole: export and erasure. */
+  userData: UserDataStore;
   generations: GenerationManager;
   eventLogs: EventLogStore;
   llm: LlmClient;
