@@ -2,6 +2,7 @@ import { limits } from "@recall/schema";
 import { memo, useState } from "react";
 import { toDate } from "../dates.ts";
 import { useMessageStream } from "../hooks/use-message-stream.ts";
+import { MarkdownView } from "../markdown/markdown-view.tsx";
 import type { ShownMessage, StreamConnection } from "../hooks/use-message-stream.ts";
 import type { BranchEntry } from "../thread/branches.ts";
 import type { ChatMessage } from "../trpc.ts";
@@ -88,6 +89,11 @@ function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, on
             <span className="thinking" role="status">
               Thinking<span className="thinking-dots" aria-hidden="true" />
             </span>
+          ) : message.role === "assistant" ? (
+            // Model output is untrusted: Markdown without raw HTML, script URLs or outside images.
+            <div className="message-text message-markdown">
+              <MarkdownView text={shown.content} streaming={streaming} />
+            </div>
           ) : (
             <span className="message-text">{shown.content}</span>
           )}

@@ -1,0 +1,220 @@
+import { startFakeOllama, type FakeOllama } from "@recall/fake-ollama";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { launchChromium } from "./browser.ts";
+import { startRecallServer } from "./recall-server.ts";
+
+let fake: FakeOllama;
+let server: Awaited<ReturnType<typeof startRecallServer>>;
+let browser: Browser;
+let page: Page;
+let replies = 0;
+/** Replies to messages containing "slowly" stream at 8 tokens/s, so a test can act mid-stream. */
+let slowTokensPerSecond = 8;
+
+beforeAll(async () => {
+  fake = await startFakeOllama({
+    tokensPerSecond: 200,
+    reply: (request) => {
+      // Summaries and episodes ask for JSON: leave those to the fake's defaults.
+      if (request.format) return undefined;
+      replies += 1;
+      const slow = request.lastUserMessage.includes("slowly");
+      const long = request.lastUserMessage.includes("long");
+      const body = long ? Array.from({ length: 40 }, (_, line) => `Line ${line + 1} of a long answer.`).join("\n\n") : "A short answer.";
+      return { text: `Reply ${replies} to “${request.lastUserMessage}”. ${body}`, ...(slow ? { tokensPerSecond: slowTokensPerSecond } : {}) };
+    },
+  });
+  server = await startRecallServer({ ollamaUrl: fake.url });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await fake?.close();
+});
+beforeEach(async () => {
+  slowTokensPerSecond = 8;
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await page.goto(server.url);
+});
+
+const messages = () => page.getByRole("log", { name: "Messages" });
+const replyArticles = () => page.getByRole("article", { name: "Assistant message" });
+const userArticles = () => page.getByRole("article", { name: "You message" });
+const sidebar = () => page.getByRole("navigation", { name: "Chats" });
+const lastReply = () => replyArticles().last();
+
+async function send(text: string): Promise<void> {
+  await page.getByRole("textbox", { name: "Message" }).fill(text);
+  await page.keyboard.press("Enter");
+}
+
+async function waitForReplies(): Promise<void> {
+  await expect.poll(() => lastReply().getAttribute("data-status"), { timeout: 15_000 }).toBe("complete");
+}
+
+async function sendAndWait(text: string): Promise<void> {
+  await send(text);
+  await expect.poll(() => messages().textContent()).toContain(text);
+  await waitForReplies();
+}
+
+describe("regenerate and edit, with every version reachable", () => {
+  it("regenerates the last reply and switches between the two versions", async () => {
+    await sendAndWait("What is a lantern?");
+    const first = await lastReply().locator(".message-text").textContent();
+    await lastReply().getByRole("button", { name: "Regenerate" }).click();
+    await expect.poll(() => lastReply().locator(".message-text").textContent()).not.toBe(first);
+    await waitForReplies();
+    const second = await lastReply().locator(".message-text").textContent();
+    expect(second).toContain("What is a lantern?");
+    const versions = lastReply().getByRole("group", { name: "Versions" });
+    expect(await versions.textContent()).toContain("2 / 2");
+    await versions.getByRole("button", { name: "Previous version" }).click();
+    await expect.poll(() => lastReply().locator(".message-text").textContent()).toBe(first);
+    expect(await replyArticles().count()).toBe(1);
+    // Both versions are saved: after a reload the newest shows, the first is one click away.
+    await page.reload();
+    await expect.poll(() => lastReply().locator(".message-text").textContent()).toBe(second);
+    await lastReply().getByRole("button", { name: "Previous version" }).click();
+    await expect.poll(() => lastReply().locator(".message-text").textContent()).toBe(first);
+  });
+
+  it("edits an earlier message and resends from there, keeping the old branch", async () => {
+    await sendAndWait("First question");
+    await sendAndWait("Second question");
+    const second = userArticles().last();
+    await second.getByRole("button", { name: "Edit" }).click();
+    await second.getByRole("textbox", { name: "Edit message" }).fill("Second question, edited");
+    await second.getByRole("textbox", { name: "Edit message" }).press("Enter");
+    await expect.poll(() => messages().textContent()).toContain("Second question, edited");
+    await waitForReplies();
+    expect(await lastReply().locator(".message-text").textContent()).toContain("“Second question, edited”");
+    expect(await messages().textContent()).not.toContain("“Second question”");
+
+    const versions = userArticles().last().getByRole("group", { name: "Versions" });
+    expect(await versions.textContent()).toContain("2 / 2");
+    await versions.getByRole("button", { name: "Previous version" }).click();
+    await expect.poll(() => lastReply().locator(".message-text").textContent()).toContain("“Second question”");
+    expect(await userArticles().count()).toBe(2);
+
+    // Editing the very first message starts a new root; the old conversation stays reachable.
+    await userArticles().first().getByRole("button", { name: "Edit" }).click();
+    await userArticles().first().getByRole("textbox", { name: "Edit message" }).fill("A different opening");
+    await userArticles().first().getByRole("button", { name: "Send" }).click();
+    await expect.poll(() => userArticles().count()).toBe(1);
+    await waitForReplies();
+    expect(await userArticles().first().getByRole("group", { name: "Versions" }).textContent()).toContain("2 / 2");
+    await userArticles().first().getByRole("button", { name: "Previous version" }).click();
+    await expect.poll(() => userArticles().count()).toBe(2);
+  });
+});
+
+describe("streaming", () => {
+  it("shows Thinking before the first token, then a cursor while it writes", async () => {
+    slowTokensPerSecond = 4;
+    await send("Answer slowly please");
+    await expect.poll(() => lastReply().getAttribute("data-status")).toBe("streaming");
+    await expect.poll(() => lastReply().locator(".message-text").textContent(), { timeout: 10_000 }).toContain("Reply");
+    expect(await lastReply().locator("[data-streaming]").count()).toBe(1);
+    await page.keyboard.press("Escape");
+    await expect.poll(() => lastReply().getAttribute("data-status")).toBe("interrupted");
+  });
+
+  it("resumes a reply after the network drops mid-stream, with no text lost or repeated", async () => {
+    const session = await page.context().newCDPSession(page);
+    await send("Tell me slowly about rivers");
+    await expect.poll(() => lastReply().locator(".message-text").textContent(), { timeout: 10_000 }).toContain("Reply");
+    await session.send("Network.enable");
+    await session.send("Network.emulateNetworkConditions", { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.waitForTimeout(1500);
+    await session.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await expect.poll(() => lastReply().getAttribute("data-status"), { timeout: 20_000 }).toBe("complete");
+    const live = await lastReply().locator(".message-text").textContent();
+    expect(live).toContain("A short answer.");
+    await page.reload();
+    await expect.poll(() => lastReply().locator(".message-text").textContent()).toBe(live);
+  });
+});
+
+describe("the chats sidebar", () => {
+  it("renames, finds by content, deletes with undo, and deletes for good", async () => {
+    await sendAndWait("Planning a trip to Lisbon");
+    await sidebar().getByRole("button", { name: "Rename Planning a trip to Lisbon" }).click();
+    await sidebar().getByRole("textbox", { name: "Chat title" }).fill("Lisbon");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Lisbon");
+    await page.getByRole("button", { name: "New chat" }).click();
+    await sendAndWait("Sourdough starter ratios");
+
+    await page.keyboard.press("Control+k");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("type"))).toBe("search");
+    await page.keyboard.type("trip to lis");
+    const results = sidebar().getByRole("region", { name: "Search results" });
+    await expect.poll(() => results.textContent()).toContain("Lisbon");
+    expect(await results.textContent()).not.toContain("Sourdough");
+    await results.getByRole("button", { name: /Lisbon/ }).first().click();
+    await expect.poll(() => messages().textContent()).toContain("Planning a trip to Lisbon");
+    await sidebar().getByRole("searchbox").fill("");
+
+    await sidebar().getByRole("button", { name: "Delete Lisbon" }).click();
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "Deleted" }).textContent()).toContain("Lisbon");
+    expect(await sidebar().textContent()).not.toContain("Lisbon");
+    await page.getByRole("button", { name: "Undo" }).click();
+    await expect.poll(() => sidebar().textContent()).toContain("Lisbon");
+
+    await sidebar().getByRole("button", { name: "Delete Lisbon" }).click();
+    await expect.poll(() => page.getByRole("button", { name: "Undo" }).count(), { timeout: 10_000 }).toBe(0);
+    await page.reload();
+    await expect.poll(() => sidebar().textContent()).toContain("Sourdough");
+    expect(await sidebar().textContent()).not.toContain("Lisbon");
+  });
+
+  it("keeps each chat's scroll position when switching, and starts at the newest message", async () => {
+    await sendAndWait("A long answer about oceans");
+    await sendAndWait("Another long answer about oceans");
+    await page.getByRole("button", { name: "New chat" }).click();
+    await sendAndWait("A long answer about deserts");
+    const scroller = page.locator(".message-scroller");
+    const atBottom = () => scroller.evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight < 48);
+    await expect.poll(atBottom).toBe(true);
+
+    await sidebar().getByRole("button", { name: /A long answer about oceans/ }).click();
+    await expect.poll(() => messages().textContent()).toContain("Another long answer about oceans");
+    await expect.poll(atBottom).toBe(true);
+    await scroller.evaluate((element) => element.scrollTo({ top: 400 }));
+    await page.waitForTimeout(200);
+    await sidebar().getByRole("button", { name: /deserts/ }).click();
+    await expect.poll(() => messages().textContent()).toContain("deserts");
+    await sidebar().getByRole("button", { name: /A long answer about oceans/ }).click();
+    await expect.poll(() => scroller.evaluate((element) => Math.round(element.scrollTop))).toBe(400);
+  });
+
+  it("has shortcuts for a new chat and the message box", async () => {
+    await sendAndWait("Shortcut check");
+    await page.keyboard.press("Control+Shift+O");
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("New chat");
+    await page.getByRole("searchbox").focus();
+    await page.keyboard.press("Shift+Escape");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("placeholder"))).toBe("Message Recall");
+  });
+});
+
+describe("when Ollama is not there", () => {
+  it("says to start Ollama, and to pull a model when it has none", async () => {
+    const down = await startRecallServer({ ollamaUrl: "http://127.0.0.1:9" });
+    const empty = await startFakeOllama({ models: [] });
+    const noModels = await startRecallServer({ ollamaUrl: empty.url });
+    try {
+      await page.goto(down.url);
+      await expect.poll(() => page.getByRole("alert").first().textContent(), { timeout: 10_000 }).toContain("ollama serve");
+      await page.goto(noModels.url);
+      await expect.poll(() => page.getByRole("alert").first().textContent(), { timeout: 10_000 }).toContain("ollama pull");
+    } finally {
+      await down.stop();
+      await noModels.stop();
+      await empty.close();
+    }
+  });
+});

@@ -1,0 +1,121 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { startFakeOllama, type FakeOllama } from "@recall/fake-ollama";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./browser.ts";
+import { startRecallServer } from "./recall-server.ts";
+
+/** The README shows these; every e2e run writes them afresh. */
+const screenshotDir = new URL("../../../docs/screenshots/", import.meta.url).pathname;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+const csvAnswer = [
+  "Use the standard library's `csv` module; it handles quoting for you:",
+  "",
+  "```python",
+  "import csv",
+  "",
+  'with open("people.csv", newline="") as file:',
+  "    for row in csv.DictReader(file):",
+  '        print(row["name"], row["age"])',
+  "```",
+  "",
+  "| Option | When to use it |",
+  "| --- | --- |",
+  "| `csv.reader` | rows as lists |",
+  "| `csv.DictReader` | rows keyed by the header |",
+  "| `pandas.read_csv` | analysis on large files |",
+  "",
+  "For **very large** files, stream the rows instead of loading them all at once.",
+].join("\n");
+
+let fake: FakeOllama;
+let server: Awaited<ReturnType<typeof startRecallServer>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(screenshotDir, { recursive: true });
+  fake = await startFakeOllama({
+    tokensPerSecond: 0,
+    reply: (request) => {
+      if (request.format) return undefined;
+      if (request.lastUserMessage.includes("CSV")) return { text: csvAnswer };
+      return { text: "Happy to help. Tell me a little more about what you need, and I'll keep it in mind for later chats." };
+    },
+  });
+  server = await startRecallServer({ ollamaUrl: fake.url });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await fake?.close();
+});
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core in the page: the serious and critical violations, as readable lines. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run(document)).violations;
+  });
+  return violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).join(", ")})`);
+}
+
+async function chat(page: Page, text: string): Promise<void> {
+  await page.getByRole("textbox", { name: "Message" }).fill(text);
+  await page.keyboard.press("Enter");
+  await expect.poll(() => page.getByRole("log", { name: "Messages" }).textContent()).toContain(text);
+  await expect
+    .poll(() => page.getByRole("article", { name: "Assistant message" }).last().getAttribute("data-status"), { timeout: 15_000 })
+    .toBe("complete");
+}
+
+describe("the main screens: accessible, and photographed for the README", () => {
+  it("light, dark and phone have no serious axe violations", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await chat(page, "My name is Ada and I'm planning a trip to Lisbon in May.");
+    await page.getByRole("button", { name: "New chat" }).click();
+    await chat(page, "Ideas for a sourdough starter schedule?");
+    await page.getByRole("button", { name: "New chat" }).click();
+    await chat(page, "How do I read a CSV file in Python?");
+    // Syntax highlighting loads lazily: photograph the finished look.
+    await expect.poll(() => page.locator("pre code span").count(), { timeout: 10_000 }).toBeGreaterThan(0);
+
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${screenshotDir}light.png` });
+
+    await page.emulateMedia({ colorScheme: "dark" });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${screenshotDir}dark.png` });
+
+    await page.getByRole("article", { name: "Assistant message" }).last().getByRole("button", { name: "What the model saw" }).click();
+    await expect.poll(() => page.locator(".context-breakdown").count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await context.close();
+
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "light", isMobile: true, hasTouch: true });
+    const phonePage = await phone.newPage();
+    await phonePage.goto(server.url);
+    await chat(phonePage, "How do I read a CSV file in Python?");
+    expect(await seriousViolations(phonePage)).toEqual([]);
+    await phonePage.screenshot({ path: `${screenshotDir}phone.png` });
+    await phonePage.getByRole("button", { name: "Open chats" }).click();
+    await expect.poll(() => phonePage.getByRole("navigation", { name: "Chats" }).getByRole("button", { name: "New chat" }).isVisible()).toBe(true);
+    expect(await seriousViolations(phonePage)).toEqual([]);
+    await phonePage.screenshot({ path: `${screenshotDir}phone-chats.png` });
+    await phone.close();
+  });
+});
