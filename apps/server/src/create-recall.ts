@@ -43,7 +43,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
 
   const database = await openDatabase({ url: config.databaseUrl });
   const ephemeral = new EphemeralChatStore(config.ephemeralIdleMs);
-  const store = new ChatStore(database.prisma, ephemeral);
+  const store = new ChatStore(database.prisma, ephemeral, database.provider);
   const llm = createOllamaClient({ host: ollamaUrl, idleTimeoutMs: config.ollamaIdleTimeoutMs });
   const eventLogs = new EventLogStore({ retainFinishedMs: 60_000 });
   let app: FastifyInstance | null = null;

@@ -75,6 +75,20 @@ export const sessionIdInput = z.object({ sessionId: idSchema });
 export const listSessionsInput = z
   .object({ cursor: idSchema.optional(), limit: pageSizeSchema })
   .default({ limit: limits.pageSizeDefault });
+/** Chats whose title or any message contains `query` (case-insensitive, `%` and `_` literal), newest first. */
+export const searchSessionsInput = z.object({
+  query: z
+    .string()
+    .trim()
+    .min(1, "Type something to search for.")
+    .max(limits.searchQueryMaxChars, `Search for at most ${limits.searchQueryMaxChars} characters.`),
+  limit: z
+    .number()
+    .int("Ask for a whole number of chats.")
+    .min(1, "Ask for at least one chat.")
+    .max(limits.searchResultsMax, `A search returns at most ${limits.searchResultsMax} chats.`)
+    .default(limits.searchResultsDefault),
+});
 /** Messages page backwards from the newest: `before` is the oldest id the client already has. */
 export const listMessagesInput = z.object({
   sessionId: idSchema,
@@ -103,6 +117,7 @@ export const streamInput = z.object({
 export type CreateSessionInput = z.infer<typeof createSessionInput>;
 export type SendMessageInput = z.infer<typeof sendMessageInput>;
 export type RegenerateMessageInput = z.infer<typeof regenerateMessageInput>;
+export type SearchSessionsInput = z.infer<typeof searchSessionsInput>;
 
 export const profileFactKinds = ["name", "role", "interest", "preference", "location", "other"] as const;
 export const profileFactKindSchema = z.enum(profileFactKinds);

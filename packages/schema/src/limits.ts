@@ -8,4 +8,7 @@ export const limits = {
   pageSizeDefault: 50,
   /** Most messages `message.thread` returns; a longer chat comes back as its newest this many. */
   threadMaxMessages: 20_000,
+  searchQueryMaxChars: 200,
+  searchResultsDefault: 20,
+  searchResultsMax: 50,
 } as const;

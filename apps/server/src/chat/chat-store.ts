@@ -1,8 +1,9 @@
-import type { PrismaClient } from "@recall/db";
+import type { DatabaseProvider, PrismaClient } from "@recall/db";
 import type { RecallTurn } from "@recall/memory";
 import type { Message, Session } from "@recall/schema";
 import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
+import { searchSavedChats, type SessionSearchHit } from "./chat-search.ts";
 import { isEphemeralId, type EphemeralChatStore } from "./ephemeral-store.ts";
 import { messageColumns, titleFromContent, toMessage, toSession } from "./serialize.ts";
 
@@ -34,6 +35,8 @@ export class ChatStore {
     private readonly prisma: PrismaClient,
     /** Ephemeral chats (ids starting `e_`) are answered from memory, never from the database. */
     readonly ephemeral: EphemeralChatStore,
+    /** Only search differs by provider (LIKE or ILIKE). */
+    private readonly provider: DatabaseProvider,
   ) {}
 
   async createUser(): Promise<string> {
@@ -67,6 +70,14 @@ export class ChatStore {
     const nextCursor = hasMore ? (items.at(-1)?.id ?? null) : null;
     // Ephemeral chats come first on the first page: there are few, and they are the live ones.
     return { items: input.cursor ? items : [...this.ephemeral.listSessions(userId), ...items], nextCursor };
+  }
+
+  /** Chats whose title or any message contains `query`, ignoring case, newest first, ephemeral ones included. */
+  async searchSessions(userId: string, query: string, limit: number): Promise<SessionSearchHit[]> {
+    const saved = await searchSavedChats(this.prisma, this.provider, userId, query, limit);
+    return [...this.ephemeral.searchSessions(userId, query, limit), ...saved]
+      .sort((left, right) => right.session.updatedAt.localeCompare(left.session.updatedAt))
+      .slice(0, limit);
   }
 
   async requireSession(userId: string, sessionId: string): Promise<Session> {

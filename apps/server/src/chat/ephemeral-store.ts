@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Message, Session } from "@recall/schema";
+import { containsIgnoringCase, snippetAround, type SessionSearchHit } from "./chat-search.ts";
 import type { HistoryMessage } from "./chat-store.ts";
 import { defaultSessionTitle, notFound } from "./chat-store.ts";
 import { titleFromContent } from "./serialize.ts";
@@ -82,6 +83,21 @@ export class EphemeralChatStore {
       .map((sessionId) => this.chats.get(sessionId)?.session)
       .filter((session): session is Session => session !== undefined)
       .sort((left, right) => right.updatedAt.localeCompare(left.updatedAt));
+  }
+
+  /** Same answer as the saved chats' search: title first, else the oldest matching message. */
+  searchSessions(userId: string, query: string, limit: number): SessionSearchHit[] {
+    const hits: SessionSearchHit[] = [];
+    for (const session of this.listSessions(userId)) {
+      if (hits.length >= limit) break;
+      if (containsIgnoringCase(session.title, query)) {
+        hits.push({ session, match: "title", snippet: null, messageId: null });
+        continue;
+      }
+      const message = this.chats.get(session.id)?.messages.find((candidate) => containsIgnoringCase(candidate.content, query));
+      if (message) hits.push({ session, match: "content", snippet: snippetAround(message.content, query), messageId: message.id });
+    }
+    return hits;
   }
 
   requireSession(userId: string, sessionId: string): Session {

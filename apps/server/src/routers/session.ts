@@ -1,4 +1,4 @@
-import { createSessionInput, listSessionsInput, renameSessionInput, sessionIdInput } from "@recall/schema";
+import { createSessionInput, listSessionsInput, renameSessionInput, searchSessionsInput, sessionIdInput } from "@recall/schema";
 import { router, userProcedure } from "../trpc/init.ts";
 
 export const sessionRouter = router({
@@ -9,6 +9,10 @@ export const sessionRouter = router({
     return session;
   }),
   list: userProcedure.input(listSessionsInput).query(({ ctx, input }) => ctx.services.store.listSessions(ctx.userId, input)),
+  /** Chats whose title or any message contains the query (case-insensitive), newest first, each once. */
+  search: userProcedure
+    .input(searchSessionsInput)
+    .query(async ({ ctx, input }) => ({ items: await ctx.services.store.searchSessions(ctx.userId, input.query, input.limit) })),
   rename: userProcedure
     .input(renameSessionInput)
     .mutation(({ ctx, input }) => ctx.services.store.renameSession(ctx.userId, input.sessionId, input.title)),
