@@ -24,6 +24,22 @@ export interface HistoryMessage {
   createdAt: Date;
 }
 
+/** A message as shown outside its chat (recalled turns): no tokens, no status. */
+export interface TurnView {
+  id: string;
+  sessionId: string;
+  role: Message["role"];
+  content: string;
+  createdAt: string;
+}
+
+export interface ReplyContextRow {
+  sessionId: string;
+  contextJson: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+}
+
 export function notFound(what: "chat" | "message" | "remembered fact"): TRPCError {
   // The same answer for "does not exist" and "belongs to someone else": ids reveal nothing.
   return new TRPCError({ code: "NOT_FOUND", message: `That ${what} does not exist or is not yours.` });
@@ -274,14 +290,29 @@ export class ChatStore {
   }
 
   /** The assembled-context metadata of a reply, with the counts Ollama reported. */
-  async contextOf(userId: string, messageId: string): Promise<{ contextJson: string | null; promptTokens: number | null; completionTokens: number | null }> {
+  async contextOf(userId: string, messageId: string): Promise<ReplyContextRow> {
     if (isEphemeralId(messageId)) return this.ephemeral.contextOf(userId, messageId);
     const row = await this.prisma.message.findFirst({
       where: { id: messageId, userId },
-      select: { contextJson: true, promptTokens: true, completionTokens: true, role: true },
+      select: { sessionId: true, contextJson: true, promptTokens: true, completionTokens: true },
     });
     if (!row) throw notFound("message");
     return row;
+  }
+
+  /** The user's turns with these ids, in the order given; ids deleted since (or not theirs) are skipped. */
+  async turnsByIds(userId: string, ids: readonly string[]): Promise<TurnView[]> {
+    const savedIds = ids.filter((id) => !isEphemeralId(id));
+    const rows =
+      savedIds.length > 0
+        ? await this.prisma.message.findMany({
+            where: { userId, id: { in: savedIds } },
+            select: { id: true, sessionId: true, role: true, content: true, createdAt: true },
+          })
+        : [];
+    const byId = new Map<string, TurnView>(rows.map((row) => [row.id, { ...row, role: row.role as TurnView["role"], createdAt: row.createdAt.toISOString() }]));
+    for (const turn of this.ephemeral.turnsByIds(userId, ids.filter(isEphemeralId))) byId.set(turn.id, turn);
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async checkpoint(messageId: string, content: string): Promise<void> {

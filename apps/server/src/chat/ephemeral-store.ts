@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Message, Session } from "@recall/schema";
 import { containsIgnoringCase, snippetAround, type SessionSearchHit } from "./chat-search.ts";
-import type { HistoryMessage } from "./chat-store.ts";
+import type { HistoryMessage, ReplyContextRow, TurnView } from "./chat-store.ts";
 import { defaultSessionTitle, notFound } from "./chat-store.ts";
 import { titleFromContent } from "./serialize.ts";
 
@@ -218,10 +218,18 @@ export class EphemeralChatStore {
     return branch.reverse();
   }
 
-  contextOf(userId: string, messageId: string): { contextJson: string | null; promptTokens: number | null; completionTokens: number | null } {
+  contextOf(userId: string, messageId: string): ReplyContextRow {
     const message = this.stored(messageId);
     if (!message || message.userId !== userId) throw notFound("message");
-    return { contextJson: message.contextJson, promptTokens: message.promptTokens, completionTokens: message.completionTokens };
+    return { sessionId: message.sessionId, contextJson: message.contextJson, promptTokens: message.promptTokens, completionTokens: message.completionTokens };
+  }
+
+  turnsByIds(userId: string, ids: readonly string[]): TurnView[] {
+    return ids.flatMap((id) => {
+      const message = this.stored(id);
+      if (!message || message.userId !== userId) return [];
+      return [{ id: message.id, sessionId: message.sessionId, role: message.role, content: message.content, createdAt: message.createdAt }];
+    });
   }
 
   checkpoint(messageId: string, content: string): void {

@@ -68,3 +68,11 @@ export function titleFromContent(content: string, maxLength = 60): string {
   const lastSpace = cut.lastIndexOf(" ");
   return `${(lastSpace > maxLength / 2 ? cut.slice(0, lastSpace) : cut).trimEnd()}…`;
 }
+
+/** At most `maxLength` characters of `text`, then "…" when it was longer; never half an emoji. */
+export function clipText(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  const code = text.charCodeAt(maxLength - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? maxLength - 1 : maxLength;
+  return `${text.slice(0, end)}…`;
+}

@@ -1,6 +1,8 @@
 import type { StreamEvent } from "@recall/schema";
 import { limits, listMessagesInput, messageIdInput, regenerateMessageInput, sendMessageInput, sessionIdInput, streamInput } from "@recall/schema";
 import { TRPCError, tracked } from "@trpc/server";
+import { isEphemeralId } from "../chat/ephemeral-store.ts";
+import { clipText } from "../chat/serialize.ts";
 import { assertNoReplyStreaming, startReply } from "../chat/start-reply.ts";
 import { describeError } from "../errors.ts";
 import type { ContextMetadata } from "../memory/context-builder.ts";
@@ -11,6 +13,9 @@ function parseEventId(lastEventId: string | null | undefined): number {
   const id = Number(lastEventId);
   return Number.isSafeInteger(id) && id >= 0 ? id : Number.NaN;
 }
+
+/** Recalled turns shown with a reply's context are clipped: the panel shows what they were, not all of them. */
+const recalledTurnMaxChars = 500;
 
 function sleep(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
@@ -143,9 +148,23 @@ export const messageRouter = router({
 
   /** What the model saw for a reply: tokens per layer, what was trimmed, the estimate and Ollama's real count. */
   context: userProcedure.input(messageIdInput).query(async ({ ctx, input }) => {
-    const row = await ctx.services.store.contextOf(ctx.userId, input.messageId);
+    const { store, summaries } = ctx.services;
+    const row = await store.contextOf(ctx.userId, input.messageId);
     const metadata = row.contextJson ? (JSON.parse(row.contextJson) as ContextMetadata) : null;
-    return { metadata, promptEvalCount: row.promptTokens, completionTokens: row.completionTokens };
+    const [summary, recalled] = await Promise.all([
+      // Ephemeral chats are never summarized.
+      isEphemeralId(row.sessionId) ? null : summaries.current(row.sessionId),
+      store.turnsByIds(ctx.userId, metadata?.recalledMessageIds ?? []),
+    ]);
+    return {
+      metadata,
+      promptEvalCount: row.promptTokens,
+      completionTokens: row.completionTokens,
+      /** The chat's running summary as it is now (it may have moved on since this reply). */
+      summary: summary ? { text: summary.text, coveredMessages: summary.coveredCount } : null,
+      /** The turns recall put in this reply's context, in its order; deleted ones are left out. */
+      recalled: recalled.map((turn) => ({ ...turn, content: clipText(turn.content, recalledTurnMaxChars) })),
+    };
   }),
 
   stop: userProcedure.input(messageIdInput).mutation(async ({ ctx, input }) => {
