@@ -22,7 +22,7 @@ beforeAll(async () => {
       const slow = request.lastUserMessage.includes("slowly");
       const long = request.lastUserMessage.includes("long");
       const body = long ? Array.from({ length: 40 }, (_, line) => `Line ${line + 1} of a long answer.`).join("\n\n") : "A short answer.";
-      return { text: `Reply ${replies} to “${request.lastUserMessage}”. ${body}`, ...(slow ? { tokensPerSecond: slowTokensPerSecond } : {}) };
+      return { text: `Reply ${replies} to “${request.lastUserMessage}”. ${body}`, ...(slow ? { tokensPerSecond: slowTokensPerSecond, firstTokenLatencyMs: 800 } : {}) };
     },
   });
   server = await startRecallServer({ ollamaUrl: fake.url });
@@ -115,8 +115,9 @@ describe("streaming", () => {
   it("shows Thinking before the first token, then a cursor while it writes", async () => {
     slowTokensPerSecond = 4;
     await send("Answer slowly please");
-    await expect.poll(() => lastReply().getAttribute("data-status")).toBe("streaming");
+    await expect.poll(() => lastReply().getByRole("status").textContent()).toBe("Thinking");
     await expect.poll(() => lastReply().locator(".message-text").textContent(), { timeout: 10_000 }).toContain("Reply");
+    expect(await lastReply().getAttribute("data-status")).toBe("streaming");
     expect(await lastReply().locator("[data-streaming]").count()).toBe(1);
     await page.keyboard.press("Escape");
     await expect.poll(() => lastReply().getAttribute("data-status")).toBe("interrupted");
@@ -180,15 +181,19 @@ describe("the chats sidebar", () => {
     const atBottom = () => scroller.evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight < 48);
     await expect.poll(atBottom).toBe(true);
 
-    await sidebar().getByRole("button", { name: /A long answer about oceans/ }).click();
+    await sidebar().getByRole("button", { name: "A long answer about oceans", exact: true }).click();
     await expect.poll(() => messages().textContent()).toContain("Another long answer about oceans");
     await expect.poll(atBottom).toBe(true);
-    await scroller.evaluate((element) => element.scrollTo({ top: 400 }));
-    await page.waitForTimeout(200);
-    await sidebar().getByRole("button", { name: /deserts/ }).click();
+    await scroller.hover();
+    await page.mouse.wheel(0, -1200);
+    await expect.poll(atBottom).toBe(false);
+    await page.waitForTimeout(300);
+    const readingAt = await scroller.evaluate((element) => element.scrollTop);
+    await sidebar().getByRole("button", { name: "A long answer about deserts", exact: true }).click();
     await expect.poll(() => messages().textContent()).toContain("deserts");
-    await sidebar().getByRole("button", { name: /A long answer about oceans/ }).click();
-    await expect.poll(() => scroller.evaluate((element) => Math.round(element.scrollTop))).toBe(400);
+    await sidebar().getByRole("button", { name: "A long answer about oceans", exact: true }).click();
+    await expect.poll(() => scroller.evaluate((element, at) => Math.abs(element.scrollTop - at) < 40, readingAt)).toBe(true);
+    expect(await atBottom()).toBe(false);
   });
 
   it("has shortcuts for a new chat and the message box", async () => {

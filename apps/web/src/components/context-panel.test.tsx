@@ -7,6 +7,11 @@ afterEach(cleanup);
 
 function context(overrides: Partial<NonNullable<ReplyContext["metadata"]>> = {}): ReplyContext {
   return {
+    summary: { text: "The user is planning a trip to Lisbon in May.", coveredMessages: 24 },
+    recalled: [
+      { id: "m1", sessionId: "chat-1", role: "user", content: "I prefer trains to planes.", createdAt: "2025-03-01T10:00:00.000Z" },
+      { id: "m2", sessionId: "chat-2", role: "assistant", content: "Porto is three hours away by train.", createdAt: "2025-02-01T10:00:00.000Z" },
+    ],
     promptEvalCount: 410,
     completionTokens: 52,
     metadata: {
@@ -40,7 +45,7 @@ function context(overrides: Partial<NonNullable<ReplyContext["metadata"]>> = {})
 
 describe("ContextBreakdown", () => {
   it("shows each layer that took tokens, against the budget, and what was trimmed", () => {
-    const { container } = render(<ContextBreakdown context={context()} />);
+    const { container } = render(<ContextBreakdown context={context()} sessionId="chat-1" />);
     expect(screen.getByText("Recalled turns: 148 tokens (2)")).toBeTruthy();
     expect(screen.getByText("Recent messages: 182 tokens")).toBeTruthy();
     expect(screen.queryByText(/Earlier chats/)).toBeNull();
@@ -53,8 +58,17 @@ describe("ContextBreakdown", () => {
     expect(screen.getByRole("list", { name: "Trimmed to fit" }).textContent).toContain("dropped 2 of 4 recalled turns");
   });
 
+  it("shows the running summary and the recalled turns, marking those from other chats", () => {
+    const { container } = render(<ContextBreakdown context={context()} sessionId="chat-1" />);
+    expect(screen.getByText(/Running summary of this chat \(24 earlier messages/)).toBeTruthy();
+    expect(screen.getByText("The user is planning a trip to Lisbon in May.")).toBeTruthy();
+    expect(screen.getByText("Recalled turns (2, by bm25)")).toBeTruthy();
+    const turns = [...container.querySelectorAll(".context-recalled li")].map((turn) => turn.textContent);
+    expect(turns).toEqual(["YouI prefer trains to planes.", "Assistant · another chatPorto is three hours away by train."]);
+  });
+
   it("says so when a reply has no recorded context", () => {
-    render(<ContextBreakdown context={{ promptEvalCount: null, completionTokens: null, metadata: null }} />);
+    render(<ContextBreakdown context={{ promptEvalCount: null, completionTokens: null, metadata: null, summary: null, recalled: [] }} sessionId="chat-1" />);
     expect(screen.getByText("No context was recorded for this reply.")).toBeTruthy();
   });
 });

@@ -14,7 +14,7 @@ const layerNames: Record<string, string> = {
 };
 
 /** What the model saw for one reply: tokens per memory layer against the budget, and what was trimmed. */
-export function ContextBreakdown({ context }: { context: ReplyContext }) {
+export function ContextBreakdown({ context, sessionId }: { context: ReplyContext; sessionId: string }) {
   const metadata = context.metadata;
   if (!metadata) return <p className="message-note">No context was recorded for this reply.</p>;
   const used = metadata.layers.filter((layer) => layer.tokens > 0);
@@ -52,12 +52,34 @@ export function ContextBreakdown({ context }: { context: ReplyContext }) {
           ))}
         </ul>
       )}
+      {context.summary && (
+        <details className="context-detail">
+          <summary>Running summary of this chat ({context.summary.coveredMessages} earlier messages, as it is now)</summary>
+          <p>{context.summary.text}</p>
+        </details>
+      )}
+      {context.recalled.length > 0 && (
+        <details className="context-detail">
+          <summary>
+            Recalled turns ({context.recalled.length}, by {metadata.recallBy.join(" + ")})
+          </summary>
+          <ol className="context-recalled">
+            {context.recalled.map((turn) => (
+              <li key={turn.id}>
+                <span className="message-author">{turn.role === "user" ? "You" : "Assistant"}</span>
+                {turn.sessionId !== sessionId && <span className="message-note"> · another chat</span>}
+                <p>{turn.content}</p>
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
     </div>
   );
 }
 
 /** A toggle under a finished reply; the context is fetched only when opened. */
-export function ContextPanel({ messageId }: { messageId: string }) {
+export function ContextPanel({ messageId, sessionId }: { messageId: string; sessionId: string }) {
   const [open, setOpen] = useState(false);
   const trpc = useTRPC();
   const context = useQuery(trpc.message.context.queryOptions({ messageId }, { enabled: open, staleTime: Number.POSITIVE_INFINITY }));
@@ -66,7 +88,7 @@ export function ContextPanel({ messageId }: { messageId: string }) {
       <button type="button" className="button-link" aria-expanded={open} onClick={() => setOpen((value) => !value)}>
         {open ? "Hide what the model saw" : "What the model saw"}
       </button>
-      {open && (context.data ? <ContextBreakdown context={context.data} /> : <p className="message-note">{context.isError ? "Could not load the context." : "Loading…"}</p>)}
+      {open && (context.data ? <ContextBreakdown context={context.data} sessionId={sessionId} /> : <p className="message-note">{context.isError ? "Could not load the context." : "Loading…"}</p>)}
     </div>
   );
 }

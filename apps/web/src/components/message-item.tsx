@@ -115,7 +115,7 @@ function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, on
               Regenerate
             </button>
           )}
-          {message.role === "assistant" && <ContextPanel messageId={message.id} />}
+          {message.role === "assistant" && <ContextPanel messageId={message.id} sessionId={message.sessionId} />}
         </footer>
       )}
     </article>

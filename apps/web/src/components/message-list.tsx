@@ -1,5 +1,5 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useLayoutEffect, useRef } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { recalledScroll, rememberScroll } from "../hooks/use-scroll-memory.ts";
 import type { BranchEntry } from "../thread/branches.ts";
 import type { ChatMessage } from "../trpc.ts";
@@ -27,13 +27,18 @@ const bottomSlack = 48;
  */
 export function MessageList({ chatId, entries, truncated, streaming, busy, onSelectVersion, onEdit, onRegenerate }: MessageListProps) {
   const scrollerRef = useRef<HTMLDivElement>(null);
-  const pinnedRef = useRef(recalledScroll(chatId) === null);
+  const [memory] = useState(() => recalledScroll(chatId));
+  const pinnedRef = useRef((memory?.offset ?? null) === null);
+  // When the reader last touched the scroller: only they can unpin the view, never a re-measure.
+  const userScrolledAtRef = useRef(Number.NEGATIVE_INFINITY);
   const virtualizer = useVirtualizer({
     count: entries.length,
     getScrollElement: () => scrollerRef.current,
     estimateSize: () => 120,
     overscan: 6,
     getItemKey: (index) => entries[index]?.message.id ?? index,
+    initialMeasurementsCache: memory?.measurements ?? [],
+    ...(memory?.offset ? { initialOffset: memory.offset } : {}),
   });
 
   const scrollToEnd = useCallback(() => {
@@ -43,9 +48,11 @@ export function MessageList({ chatId, entries, truncated, streaming, busy, onSel
 
   // Opening a chat: back to where the reader was, or the newest message.
   useLayoutEffect(() => {
-    const saved = recalledScroll(chatId);
-    if (saved === null) virtualizer.scrollToIndex(entries.length - 1, { align: "end" });
-    else virtualizer.scrollToOffset(saved);
+    const offset = memory?.offset ?? null;
+    if (offset === null) virtualizer.scrollToIndex(entries.length - 1, { align: "end" });
+    else virtualizer.scrollToOffset(offset);
+    // Leaving the chat keeps its measured heights for the way back.
+    return () => rememberScroll(chatId, { measurements: virtualizer.measurementsCache });
     // Only when the chat changes; the list is keyed by chat.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [chatId]);
@@ -69,12 +76,23 @@ export function MessageList({ chatId, entries, truncated, streaming, busy, onSel
     return () => observer.disconnect();
   }, [scrollToEnd]);
 
+  function noteUserScroll() {
+    userScrolledAtRef.current = performance.now();
+  }
+
   function handleScroll() {
     const scroller = scrollerRef.current;
     if (!scroller) return;
     const atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < bottomSlack;
-    pinnedRef.current = atEnd;
-    rememberScroll(chatId, atEnd ? null : scroller.scrollTop);
+    const byReader = performance.now() - userScrolledAtRef.current < 1000;
+    if (atEnd) pinnedRef.current = true;
+    else if (byReader) pinnedRef.current = false;
+    else if (pinnedRef.current) {
+      // Heights were re-measured under a pinned view: stay at the newest message.
+      scrollToEnd();
+      return;
+    }
+    rememberScroll(chatId, { offset: pinnedRef.current ? null : scroller.scrollTop });
   }
 
   const lastReplyIndex = entries.findLastIndex((entry) => entry.message.role === "assistant");
@@ -88,7 +106,15 @@ export function MessageList({ chatId, entries, truncated, streaming, busy, onSel
     );
   }
   return (
-    <div className="message-scroller" ref={scrollerRef} onScroll={handleScroll}>
+    <div
+      className="message-scroller"
+      ref={scrollerRef}
+      onScroll={handleScroll}
+      onWheel={noteUserScroll}
+      onTouchMove={noteUserScroll}
+      onPointerDown={noteUserScroll}
+      onKeyDown={noteUserScroll}
+    >
       {truncated && <p className="message-list-note">This chat is very long: only its newest messages are shown.</p>}
       {/* aria-busy holds back screen-reader announcements until a reply is whole. */}
       <div className="message-list" role="log" aria-label="Messages" aria-busy={streaming} style={{ height: totalSize }}>

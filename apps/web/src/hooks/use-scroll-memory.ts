@@ -1,13 +1,20 @@
-/**
- * Where the reader left each chat, for as long as the page lives: switching back restores it.
- * `null` offset means "at the newest message", which follows new text as it streams.
- */
-const offsets = new Map<string, number | null>();
+import type { VirtualItem } from "@tanstack/react-virtual";
 
-export function rememberScroll(chatId: string, offset: number | null): void {
-  offsets.set(chatId, offset);
+export interface ScrollMemory {
+  /** Null: at the newest message, following new text as it streams. */
+  offset: number | null;
+  /** Row heights already measured, so the restored offset lands on the same text. */
+  measurements: VirtualItem[];
 }
 
-export function recalledScroll(chatId: string): number | null {
-  return offsets.get(chatId) ?? null;
+/** Where the reader left each chat, for as long as the page lives: switching back restores it. */
+const memories = new Map<string, ScrollMemory>();
+
+export function rememberScroll(chatId: string, memory: Partial<ScrollMemory>): void {
+  const previous = memories.get(chatId) ?? { offset: null, measurements: [] };
+  memories.set(chatId, { ...previous, ...memory });
+}
+
+export function recalledScroll(chatId: string): ScrollMemory | null {
+  return memories.get(chatId) ?? null;
 }
