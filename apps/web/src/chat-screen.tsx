@@ -8,6 +8,7 @@ import { ModelPicker } from "./components/model-picker.tsx";
 import { OllamaBanner } from "./components/ollama-banner.tsx";
 import { ShortcutHelp } from "./components/shortcut-help.tsx";
 import { ThemePicker } from "./components/theme-picker.tsx";
+import { ExportChatMenu, MemoryAndDataPage } from "./components/your-data/index.ts";
 import { describeError, errorCode } from "./error-message.ts";
 import { useBranchChoices } from "./hooks/use-branch-choices.ts";
 import { useChatLocation } from "./hooks/use-chat-location.ts";
@@ -33,6 +34,7 @@ export function ChatScreen() {
   const [searchQuery, setSearchQuery] = useState("");
   const phone = useMediaQuery("(max-width: 720px)");
   const [drawerOpen, setDrawerOpen] = useState(false);
+  const [view, setView] = useState<"chat" | "memory">("chat");
   const composerRef = useRef<HTMLTextAreaElement>(null);
 
   const catalog = useQuery(trpc.models.list.queryOptions());
@@ -83,6 +85,7 @@ export function ChatScreen() {
     actions.reset();
     openChat(nextChatId);
     setDrawerOpen(false);
+    setView("chat");
   }
 
   function removeChat(session: ChatSession) {
@@ -142,6 +145,16 @@ export function ChatScreen() {
         }}
         footer={
           <>
+            <button
+              type="button"
+              aria-current={view === "memory" ? "page" : undefined}
+              onClick={() => {
+                setView("memory");
+                setDrawerOpen(false);
+              }}
+            >
+              Memory &amp; data
+            </button>
             <ThemePicker />
             <ShortcutHelp />
           </>
@@ -149,84 +162,91 @@ export function ChatScreen() {
       />
       {phone && drawerOpen && <div className="drawer-backdrop" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
       <main className="chat" inert={phone && drawerOpen}>
-        <ChatHeader
-          title={currentSession?.title ?? (chatId ? "Chat" : "New chat")}
-          menu={phone ? { open: drawerOpen, controls: sidebarId, onToggle: () => setDrawerOpen((open) => !open) } : null}
-        >
-          <ModelPicker
-            models={installed}
-            value={model}
-            loading={catalog.isPending}
-            reachable={catalog.data?.ollama.reachable ?? false}
-            onChange={(name) => setPick({ chatId, model: name })}
-          />
-        </ChatHeader>
-        {catalog.isError && (
-          <p className="banner" role="alert">
-            {describeError(catalog.error)}
-          </p>
-        )}
-        {catalog.data && (
-          <OllamaBanner
-            ollama={catalog.data.ollama}
-            modelCount={installed.length}
-            defaultModel={catalog.data.defaultModel}
-            checking={catalog.isFetching}
-            onCheckAgain={() => void catalog.refetch()}
-          />
-        )}
-        {catalog.data?.ollama.demo && (
-          <p className="demo-notice" role="note">
-            Demo mode: replies come from Recall&apos;s built-in fake model, not a real LLM. For real answers, run Ollama and start Recall
-            with <code>pnpm start</code>.
-          </p>
-        )}
-        {thread.isError ? (
-          <div className="message-scroller">
-            <div className="empty-chat" role="alert">
-              <p>
-                {errorCode(thread.error) === "NOT_FOUND" ? "This chat does not exist any more, or belongs to someone else." : describeError(thread.error)}
-              </p>
-              <button type="button" onClick={() => switchChat(null)}>
-                Start a new chat
-              </button>
-            </div>
-          </div>
-        ) : chatId && thread.isPending ? (
-          <div className="message-scroller">
-            <p className="empty-chat">Loading messages…</p>
-          </div>
+        {view === "memory" ? (
+          <MemoryAndDataPage onClose={() => setView("chat")} />
         ) : (
-          <MessageList
-            key={chatId ?? "new"}
-            chatId={chatId ?? "new"}
-            entries={entries}
-            truncated={thread.data?.truncated ?? false}
-            streaming={Boolean(streamingMessage)}
-            busy={busy}
-            onSelectVersion={selectVersion}
-            onEdit={editMessage}
-            onRegenerate={regenerateReply}
-          />
+          <>
+            <ChatHeader
+              title={currentSession?.title ?? (chatId ? "Chat" : "New chat")}
+              menu={phone ? { open: drawerOpen, controls: sidebarId, onToggle: () => setDrawerOpen((open) => !open) } : null}
+            >
+              {chatId && <ExportChatMenu sessionId={chatId} />}
+              <ModelPicker
+                models={installed}
+                value={model}
+                loading={catalog.isPending}
+                reachable={catalog.data?.ollama.reachable ?? false}
+                onChange={(name) => setPick({ chatId, model: name })}
+              />
+            </ChatHeader>
+            {catalog.isError && (
+              <p className="banner" role="alert">
+                {describeError(catalog.error)}
+              </p>
+            )}
+            {catalog.data && (
+              <OllamaBanner
+                ollama={catalog.data.ollama}
+                modelCount={installed.length}
+                defaultModel={catalog.data.defaultModel}
+                checking={catalog.isFetching}
+                onCheckAgain={() => void catalog.refetch()}
+              />
+            )}
+            {catalog.data?.ollama.demo && (
+              <p className="demo-notice" role="note">
+                Demo mode: replies come from Recall&apos;s built-in fake model, not a real LLM. For real answers, run Ollama and start Recall
+                with <code>pnpm start</code>.
+              </p>
+            )}
+            {thread.isError ? (
+              <div className="message-scroller">
+                <div className="empty-chat" role="alert">
+                  <p>
+                    {errorCode(thread.error) === "NOT_FOUND" ? "This chat does not exist any more, or belongs to someone else." : describeError(thread.error)}
+                  </p>
+                  <button type="button" onClick={() => switchChat(null)}>
+                    Start a new chat
+                  </button>
+                </div>
+              </div>
+            ) : chatId && thread.isPending ? (
+              <div className="message-scroller">
+                <p className="empty-chat">Loading messages…</p>
+              </div>
+            ) : (
+              <MessageList
+                key={chatId ?? "new"}
+                chatId={chatId ?? "new"}
+                entries={entries}
+                truncated={thread.data?.truncated ?? false}
+                streaming={Boolean(streamingMessage)}
+                busy={busy}
+                onSelectVersion={selectVersion}
+                onEdit={editMessage}
+                onRegenerate={regenerateReply}
+              />
+            )}
+            {deletion.pending && (
+              <div className="toast" role="status">
+                Deleted “{deletion.pending.title}”.{" "}
+                <button type="button" className="button-link" onClick={deletion.undo}>
+                  Undo
+                </button>
+              </div>
+            )}
+            <Composer
+              inputRef={composerRef}
+              onSend={(content) => send(content, leafId ?? undefined)}
+              onStop={() => stopStreaming?.()}
+              streaming={Boolean(streamingMessage)}
+              sending={actions.pending}
+              stopping={stop.isPending}
+              error={actions.error ?? (stop.error ? describeError(stop.error) : null)}
+              maxLength={limits.messageMaxChars}
+            />
+          </>
         )}
-        {deletion.pending && (
-          <div className="toast" role="status">
-            Deleted “{deletion.pending.title}”.{" "}
-            <button type="button" className="button-link" onClick={deletion.undo}>
-              Undo
-            </button>
-          </div>
-        )}
-        <Composer
-          inputRef={composerRef}
-          onSend={(content) => send(content, leafId ?? undefined)}
-          onStop={() => stopStreaming?.()}
-          streaming={Boolean(streamingMessage)}
-          sending={actions.pending}
-          stopping={stop.isPending}
-          error={actions.error ?? (stop.error ? describeError(stop.error) : null)}
-          maxLength={limits.messageMaxChars}
-        />
       </main>
     </div>
   );
