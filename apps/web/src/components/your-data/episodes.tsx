@@ -19,9 +19,13 @@ export function Episodes() {
   const trpc = useTRPC();
   const episodes = useQuery(trpc.episode.list.queryOptions());
   const headingId = useId();
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const focusSection = () => headingRef.current?.focus();
   return (
     <section className="your-data-block" aria-labelledby={headingId}>
-      <h3 id={headingId}>Episodes</h3>
+      <h3 id={headingId} ref={headingRef} tabIndex={-1}>
+        Episodes
+      </h3>
       {episodes.isPending ? (
         <p className="your-data-note">Loading episodes…</p>
       ) : episodes.isError ? (
@@ -36,7 +40,7 @@ export function Episodes() {
       ) : (
         <ul className="episode-list">
           {episodes.data.map((episode) => (
-            <EpisodeItem key={episode.id} episode={episode} />
+            <EpisodeItem key={episode.id} episode={episode} onRemoved={focusSection} />
           ))}
         </ul>
       )}
@@ -44,7 +48,7 @@ export function Episodes() {
   );
 }
 
-function EpisodeItem({ episode }: { episode: Episode }) {
+function EpisodeItem({ episode, onRemoved }: { episode: Episode; onRemoved: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const invalidate = () => queryClient.invalidateQueries(trpc.episode.list.pathFilter());
@@ -94,7 +98,7 @@ function EpisodeItem({ episode }: { episode: Episode }) {
               className="action-button"
               aria-label={`Delete episode “${episode.sessionTitle}”`}
               disabled={remove.isPending}
-              onClick={() => remove.mutate({ episodeId: episode.id })}
+              onClick={() => remove.mutate({ episodeId: episode.id }, { onSuccess: onRemoved })}
             >
               Delete
             </button>

@@ -130,6 +130,7 @@ describe("MemoryAndDataPage", () => {
     fireEvent.click(await screen.findByRole("button", { name: "Delete location “Lisbon”" }));
     await waitFor(() => expect(within(profile()).queryByText("Lisbon")).toBeNull());
     expect(api.callsTo("profile.delete")).toEqual([{ factId: "f2" }]);
+    await waitFor(() => expect(document.activeElement).toBe(within(profile()).getByRole("heading", { level: 3, name: "Profile" })));
 
     const form = screen.getByRole("form", { name: "Add a fact" });
     const add = within(form).getByRole("button", { name: "Add fact" });
@@ -174,6 +175,7 @@ describe("MemoryAndDataPage", () => {
     fireEvent.click(within(item).getByRole("button", { name: "Delete episode “Trip to Lisbon”" }));
     expect(await within(episodesRegion()).findByText(/No episodes yet/)).toBeTruthy();
     expect(api.callsTo("episode.delete")).toEqual([{ episodeId: "e1" }]);
+    expect(document.activeElement).toBe(within(episodesRegion()).getByRole("heading", { level: 3, name: "Episodes" }));
   });
 
   it("exports all chats as Markdown or JSON", async () => {

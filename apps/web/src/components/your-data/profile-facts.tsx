@@ -36,10 +36,15 @@ export function ProfileFacts() {
     .map((kind) => ({ kind, facts: (facts.data ?? []).filter((fact) => fact.kind === kind) }))
     .filter((group) => group.facts.length > 0);
   const headingId = useId();
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  // The deleted fact's buttons are gone: focus goes to the section rather than the page's start.
+  const focusSection = () => headingRef.current?.focus();
 
   return (
     <section className="your-data-block" aria-labelledby={headingId}>
-      <h3 id={headingId}>Profile</h3>
+      <h3 id={headingId} ref={headingRef} tabIndex={-1}>
+        Profile
+      </h3>
       {facts.isPending ? (
         <p className="your-data-note">Loading what Recall remembers…</p>
       ) : facts.isError ? (
@@ -57,7 +62,7 @@ export function ProfileFacts() {
             <h4>{kindLabels[group.kind].group}</h4>
             <ul className="fact-list">
               {group.facts.map((fact) => (
-                <FactRow key={fact.id} fact={fact} />
+                <FactRow key={fact.id} fact={fact} onRemoved={focusSection} />
               ))}
             </ul>
           </div>
@@ -74,7 +79,7 @@ function useInvalidateProfile() {
   return () => queryClient.invalidateQueries(trpc.profile.list.pathFilter());
 }
 
-function FactRow({ fact }: { fact: ProfileFact }) {
+function FactRow({ fact, onRemoved }: { fact: ProfileFact; onRemoved: () => void }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateProfile();
   const [draft, setDraft] = useState<string | null>(null);
@@ -123,7 +128,7 @@ function FactRow({ fact }: { fact: ProfileFact }) {
               className="action-button"
               aria-label={`Delete ${label} “${fact.value}”`}
               disabled={remove.isPending}
-              onClick={() => remove.mutate({ factId: fact.id })}
+              onClick={() => remove.mutate({ factId: fact.id }, { onSuccess: onRemoved })}
             >
               Delete
             </button>
