@@ -58,7 +58,8 @@ export function CodeBlock({ code, language, inProgress }: CodeBlockProps) {
         <span className="markdown-code-language">{language || "text"}</span>
         <CopyButton text={code} label="Copy code" />
       </div>
-      <pre>
+      {/* Focusable so a keyboard can scroll long lines (axe: scrollable-region-focusable). */}
+      <pre tabIndex={0}>
         <code className={language ? `hljs language-${language}` : "hljs"}>{highlighted ?? code}</code>
       </pre>
     </div>

@@ -70,7 +70,7 @@ function MarkdownPre({ node, children }: ComponentProps<"pre"> & ExtraProps) {
 /** A wide table scrolls in its own box (a `display: block` table would lose its semantics). */
 function MarkdownTable({ children }: ComponentProps<"table"> & ExtraProps) {
   return (
-    <div className="markdown-table">
+    <div className="markdown-table" tabIndex={0}>
       <table>{children}</table>
     </div>
   );
