@@ -174,7 +174,10 @@ describe("hostile model replies in Chromium", () => {
     // Plain until the chunk arrives; then coloured, in a box of the same size.
     await expect.poll(() => highlighterRequests.length).toBe(1);
     expect(await code.locator(".hljs-keyword").count()).toBe(0);
-    const boxSize = () => code.evaluate((element) => ({ width: element.offsetWidth, height: element.offsetHeight }));
+    const boxSize = () => code.evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      return { width: box.width, height: box.height };
+    });
     const plainSize = await boxSize();
     releaseHighlighter();
     await expect.poll(() => code.locator(".hljs-keyword").count()).toBeGreaterThan(0);

@@ -54,7 +54,6 @@ export function MessageList({ chatId, entries, truncated, streaming, busy, onSel
     // Leaving the chat keeps its measured heights for the way back.
     return () => rememberScroll(chatId, { measurements: virtualizer.measurementsCache });
     // Only when the chat changes; the list is keyed by chat.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [chatId]);
 
   const totalSize = virtualizer.getTotalSize();
