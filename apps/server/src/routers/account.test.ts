@@ -115,6 +115,9 @@ describe("delete everything Recall holds about me", () => {
     expect(await harness.recall.services.cache.get(cacheKey)).toBeUndefined();
 
     expect((await alice.client.session.list.query()).items).toEqual([]);
+    // A program still holding the old token is told what happened, not given a 500.
+    await expect(alice.client.session.create.mutate({})).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" }, message: expect.stringContaining("data was deleted") });
+    await expect(alice.client.profile.add.mutate({ kind: "name", value: "Ada" })).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
     await expect(alice.client.export.chat.query({ sessionId: ephemeral.id, format: "json" })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
     const fresh = await alice.client.auth.ensure.mutate();
     expect(fresh.userId).not.toBe(alice.userId);

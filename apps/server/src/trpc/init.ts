@@ -25,9 +25,20 @@ export const router = trpc.router;
 export const createCallerFactory = trpc.createCallerFactory;
 export const publicProcedure = trpc.procedure;
 
-export const userProcedure = trpc.procedure.use(({ ctx, next }) => {
-  if (!ctx.userId) {
+/** Prisma's foreign-key failure, the same code on SQLite and PostgreSQL. */
+function isForeignKeyViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2003";
+}
+
+export const userProcedure = trpc.procedure.use(async ({ ctx, next }) => {
+  const userId = ctx.userId;
+  if (!userId) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "No identity yet: call auth.ensure first (the web app does this on load)." });
   }
-  return next({ ctx: { ...ctx, userId: ctx.userId } });
+  const result = await next({ ctx: { ...ctx, userId } });
+  // A token still signed for a user whose data was deleted: its writes fail their foreign key. Say so, not a 500.
+  if (!result.ok && isForeignKeyViolation(result.error.cause) && !(await ctx.services.store.userExists(userId))) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "This identity's data was deleted. Reload Recall (or call auth.ensure) to start afresh." });
+  }
+  return result;
 });
