@@ -1,5 +1,6 @@
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { launchChromium } from "./browser.ts";
 import { startRecallServer } from "./recall-server.ts";
 
 let server: Awaited<ReturnType<typeof startRecallServer>>;
@@ -8,10 +9,7 @@ let page: Page;
 
 beforeAll(async () => {
   server = await startRecallServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -53,7 +51,6 @@ describe("chatting in the browser against the demo model", () => {
     await lastReply().getByRole("button", { name: "What the model saw" }).click();
     await expect.poll(() => lastReply().locator(".context-layers").textContent()).toContain("Your message:");
     expect(await lastReply().getByRole("img").getAttribute("aria-label")).toMatch(/^\d+ of \d+ context tokens used$/);
-    if (process.env.RECALL_E2E_SCREENSHOTS) await page.screenshot({ path: process.env.RECALL_E2E_SCREENSHOTS });
   });
 
   it("resumes a reply after a reload mid-stream, with no text lost or repeated", async () => {

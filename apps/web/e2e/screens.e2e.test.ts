@@ -104,6 +104,11 @@ describe("the main screens: accessible, and photographed for the README", () => 
     await page.getByRole("article", { name: "Assistant message" }).last().getByRole("button", { name: "What the model saw" }).click();
     await expect.poll(() => page.locator(".context-breakdown").count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByRole("button", { name: "Memory & data" }).click();
+    await expect.poll(() => page.getByRole("main").textContent()).toContain("Ada");
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${screenshotDir}memory-dark.png` });
     await context.close();
 
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "light", isMobile: true, hasTouch: true });
@@ -117,5 +122,22 @@ describe("the main screens: accessible, and photographed for the README", () => 
     expect(await seriousViolations(phonePage)).toEqual([]);
     await phonePage.screenshot({ path: `${screenshotDir}phone-chats.png` });
     await phone.close();
+  });
+});
+
+describe("the theme", () => {
+  it("follows the system until the reader picks one, and remembers the pick", async () => {
+    const context = await browser.newContext({ colorScheme: "dark" });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    const rootBackground = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    await expect.poll(() => page.getByLabel("Theme").inputValue()).toBe("system");
+    expect(await rootBackground()).toBe("rgb(24, 24, 27)");
+    await page.getByLabel("Theme").selectOption("light");
+    await expect.poll(rootBackground).toBe("rgb(255, 255, 255)");
+    await page.reload();
+    await expect.poll(() => page.getByLabel("Theme").inputValue()).toBe("light");
+    expect(await rootBackground()).toBe("rgb(255, 255, 255)");
+    await context.close();
   });
 });
