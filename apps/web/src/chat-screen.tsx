@@ -15,7 +15,7 @@ import { useChatLocation } from "./hooks/use-chat-location.ts";
 import { useDebouncedValue } from "./hooks/use-debounced-value.ts";
 import { useKeyboardShortcuts } from "./hooks/use-keyboard-shortcuts.ts";
 import { useMediaQuery } from "./hooks/use-media-query.ts";
-import { useChatActions } from "./hooks/use-send-message.ts";
+import { useChatActions } from "./hooks/use-chat-actions.ts";
 import { useUndoableDelete } from "./hooks/use-undoable-delete.ts";
 import { canChat, chooseModel } from "./model-choice.ts";
 import { Sidebar } from "./sidebar/sidebar.tsx";
