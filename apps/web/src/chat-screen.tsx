@@ -163,7 +163,13 @@ export function ChatScreen() {
       {phone && drawerOpen && <div className="drawer-backdrop" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
       <main className="chat" inert={phone && drawerOpen}>
         {view === "memory" ? (
-          <MemoryAndDataPage onClose={() => setView("chat")} />
+          <MemoryAndDataPage
+            onClose={() => {
+              setView("chat");
+              // Back where the reader types, not lost on <body>.
+              requestAnimationFrame(() => composerRef.current?.focus());
+            }}
+          />
         ) : (
           <>
             <ChatHeader

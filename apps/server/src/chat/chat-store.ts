@@ -40,7 +40,7 @@ export interface ReplyContextRow {
   completionTokens: number | null;
 }
 
-export function notFound(what: "chat" | "message" | "remembered fact"): TRPCError {
+export function notFound(what: "chat" | "message" | "remembered fact" | "episode"): TRPCError {
   // The same answer for "does not exist" and "belongs to someone else": ids reveal nothing.
   return new TRPCError({ code: "NOT_FOUND", message: `That ${what} does not exist or is not yours.` });
 }

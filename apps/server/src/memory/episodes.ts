@@ -152,14 +152,14 @@ export class EpisodeService {
   /** The user corrects an episode; the next reply of every chat sees the correction. */
   async update(userId: string, episodeId: string, edit: { summary: string; facts: string[] }): Promise<EpisodeView> {
     const { count } = await this.prisma.episode.updateMany({ where: { id: episodeId, userId }, data: { summary: edit.summary, factsJson: JSON.stringify(edit.facts) } });
-    if (count === 0) throw notFound("remembered fact");
+    if (count === 0) throw notFound("episode");
     await this.onWritten(userId);
     return toView(await this.prisma.episode.findUniqueOrThrow({ where: { id: episodeId }, include: { session: { select: { title: true } } } }));
   }
 
   async remove(userId: string, episodeId: string): Promise<void> {
     const episode = await this.prisma.episode.findFirst({ where: { id: episodeId, userId }, select: { sessionId: true } });
-    if (!episode) throw notFound("remembered fact");
+    if (!episode) throw notFound("episode");
     this.dismiss(episode.sessionId);
     // A write already running for that chat would bring the episode straight back.
     const running = this.writing.get(episode.sessionId);
