@@ -83,7 +83,7 @@ describe("chatting in the browser against the demo model", () => {
     await send("Second chat question");
     await expect.poll(() => lastReply().getAttribute("data-status"), { timeout: 10_000 }).toBe("complete");
     const sidebar = page.getByRole("navigation", { name: "Chats" });
-    await sidebar.getByRole("button", { name: /First chat question/ }).click();
+    await sidebar.getByRole("button", { name: "First chat question", exact: true }).click();
     await expect.poll(() => page.getByRole("log", { name: "Messages" }).textContent()).toContain("First chat question");
     expect(await page.getByRole("log", { name: "Messages" }).textContent()).not.toContain("Second chat question");
   });

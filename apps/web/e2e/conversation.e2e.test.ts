@@ -88,9 +88,9 @@ describe("regenerate and edit, with every version reachable", () => {
     await second.getByRole("button", { name: "Edit" }).click();
     await second.getByRole("textbox", { name: "Edit message" }).fill("Second question, edited");
     await second.getByRole("textbox", { name: "Edit message" }).press("Enter");
-    await expect.poll(() => messages().textContent()).toContain("Second question, edited");
+    // (An open edit box's text counts as the log's text too: wait for the reply itself.)
+    await expect.poll(() => lastReply().locator(".message-text").textContent(), { timeout: 10_000 }).toContain("“Second question, edited”");
     await waitForReplies();
-    expect(await lastReply().locator(".message-text").textContent()).toContain("“Second question, edited”");
     expect(await messages().textContent()).not.toContain("“Second question”");
 
     const versions = userArticles().last().getByRole("group", { name: "Versions" });
@@ -103,7 +103,8 @@ describe("regenerate and edit, with every version reachable", () => {
     await userArticles().first().getByRole("button", { name: "Edit" }).click();
     await userArticles().first().getByRole("textbox", { name: "Edit message" }).fill("A different opening");
     await userArticles().first().getByRole("button", { name: "Send" }).click();
-    await expect.poll(() => userArticles().count()).toBe(1);
+    await expect.poll(() => lastReply().locator(".message-text").textContent(), { timeout: 10_000 }).toContain("“A different opening”");
+    expect(await userArticles().count()).toBe(1);
     await waitForReplies();
     expect(await userArticles().first().getByRole("group", { name: "Versions" }).textContent()).toContain("2 / 2");
     await userArticles().first().getByRole("button", { name: "Previous version" }).click();
