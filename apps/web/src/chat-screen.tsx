@@ -131,6 +131,7 @@ export function ChatScreen() {
         onNewChat={() => switchChat(null)}
         onRename={renameChat}
         onDelete={removeChat}
+        onIntent={(sessionId) => void queryClient.prefetchQuery(trpc.message.thread.queryOptions(threadInput(sessionId)))}
         loading={sessions.isPending}
         error={sessions.isError ? describeError(sessions.error) : deleteChat.isError ? describeError(deleteChat.error) : null}
         hasMore={sessions.hasNextPage}

@@ -35,11 +35,29 @@ export function MessageList({ chatId, entries, truncated, streaming, busy, onSel
     count: entries.length,
     getScrollElement: () => scrollerRef.current,
     estimateSize: () => 120,
-    overscan: 6,
+    overscan: 4,
+    // Before the scroller is measured: assume it fills the window, so the first render already
+    // holds the rows that end up on screen (no second render of Markdown after a scroll).
+    initialRect: { width: 0, height: typeof window === "undefined" ? 800 : window.innerHeight },
     getItemKey: (index) => entries[index]?.message.id ?? index,
     initialMeasurementsCache: memory?.measurements ?? [],
-    ...(memory?.offset ? { initialOffset: memory.offset } : {}),
   });
+
+  // The scroller jumps to the reader's place (or the end) as soon as it exists, and rows render
+  // once the virtualizer has seen that position (its first scroll event, before the next paint).
+  // Otherwise the first render would lay out the chat's oldest messages only to scroll away.
+  const [positioned, setPositioned] = useState(false);
+  const attachScroller = useCallback(
+    (element: HTMLDivElement | null) => {
+      scrollerRef.current = element;
+      if (!element) return;
+      element.scrollTop = memory?.offset ?? element.scrollHeight;
+      // At the top (or nothing to scroll): no scroll event comes, and offset 0 is right.
+      if (element.scrollTop === 0) setPositioned(true);
+    },
+    [memory],
+  );
+  const showRows = positioned || (virtualizer.scrollOffset ?? 0) > 0;
 
   const scrollToEnd = useCallback(() => {
     const scroller = scrollerRef.current;
@@ -49,8 +67,7 @@ export function MessageList({ chatId, entries, truncated, streaming, busy, onSel
   // Opening a chat: back to where the reader was, or the newest message.
   useLayoutEffect(() => {
     const offset = memory?.offset ?? null;
-    if (offset === null) virtualizer.scrollToIndex(entries.length - 1, { align: "end" });
-    else virtualizer.scrollToOffset(offset);
+    if (offset !== null) virtualizer.scrollToOffset(offset);
     // Leaving the chat keeps its measured heights for the way back.
     return () => rememberScroll(chatId, { measurements: virtualizer.measurementsCache });
     // Only when the chat changes; the list is keyed by chat.
@@ -95,7 +112,7 @@ export function MessageList({ chatId, entries, truncated, streaming, busy, onSel
   }
 
   const lastReplyIndex = entries.findLastIndex((entry) => entry.message.role === "assistant");
-  const items = virtualizer.getVirtualItems();
+  const items = showRows ? virtualizer.getVirtualItems() : [];
 
   if (entries.length === 0) {
     return (
@@ -107,7 +124,7 @@ export function MessageList({ chatId, entries, truncated, streaming, busy, onSel
   return (
     <div
       className="message-scroller"
-      ref={scrollerRef}
+      ref={attachScroller}
       onScroll={handleScroll}
       onWheel={noteUserScroll}
       onTouchMove={noteUserScroll}

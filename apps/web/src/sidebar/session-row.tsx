@@ -10,11 +10,13 @@ interface SessionRowProps {
   /** Resolves true once the server took the new title. */
   onRename: (sessionId: string, title: string) => Promise<boolean>;
   onDelete: (session: ChatSession) => void;
+  /** The pointer went down on the chat: its messages can be fetched before the click lands. */
+  onIntent?: (sessionId: string) => void;
   /** Search results show where the query matched. */
   snippet?: string | null;
 }
 
-export function SessionRow({ session, current, onSelect, onRename, onDelete, snippet }: SessionRowProps) {
+export function SessionRow({ session, current, onSelect, onRename, onDelete, onIntent, snippet }: SessionRowProps) {
   const [renaming, setRenaming] = useState(false);
   const [title, setTitle] = useState(session.title);
 
@@ -54,7 +56,13 @@ export function SessionRow({ session, current, onSelect, onRename, onDelete, sni
   }
   return (
     <li className="session-row" data-current={current || undefined}>
-      <button type="button" className="session-button" aria-current={current ? "page" : undefined} onClick={() => onSelect(session.id)}>
+      <button
+        type="button"
+        className="session-button"
+        aria-current={current ? "page" : undefined}
+        onPointerDown={() => onIntent?.(session.id)}
+        onClick={() => onSelect(session.id)}
+      >
         <span className="session-title">
           {session.ephemeral && <span className="session-badge">Temporary</span>}
           {session.title}

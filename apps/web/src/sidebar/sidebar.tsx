@@ -20,6 +20,8 @@ interface SidebarProps {
   onNewChat: () => void;
   onRename: (sessionId: string, title: string) => Promise<boolean>;
   onDelete: (session: ChatSession) => void;
+  /** A chat is about to be opened (pointer down): prefetch it. */
+  onIntent?: (sessionId: string) => void;
   loading: boolean;
   error: string | null;
   hasMore: boolean;
@@ -40,7 +42,7 @@ export function Sidebar(props: SidebarProps) {
   const searchId = useId();
   const now = props.now ?? new Date();
   const groups = useMemo(() => groupByDate(sessions, now), [sessions, now]);
-  const rowProps = { onSelect, onRename, onDelete };
+  const rowProps = { onSelect, onRename, onDelete, onIntent: props.onIntent };
   return (
     <nav className="sidebar" aria-label="Chats" id={props.id} data-hidden={props.hidden || undefined} inert={props.hidden}>
       <div className="sidebar-top">
