@@ -10,13 +10,11 @@
  * its own process, in demo mode.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as ServerTesting from "@recall/server/testing";
 // bench/package.json does not list playwright-core yet (adding it needs an install): apps/web's copy.
-import type * as Playwright from "../apps/web/node_modules/playwright-core/index.js";
-import type { Browser, Page } from "../apps/web/node_modules/playwright-core/index.js";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { recallClient, updateReadmeSection } from "./shared.ts";
 import { formatMs, markdownTable, percentile } from "./stats.ts";
 import { buildApp, measureBuild } from "./web/bundle.ts";
@@ -24,7 +22,6 @@ import { insertExchanges, type DatabaseModule, type SeededChat } from "./web/cha
 import { armOpenScript, interactiveKey, interactiveScript, openedKey, paintTimesScript, renderedScript } from "./web/page-scripts.ts";
 import { exportRevision, workingTree } from "./web/source.ts";
 
-const { chromium } = createRequire(new URL("../apps/web/package.json", import.meta.url))("playwright-core") as typeof Playwright;
 
 const budgets = { initialJsGzipKilobytes: 200, interactiveMs: 1000, openChatMs: 300 };
 const startupRuns = Number(process.env.BENCH_WEB_STARTUP_RUNS ?? 15);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-// Only the type: bench/package.json does not list @recall/db yet; the module comes from the measured source.
+// Only the type: the module itself is loaded from the measured source, so its schema matches the commit measured.
 import type * as Database from "../../packages/db/src/index.ts";
 import { followUpFor, openerFor, replyFor, startThread, type FillerThread } from "../memory/filler.ts";
 import { createRandom, type Random } from "../memory/random.ts";
