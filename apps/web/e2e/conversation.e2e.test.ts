@@ -1,11 +1,11 @@
-import { startFakeOllama, type FakeOllama } from "@recall/fake-ollama";
+import { startFakeOllama } from "@recall/fake-ollama";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.ts";
-import { startRecallServer } from "./recall-server.ts";
+import { startRecallServer, startScriptedRecall, type ScriptedRecall } from "./recall-server.ts";
 
-let fake: FakeOllama;
-let server: Awaited<ReturnType<typeof startRecallServer>>;
+let recall: ScriptedRecall;
+let server: ScriptedRecall["server"];
 let browser: Browser;
 let page: Page;
 let replies = 0;
@@ -13,25 +13,19 @@ let replies = 0;
 let slowTokensPerSecond = 8;
 
 beforeAll(async () => {
-  fake = await startFakeOllama({
-    tokensPerSecond: 200,
-    reply: (request) => {
-      // Summaries and episodes ask for JSON: leave those to the fake's defaults.
-      if (request.format) return undefined;
-      replies += 1;
-      const slow = request.lastUserMessage.includes("slowly");
-      const long = request.lastUserMessage.includes("long");
-      const body = long ? Array.from({ length: 40 }, (_, line) => `Line ${line + 1} of a long answer.`).join("\n\n") : "A short answer.";
-      return { text: `Reply ${replies} to “${request.lastUserMessage}”. ${body}`, ...(slow ? { tokensPerSecond: slowTokensPerSecond, firstTokenLatencyMs: 800 } : {}) };
-    },
-  });
-  server = await startRecallServer({ ollamaUrl: fake.url });
+  recall = await startScriptedRecall((request) => {
+    replies += 1;
+    const slow = request.lastUserMessage.includes("slowly");
+    const long = request.lastUserMessage.includes("long");
+    const body = long ? Array.from({ length: 40 }, (_, line) => `Line ${line + 1} of a long answer.`).join("\n\n") : "A short answer.";
+    return { text: `Reply ${replies} to “${request.lastUserMessage}”. ${body}`, ...(slow ? { tokensPerSecond: slowTokensPerSecond, firstTokenLatencyMs: 800 } : {}) };
+  }, 200);
+  server = recall.server;
   browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.stop();
-  await fake?.close();
+  await recall?.stop();
 });
 beforeEach(async () => {
   slowTokensPerSecond = 8;

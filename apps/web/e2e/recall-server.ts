@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startFakeOllama, type ChatRequestInfo, type ChatScript, type FakeOllama } from "@recall/fake-ollama";
 import { startServerProcess, type ServerProcess } from "@recall/server/testing";
 
 /** The built app: `vite build` writes it here; RECALL_E2E_WEB_DIST points at another build. */
@@ -23,4 +24,27 @@ export function startRecallServer(options: RecallServerOptions = {}): Promise<Se
     RECALL_WEB_DIST: webDist,
     ...options.environment,
   });
+}
+
+export interface ScriptedRecall {
+  fake: FakeOllama;
+  server: ServerProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real server against a fake Ollama whose chat replies the test writes. Summaries and
+ * episodes (requests for JSON) keep the fake's default answers.
+ */
+export async function startScriptedRecall(reply: (request: ChatRequestInfo) => ChatScript | undefined, tokensPerSecond: number): Promise<ScriptedRecall> {
+  const fake = await startFakeOllama({ tokensPerSecond, reply: (request) => (request.format ? undefined : reply(request)) });
+  const server = await startRecallServer({ ollamaUrl: fake.url });
+  return {
+    fake,
+    server,
+    stop: async () => {
+      await server.stop();
+      await fake.close();
+    },
+  };
 }

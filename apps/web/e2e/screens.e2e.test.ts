@@ -1,10 +1,9 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { startFakeOllama, type FakeOllama } from "@recall/fake-ollama";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.ts";
-import { startRecallServer } from "./recall-server.ts";
+import { startScriptedRecall, type ScriptedRecall } from "./recall-server.ts";
 
 /** The README shows these; every e2e run writes them afresh. */
 const screenshotDir = new URL("../../../docs/screenshots/", import.meta.url).pathname;
@@ -30,27 +29,25 @@ const csvAnswer = [
   "For **very large** files, stream the rows instead of loading them all at once.",
 ].join("\n");
 
-let fake: FakeOllama;
-let server: Awaited<ReturnType<typeof startRecallServer>>;
+let recall: ScriptedRecall;
+let server: ScriptedRecall["server"];
 let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(screenshotDir, { recursive: true });
-  fake = await startFakeOllama({
-    tokensPerSecond: 0,
-    reply: (request) => {
-      if (request.format) return undefined;
-      if (request.lastUserMessage.includes("CSV")) return { text: csvAnswer };
-      return { text: "Happy to help. Tell me a little more about what you need, and I'll keep it in mind for later chats." };
-    },
-  });
-  server = await startRecallServer({ ollamaUrl: fake.url });
+  recall = await startScriptedRecall(
+    (request) =>
+      request.lastUserMessage.includes("CSV")
+        ? { text: csvAnswer }
+        : { text: "Happy to help. Tell me a little more about what you need, and I'll keep it in mind for later chats." },
+    0,
+  );
+  server = recall.server;
   browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.stop();
-  await fake?.close();
+  await recall?.stop();
 });
 
 interface AxeViolation {

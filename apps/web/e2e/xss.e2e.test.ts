@@ -1,9 +1,8 @@
-import { startFakeOllama, type FakeOllama } from "@recall/fake-ollama";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { xssPayloads } from "../src/markdown/xss-payloads.ts";
 import { launchChromium } from "./browser.ts";
-import { startRecallServer } from "./recall-server.ts";
+import { startScriptedRecall, type ScriptedRecall } from "./recall-server.ts";
 
 const payloadsPerReply = 10;
 const batches = Array.from({ length: Math.ceil(xssPayloads.length / payloadsPerReply) }, (_, index) =>
@@ -31,8 +30,8 @@ function toTokens(text: string): string[] {
   return tokens;
 }
 
-let fake: FakeOllama;
-let server: Awaited<ReturnType<typeof startRecallServer>>;
+let recall: ScriptedRecall;
+let server: ScriptedRecall["server"];
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -41,24 +40,18 @@ let foreignRequests: string[];
 let dialogs: string[];
 
 beforeAll(async () => {
-  fake = await startFakeOllama({
-    tokensPerSecond: 500,
-    reply: (request) => {
-      // Summaries and episodes ask for JSON: leave those to the fake's defaults.
-      if (request.format) return undefined;
-      const batch = batchRequest.exec(request.lastUserMessage.trim());
-      if (batch) return { tokens: toTokens(batches[Number(batch[1])] ?? "") };
-      if (request.lastUserMessage.includes("benign")) return { tokens: toTokens(benignReply) };
-      return undefined;
-    },
-  });
-  server = await startRecallServer({ ollamaUrl: fake.url });
+  recall = await startScriptedRecall((request) => {
+    const batch = batchRequest.exec(request.lastUserMessage.trim());
+    if (batch) return { tokens: toTokens(batches[Number(batch[1])] ?? "") };
+    if (request.lastUserMessage.includes("benign")) return { tokens: toTokens(benignReply) };
+    return undefined;
+  }, 500);
+  server = recall.server;
   browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.stop();
-  await fake?.close();
+  await recall?.stop();
 });
 beforeEach(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -130,7 +123,7 @@ describe("hostile model replies in Chromium", () => {
     for (const [index, batch] of batches.entries()) {
       await sendAndWait(`Recall XSS batch ${index}`);
       // The whole batch was streamed and something of it shows: a batch that never arrived proves nothing.
-      const generation = fake.requests.findLast((request) => request.path === "/api/chat" && JSON.stringify(request.body).includes(`"Recall XSS batch ${index}"`));
+      const generation = recall.fake.requests.findLast((request) => request.path === "/api/chat" && JSON.stringify(request.body).includes(`"Recall XSS batch ${index}"`));
       expect(generation?.outcome, `batch ${index}`).toBe("done");
       expect(generation?.evalCount, `batch ${index}`).toBe(toTokens(batch).length);
       expect(await lastReply().locator(".message-content").textContent(), `batch ${index}`).not.toBe("");

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { launchChromium } from "./browser.ts";
 import { startRecallServer } from "./recall-server.ts";
 
 let server: Awaited<ReturnType<typeof startRecallServer>>;
@@ -9,10 +10,7 @@ let page: Page;
 
 beforeAll(async () => {
   server = await startRecallServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -18,16 +18,40 @@ export interface ScriptedSubscription {
   end: () => void;
 }
 
+/** Answers one query or mutation (it may keep state, as the server would); a thrown or rejected error is the server's. */
+export type ScriptedHandler = (input: unknown) => unknown;
+
+/** An error as the server sends it: code and message, so describeError shows the message. */
+export function serverError(code: string, message: string): TRPCClientError<AppRouter> {
+  return TRPCClientError.from({ error: { code: -32600, message, data: { code, httpStatus: 400 } } });
+}
+
 /**
- * The real tRPC client and TanStack Query stack over a link the test scripts: subscriptions
- * stay open until the test emits events into them; any other call fails loudly.
+ * The real tRPC client and TanStack Query stack over a link the test scripts: queries and
+ * mutations are answered by `handlers` (every call is recorded), subscriptions stay open until
+ * the test emits events into them, and a call with no handler fails loudly.
  */
-export function createScriptedApi() {
+export function createScriptedApi(handlers: Record<string, ScriptedHandler> = {}) {
   const subscriptions: ScriptedSubscription[] = [];
+  const calls: Array<{ path: string; input: unknown }> = [];
   const link: TRPCLink<AppRouter> = () => ({ op }) =>
     observable((observer) => {
       if (op.type !== "subscription") {
-        observer.error(TRPCClientError.from(new Error(`The test scripted no answer for ${op.path}.`)));
+        calls.push({ path: op.path, input: op.input });
+        const handler = handlers[op.path];
+        if (!handler) {
+          observer.error(TRPCClientError.from(new Error(`The test scripted no answer for ${op.path}.`)));
+          return;
+        }
+        Promise.resolve()
+          .then(() => handler(op.input))
+          .then(
+            (data) => {
+              observer.next({ result: { type: "data", data } });
+              observer.complete();
+            },
+            (error: unknown) => observer.error(error instanceof TRPCClientError ? error : TRPCClientError.from(error as Error)),
+          );
         return;
       }
       const subscription: ScriptedSubscription = {
@@ -61,5 +85,6 @@ export function createScriptedApi() {
     );
   }
 
-  return { subscriptions, queryClient, trpc, Providers };
+  const callsTo = (path: string) => calls.filter((call) => call.path === path).map((call) => call.input);
+  return { subscriptions, calls, callsTo, queryClient, trpc, Providers };
 }

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { downloadFile } from "./download-file.ts";
 import { ExportChatMenu } from "./export-chat-menu.tsx";
-import { createFakeApi, serverError } from "./fake-api.tsx";
+import { createScriptedApi, serverError } from "../../testing/scripted-api.tsx";
 
 vi.mock("./download-file.ts", () => ({ downloadFile: vi.fn() }));
 
@@ -11,7 +11,7 @@ beforeEach(() => {
 });
 
 function renderMenu(exportChat: (input: unknown) => unknown) {
-  const api = createFakeApi({ "export.chat": exportChat });
+  const api = createScriptedApi({ "export.chat": exportChat });
   render(<ExportChatMenu sessionId="chat-1" />, { wrapper: api.Providers });
   return api;
 }

@@ -2,7 +2,7 @@ import { act, fireEvent, render, screen, waitFor, within } from "@testing-librar
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { RouterOutputs } from "../../trpc.ts";
 import { downloadFile } from "./download-file.ts";
-import { createFakeApi, serverError } from "./fake-api.tsx";
+import { createScriptedApi, serverError } from "../../testing/scripted-api.tsx";
 import { MemoryAndDataPage } from "./memory-and-data-page.tsx";
 import { reloadApp } from "./reload-app.ts";
 
@@ -20,7 +20,7 @@ function fakeServer(options: { facts?: Fact[]; episodes?: Episode[] } = {}) {
   let facts = [...(options.facts ?? [])];
   let episodes = [...(options.episodes ?? [])];
   let nextId = 1;
-  const api = createFakeApi({
+  const api = createScriptedApi({
     "profile.list": () => facts,
     "profile.add": (input) => {
       const { kind, value } = input as { kind: Fact["kind"]; value: string };
@@ -111,7 +111,7 @@ describe("MemoryAndDataPage", () => {
 
   it("shows the server's refusal next to the fact being edited, keeping what was typed", async () => {
     // The fact was deleted elsewhere (another tab) meanwhile.
-    const api = createFakeApi({
+    const api = createScriptedApi({
       "profile.list": () => [fact("f1", "name", "Ada")],
       "episode.list": () => [],
       "profile.update": () => Promise.reject(serverError("NOT_FOUND", "That remembered fact does not exist or is not yours.")),
@@ -220,7 +220,7 @@ describe("MemoryAndDataPage", () => {
   });
 
   it("keeps the dialog open with the reason when deletion fails", async () => {
-    const api = createFakeApi({
+    const api = createScriptedApi({
       "profile.list": () => [],
       "episode.list": () => [],
       "account.deleteAll": () => Promise.reject(serverError("INTERNAL_SERVER_ERROR", "The database is unreachable. Try again.")),
