@@ -1,7 +1,6 @@
 import { DEFAULT_MODELS } from "@recall/fake-ollama";
-import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collectStream, startHarness, waitFor, type Harness, type RecallClient } from "../testing/harness.ts";
+import { collectStream, startHarness, waitFor, type Harness, type RecallClient, trpcRejection } from "../testing/harness.ts";
 
 let harness: Harness;
 let client: RecallClient;
@@ -17,13 +16,6 @@ beforeEach(async () => {
   harness.fake.reset();
   ({ client, userId } = await harness.newUser());
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<{ code: string | undefined; message: string }> {
-  const error = await promise.then(() => null, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const trpcError = error as TRPCClientError<never>;
-  return { code: (trpcError.data as { code?: string } | undefined)?.code, message: trpcError.message };
-}
 
 async function say(sessionId: string, content: string, reply?: string) {
   if (reply) harness.fake.queueScript({ text: reply });
@@ -106,20 +98,20 @@ describe("message.regenerate", () => {
     const session = await client.session.create.mutate({});
     const first = await say(session.id, "Count to three.");
 
-    const ofUserMessage = await errorOf(client.message.regenerate.mutate({ messageId: first.userMessage.id }));
+    const ofUserMessage = await trpcRejection(client.message.regenerate.mutate({ messageId: first.userMessage.id }));
     expect(ofUserMessage).toEqual({
       code: "BAD_REQUEST",
       message: "Only an assistant reply can be regenerated. To change your own message, edit it and send it again.",
     });
 
     const other = await harness.newUser();
-    expect((await errorOf(other.client.message.regenerate.mutate({ messageId: first.assistantMessage.id }))).code).toBe("NOT_FOUND");
-    expect((await errorOf(client.message.regenerate.mutate({ messageId: "no-such-message" }))).code).toBe("NOT_FOUND");
+    expect((await trpcRejection(other.client.message.regenerate.mutate({ messageId: first.assistantMessage.id }))).code).toBe("NOT_FOUND");
+    expect((await trpcRejection(client.message.regenerate.mutate({ messageId: "no-such-message" }))).code).toBe("NOT_FOUND");
 
     harness.fake.queueScript({ tokens: Array.from({ length: 200 }, (_, index) => ` w${index}`), tokensPerSecond: 50 });
     const streaming = await client.message.send.mutate({ sessionId: session.id, content: "Now count to two hundred." });
     for (const messageId of [streaming.assistantMessage.id, first.assistantMessage.id]) {
-      const conflict = await errorOf(client.message.regenerate.mutate({ messageId }));
+      const conflict = await trpcRejection(client.message.regenerate.mutate({ messageId }));
       expect(conflict).toEqual({ code: "CONFLICT", message: "A reply is still being written in this chat. Stop it or wait for it to finish." });
     }
     await client.message.stop.mutate({ messageId: streaming.assistantMessage.id });

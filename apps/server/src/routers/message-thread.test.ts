@@ -1,6 +1,5 @@
-import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collectStream, startHarness, type Harness, type RecallClient } from "../testing/harness.ts";
+import { collectStream, startHarness, type Harness, type RecallClient, trpcRejection } from "../testing/harness.ts";
 
 let harness: Harness;
 let client: RecallClient;
@@ -16,12 +15,6 @@ beforeEach(async () => {
   harness.fake.reset();
   ({ client, userId } = await harness.newUser());
 });
-
-async function errorCode(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await promise.then(() => null, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(TRPCClientError);
-  return ((error as TRPCClientError<never>).data as { code?: string } | undefined)?.code;
-}
 
 async function say(sessionId: string, content: string, parentId?: string | null) {
   const exchange = await client.message.send.mutate({ sessionId, content, ...(parentId !== undefined ? { parentId } : {}) });
@@ -99,9 +92,9 @@ describe("message.thread", () => {
     await say(session.id, "Private thoughts.");
     const ephemeral = await client.session.create.mutate({ ephemeral: true });
     const other = await harness.newUser();
-    expect(await errorCode(other.client.message.thread.query({ sessionId: session.id }))).toBe("NOT_FOUND");
-    expect(await errorCode(other.client.message.thread.query({ sessionId: ephemeral.id }))).toBe("NOT_FOUND");
-    expect(await errorCode(client.message.thread.query({ sessionId: "no-such-chat" }))).toBe("NOT_FOUND");
+    expect((await trpcRejection(other.client.message.thread.query({ sessionId: session.id }))).code).toBe("NOT_FOUND");
+    expect((await trpcRejection(other.client.message.thread.query({ sessionId: ephemeral.id }))).code).toBe("NOT_FOUND");
+    expect((await trpcRejection(client.message.thread.query({ sessionId: "no-such-chat" }))).code).toBe("NOT_FOUND");
     // An empty chat of one's own is not an error.
     const empty = await client.session.create.mutate({});
     expect(await client.message.thread.query({ sessionId: empty.id })).toEqual({ messages: [], truncated: false });

@@ -1,8 +1,7 @@
 import type { Socket } from "node:net";
-import { TRPCClientError } from "@trpc/client";
 import { limits } from "@recall/schema";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collectStream, startHarness, waitFor, type Harness, type RecallClient } from "../testing/harness.ts";
+import { collectStream, startHarness, waitFor, type Harness, type RecallClient, trpcRejection } from "../testing/harness.ts";
 
 let harness: Harness;
 let client: RecallClient;
@@ -20,13 +19,6 @@ beforeEach(async () => {
 
 function words(count: number, prefix = "w"): string[] {
   return Array.from({ length: count }, (_, index) => ` ${prefix}${index}`);
-}
-
-async function errorCode(promise: Promise<unknown>): Promise<{ code: string | undefined; message: string }> {
-  const error = await promise.then(() => null, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const trpcError = error as TRPCClientError<never>;
-  return { code: (trpcError.data as { code?: string } | undefined)?.code, message: trpcError.message };
 }
 
 async function savedMessage(sessionId: string, messageId: string) {
@@ -141,7 +133,7 @@ describe("sending and streaming", () => {
     expect(otherStream.final?.type).toBe("done");
     expect(otherStream.text).toBe(words(30).join(""));
     // And nobody can stop or read someone else's reply.
-    expect((await errorCode(client.message.stop.mutate({ messageId: b.assistantMessage.id }))).code).toBe("NOT_FOUND");
+    expect((await trpcRejection(client.message.stop.mutate({ messageId: b.assistantMessage.id }))).code).toBe("NOT_FOUND");
     await expect(collectStream(client, b.assistantMessage.id)).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
   });
 
@@ -224,21 +216,21 @@ describe("sending and streaming", () => {
     const session = await client.session.create.mutate({});
     harness.fake.queueScript({ tokens: words(50), tokensPerSecond: 50 });
     const first = await client.message.send.mutate({ sessionId: session.id, content: "one" });
-    const conflict = await errorCode(client.message.send.mutate({ sessionId: session.id, content: "two" }));
+    const conflict = await trpcRejection(client.message.send.mutate({ sessionId: session.id, content: "two" }));
     expect(conflict.code).toBe("CONFLICT");
     await client.message.stop.mutate({ messageId: first.assistantMessage.id });
   });
 
   it("rejects empty, oversized and misdirected messages with typed errors", async () => {
     const session = await client.session.create.mutate({});
-    const empty = await errorCode(client.message.send.mutate({ sessionId: session.id, content: "  \n " }));
+    const empty = await trpcRejection(client.message.send.mutate({ sessionId: session.id, content: "  \n " }));
     expect(empty).toEqual({ code: "BAD_REQUEST", message: "Type a message before sending." });
-    const oversized = await errorCode(client.message.send.mutate({ sessionId: session.id, content: "x".repeat(limits.messageMaxChars + 1) }));
+    const oversized = await trpcRejection(client.message.send.mutate({ sessionId: session.id, content: "x".repeat(limits.messageMaxChars + 1) }));
     expect(oversized.code).toBe("BAD_REQUEST");
     expect(oversized.message).toMatch(/at most 32,000 characters/);
-    expect((await errorCode(client.message.send.mutate({ sessionId: "doesnotexist", content: "hi" }))).code).toBe("NOT_FOUND");
-    expect((await errorCode(client.message.list.query({ sessionId: "doesnotexist" }))).code).toBe("NOT_FOUND");
-    expect((await errorCode(client.message.send.mutate({ sessionId: session.id, content: "hi", parentId: "nope" }))).code).toBe("NOT_FOUND");
+    expect((await trpcRejection(client.message.send.mutate({ sessionId: "doesnotexist", content: "hi" }))).code).toBe("NOT_FOUND");
+    expect((await trpcRejection(client.message.list.query({ sessionId: "doesnotexist" }))).code).toBe("NOT_FOUND");
+    expect((await trpcRejection(client.message.send.mutate({ sessionId: session.id, content: "hi", parentId: "nope" }))).code).toBe("NOT_FOUND");
     expect((await client.message.list.query({ sessionId: session.id })).items).toEqual([]);
   });
 });

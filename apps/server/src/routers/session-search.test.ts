@@ -1,7 +1,6 @@
 import { limits } from "@recall/schema";
-import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collectStream, startHarness, type Harness, type RecallClient } from "../testing/harness.ts";
+import { collectStream, startHarness, type Harness, type RecallClient, trpcRejection } from "../testing/harness.ts";
 
 let harness: Harness;
 let client: RecallClient;
@@ -16,13 +15,6 @@ beforeEach(async () => {
   harness.fake.reset();
   ({ client } = await harness.newUser());
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<{ code: string | undefined; message: string }> {
-  const error = await promise.then(() => null, (caught: unknown) => caught);
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const trpcError = error as TRPCClientError<never>;
-  return { code: (trpcError.data as { code?: string } | undefined)?.code, message: trpcError.message };
-}
 
 /** A chat with its own title (so a message never retitles it) and these user messages. */
 async function chat(title: string, contents: string[], options: { ephemeral?: boolean; as?: RecallClient } = {}) {
@@ -117,12 +109,12 @@ describe("session.search", () => {
   });
 
   it("rejects an empty or oversized query and a bad limit with typed errors", async () => {
-    expect(await errorOf(client.session.search.query({ query: "   " }))).toEqual({ code: "BAD_REQUEST", message: "Type something to search for." });
-    expect(await errorOf(client.session.search.query({ query: "x".repeat(limits.searchQueryMaxChars + 1) }))).toEqual({
+    expect(await trpcRejection(client.session.search.query({ query: "   " }))).toEqual({ code: "BAD_REQUEST", message: "Type something to search for." });
+    expect(await trpcRejection(client.session.search.query({ query: "x".repeat(limits.searchQueryMaxChars + 1) }))).toEqual({
       code: "BAD_REQUEST",
       message: "Search for at most 200 characters.",
     });
-    expect(await errorOf(client.session.search.query({ query: "x", limit: 51 }))).toEqual({ code: "BAD_REQUEST", message: "A search returns at most 50 chats." });
+    expect(await trpcRejection(client.session.search.query({ query: "x", limit: 51 }))).toEqual({ code: "BAD_REQUEST", message: "A search returns at most 50 chats." });
     // Surrounding spaces are not part of the query.
     await chat("Weekend", []);
     expect(await search("  weekend  ")).toHaveLength(1);

@@ -1,6 +1,5 @@
-import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "../testing/harness.ts";
+import { startHarness, type Harness, trpcRejection } from "../testing/harness.ts";
 
 let harness: Harness;
 beforeAll(async () => {
@@ -10,15 +9,10 @@ afterAll(async () => {
   await harness?.close();
 });
 
-async function expectTrpcError(promise: Promise<unknown>, code: string): Promise<TRPCClientError<never>> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const trpcError = error as TRPCClientError<never>;
-  expect((trpcError.data as { code?: string } | undefined)?.code).toBe(code);
-  return trpcError;
+async function expectTrpcError(call: Promise<unknown>, code: string): Promise<{ code: string | undefined; message: string }> {
+  const rejection = await trpcRejection(call);
+  expect(rejection.code).toBe(code);
+  return rejection;
 }
 
 describe("sessions over HTTP", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@recall/db/testing";
 import { startFakeOllama, type FakeOllama, type FakeOllamaOptions } from "@recall/fake-ollama";
 import type { StreamEvent } from "@recall/schema";
-import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
 import { createRecall, type Recall } from "../create-recall.ts";
 import { loadConfig, type RecallConfig } from "../env.ts";
@@ -140,4 +140,15 @@ export async function waitFor<T>(check: () => Promise<T | undefined | null | fal
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** How a call failed: its tRPC code and the message a person reads. Throws if it did not fail with a tRPC error. */
+export async function trpcRejection(call: Promise<unknown>): Promise<{ code: string | undefined; message: string }> {
+  const outcome = await call.then(
+    () => ({ failed: false as const }),
+    (error: unknown) => ({ failed: true as const, error }),
+  );
+  if (!outcome.failed) throw new Error("The call succeeded; a tRPC error was expected.");
+  if (!(outcome.error instanceof TRPCClientError)) throw new Error(`Expected a tRPC error, got ${String(outcome.error)}`);
+  return { code: (outcome.error.data as { code?: string } | undefined)?.code, message: outcome.error.message };
 }
