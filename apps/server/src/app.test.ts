@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./env.ts";
 import { startHarness, type Harness } from "./testing/harness.ts";
 
 let harness: Harness;
@@ -10,7 +11,7 @@ beforeAll(async () => {
   mkdirSync(join(webDist, "assets"));
   writeFileSync(join(webDist, "index.html"), "<!doctype html><title>Recall</title><div id=root></div>");
   writeFileSync(join(webDist, "assets", "index-abc123.js"), "console.log('app')");
-  harness = await startHarness({ config: { webDist } });
+  harness = await startHarness({ config: { webDist, imageOrigins: ["https://images.example.com"] } });
 });
 afterAll(async () => {
   await harness?.close();
@@ -55,5 +56,29 @@ describe("one port for the app and the API", () => {
     expect(broken.status).toBeGreaterThanOrEqual(400);
     expect(broken.status).toBeLessThan(500);
     expect((await harness.clientFor(token).health.query()).ok).toBe(true);
+  });
+
+  it("sends a Content-Security-Policy that allows only our own scripts and the configured image origins", async () => {
+    for (const path of ["/", "/assets/index-abc123.js", "/trpc/health"]) {
+      const response = await fetch(`${harness.url}${path}`);
+      const policy = response.headers.get("content-security-policy") ?? "";
+      expect(policy).toContain("script-src 'self'");
+      expect(policy).toContain("img-src 'self' https://images.example.com");
+      expect(policy).toContain("frame-ancestors 'none'");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+    const settings = (await (await fetch(`${harness.url}/trpc/settings`)).json()) as { result: { data: unknown } };
+    expect(settings.result.data).toEqual({ imageOrigins: ["https://images.example.com"] });
+  });
+});
+
+describe("RECALL_IMAGE_ORIGINS", () => {
+  it("takes a comma-separated list of origins and refuses anything else with a clear message", () => {
+    expect(loadConfig({ RECALL_IMAGE_ORIGINS: " https://a.example , http://b.example:8080/ " }).imageOrigins).toEqual(["https://a.example", "http://b.example:8080"]);
+    expect(loadConfig({}).imageOrigins).toEqual([]);
+    for (const bad of ["https://a.example/path", "javascript:alert(1)", "a.example", "ftp://a.example"]) {
+      expect(() => loadConfig({ RECALL_IMAGE_ORIGINS: bad })).toThrow(ConfigError);
+    }
+    expect(() => loadConfig({ RECALL_IMAGE_ORIGINS: "a.example" })).toThrow(/comma-separated list of origins/);
   });
 });

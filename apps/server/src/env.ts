@@ -41,8 +41,25 @@ const environmentSchema = z.object({
   RECALL_ABANDON_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),
   RECALL_OLLAMA_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000),
   RECALL_WEB_DIST: z.string().optional(),
+  RECALL_IMAGE_ORIGINS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
+    .refine((origins) => origins.every(isHttpOrigin), {
+      message: "RECALL_IMAGE_ORIGINS is a comma-separated list of origins such as https://images.example.com (scheme and host, no path)",
+    }),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
+
+/** `https://host[:port]` and nothing more: what a Content-Security-Policy source and the renderer's allowlist compare. */
+function isHttpOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value.replace(/\/$/, "");
+  } catch {
+    return false;
+  }
+}
 
 export const defaultSystemPrompt =
   "You are Recall, a helpful assistant running on the user's own machine. Answer clearly and concisely. " +
@@ -102,6 +119,8 @@ export interface RecallConfig {
   abandonAfterMs: number;
   ollamaIdleTimeoutMs: number;
   webDist: string;
+  /** Origins model replies may show images from; none by default (an image is a request the model chose). */
+  imageOrigins: string[];
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
 }
 
@@ -152,6 +171,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     abandonAfterMs: values.RECALL_ABANDON_AFTER_MS,
     ollamaIdleTimeoutMs: values.RECALL_OLLAMA_IDLE_TIMEOUT_MS,
     webDist: resolve(values.RECALL_WEB_DIST ?? new URL("../../web/dist", import.meta.url).pathname),
+    imageOrigins: values.RECALL_IMAGE_ORIGINS.map((origin) => new URL(origin).origin),
     logLevel: values.LOG_LEVEL,
     ...overrides,
   };

@@ -13,6 +13,7 @@ import { router } from "./trpc/init.ts";
 export const appRouter = router({
   auth: authRouter,
   health: systemRouter.health,
+  settings: systemRouter.settings,
   models: modelsRouter,
   session: sessionRouter,
   message: messageRouter,

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { startFakeOllama } from "@recall/fake-ollama";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -215,6 +217,38 @@ describe("when Ollama is not there", () => {
       await down.stop();
       await noModels.stop();
       await empty.close();
+    }
+  });
+});
+
+describe("images in replies", () => {
+  it("shows images only from the operator's RECALL_IMAGE_ORIGINS, and none from anywhere else", async () => {
+    // A 1×1 PNG from a local image host the operator allowed.
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64");
+    const imageRequests: string[] = [];
+    const imageHost = createServer((request, response) => {
+      imageRequests.push(request.url ?? "");
+      response.writeHead(200, { "content-type": "image/png" }).end(png);
+    });
+    await new Promise<void>((resolve) => imageHost.listen(0, "127.0.0.1", resolve));
+    const allowed = `http://127.0.0.1:${(imageHost.address() as AddressInfo).port}`;
+    const withImages = await startScriptedRecall(
+      () => ({ text: `Here is the chart:\n\n![chart](${allowed}/chart.png)\n\nAnd another: ![tracker](http://127.0.0.2:9/pixel.png?user=secret)` }),
+      0,
+      { RECALL_IMAGE_ORIGINS: allowed },
+    );
+    try {
+      await page.goto(withImages.server.url);
+      await sendAndWait("Show me the chart");
+      const images = lastReply().locator("img");
+      await expect.poll(() => images.count()).toBe(1);
+      expect(await images.getAttribute("src")).toBe(`${allowed}/chart.png`);
+      await expect.poll(() => images.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth)).toBe(1);
+      expect(await lastReply().textContent()).toContain("[image: tracker]");
+      expect(imageRequests).toEqual(["/chart.png"]);
+    } finally {
+      await withImages.stop();
+      imageHost.close();
     }
   });
 });

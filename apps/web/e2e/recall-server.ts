@@ -36,9 +36,13 @@ export interface ScriptedRecall {
  * The real server against a fake Ollama whose chat replies the test writes. Summaries and
  * episodes (requests for JSON) keep the fake's default answers.
  */
-export async function startScriptedRecall(reply: (request: ChatRequestInfo) => ChatScript | undefined, tokensPerSecond: number): Promise<ScriptedRecall> {
+export async function startScriptedRecall(
+  reply: (request: ChatRequestInfo) => ChatScript | undefined,
+  tokensPerSecond: number,
+  environment: Record<string, string> = {},
+): Promise<ScriptedRecall> {
   const fake = await startFakeOllama({ tokensPerSecond, reply: (request) => (request.format ? undefined : reply(request)) });
-  const server = await startRecallServer({ ollamaUrl: fake.url });
+  const server = await startRecallServer({ ollamaUrl: fake.url, environment });
   return {
     fake,
     server,

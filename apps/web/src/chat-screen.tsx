@@ -24,6 +24,7 @@ import { threadInput, useTRPC } from "./trpc.ts";
 import type { ChatMessage, ChatSession } from "./trpc.ts";
 
 const sidebarId = "chats-sidebar";
+const noImageOrigins: readonly string[] = [];
 
 export function ChatScreen() {
   const trpc = useTRPC();
@@ -38,6 +39,7 @@ export function ChatScreen() {
   const composerRef = useRef<HTMLTextAreaElement>(null);
 
   const catalog = useQuery(trpc.models.list.queryOptions());
+  const settings = useQuery(trpc.settings.queryOptions(undefined, { staleTime: Number.POSITIVE_INFINITY }));
   const sessions = useInfiniteQuery(
     trpc.session.list.infiniteQueryOptions({ limit: limits.pageSizeDefault }, { getNextPageParam: (page) => page.nextCursor }),
   );
@@ -232,6 +234,7 @@ export function ChatScreen() {
                 onSelectVersion={selectVersion}
                 onEdit={editMessage}
                 onRegenerate={regenerateReply}
+                imageOrigins={settings.data?.imageOrigins ?? noImageOrigins}
               />
             )}
             {deletion.pending && (

@@ -9,6 +9,8 @@ export const systemRouter = router({
     activeGenerations: ctx.services.generations.activeCount,
     memory: ctx.services.metrics.snapshot(),
   })),
+  /** What the web app needs to know of the operator's configuration. */
+  settings: publicProcedure.query(({ ctx }) => ({ imageOrigins: ctx.services.config.imageOrigins })),
 });
 
 export const modelsRouter = router({

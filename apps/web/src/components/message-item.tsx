@@ -52,9 +52,10 @@ export interface MessageItemProps {
   onSelectVersion: (message: ChatMessage, versionId: string) => void;
   onEdit: (message: ChatMessage, content: string) => Promise<boolean>;
   onRegenerate: (message: ChatMessage) => void;
+  imageOrigins?: readonly string[];
 }
 
-function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, onRegenerate }: MessageItemProps) {
+function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, onRegenerate, imageOrigins }: MessageItemProps) {
   const { message } = entry;
   const { shown, connection } = useMessageStream(message);
   const [editing, setEditing] = useState(false);
@@ -92,7 +93,7 @@ function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, on
           ) : message.role === "assistant" ? (
             // Model output is untrusted: Markdown without raw HTML, script URLs or outside images.
             <div className="message-text message-markdown">
-              <MarkdownView text={shown.content} streaming={streaming} />
+              <MarkdownView text={shown.content} streaming={streaming} {...(imageOrigins ? { imageOrigins } : {})} />
             </div>
           ) : (
             <span className="message-text">{shown.content}</span>

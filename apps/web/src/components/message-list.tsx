@@ -15,6 +15,8 @@ interface MessageListProps {
   onSelectVersion: (message: ChatMessage, versionId: string) => void;
   onEdit: (message: ChatMessage, content: string) => Promise<boolean>;
   onRegenerate: (message: ChatMessage) => void;
+  /** Where replies may show images from (the operator's RECALL_IMAGE_ORIGINS). */
+  imageOrigins: readonly string[];
 }
 
 /** Within this many pixels of the end counts as "at the newest message". */
@@ -25,7 +27,8 @@ const bottomSlack = 48;
  * and scrolls like a short one. Heights are measured as rows render. While the reader is at
  * the bottom the view follows new text; scrolled up, it stays put.
  */
-export function MessageList({ chatId, entries, truncated, streaming, busy, onSelectVersion, onEdit, onRegenerate }: MessageListProps) {
+export function MessageList(props: MessageListProps) {
+  const { chatId, entries, truncated, streaming, busy, onSelectVersion, onEdit, onRegenerate, imageOrigins } = props;
   const scrollerRef = useRef<HTMLDivElement>(null);
   const [memory] = useState(() => recalledScroll(chatId));
   const pinnedRef = useRef((memory?.offset ?? null) === null);
@@ -146,6 +149,7 @@ export function MessageList({ chatId, entries, truncated, streaming, busy, onSel
                   onSelectVersion={onSelectVersion}
                   onEdit={onEdit}
                   onRegenerate={onRegenerate}
+                  imageOrigins={imageOrigins}
                 />
               </div>
             );
