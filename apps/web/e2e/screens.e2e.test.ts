@@ -117,9 +117,13 @@ describe("the main screens: accessible, and photographed for the README", () => 
     await phonePage.goto(server.url);
     await chat(phonePage, "How do I read a CSV file in Python?");
     expect(await seriousViolations(phonePage)).toEqual([]);
+    // Nothing wider than the phone: long code lines and tables scroll inside their own boxes.
+    expect(await phonePage.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await phonePage.screenshot({ path: `${screenshotDir}phone.png` });
     await phonePage.getByRole("button", { name: "Open chats" }).click();
     await expect.poll(() => phonePage.getByRole("navigation", { name: "Chats" }).getByRole("button", { name: "New chat" }).isVisible()).toBe(true);
+    // The drawer slides in: photograph it once it is all the way in.
+    await expect.poll(async () => (await phonePage.getByRole("navigation", { name: "Chats" }).boundingBox())?.x).toBe(0);
     expect(await seriousViolations(phonePage)).toEqual([]);
     await phonePage.screenshot({ path: `${screenshotDir}phone-chats.png` });
     await phone.close();
