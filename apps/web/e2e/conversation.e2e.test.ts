@@ -191,6 +191,11 @@ describe("the chats sidebar", () => {
     await sidebar().getByRole("button", { name: "A long answer about oceans", exact: true }).click();
     await expect.poll(() => scroller.evaluate((element, at) => Math.abs(element.scrollTop - at) < 40, readingAt)).toBe(true);
     expect(await atBottom()).toBe(false);
+
+    // Scrolled up, a button takes the reader back to the newest message.
+    await page.getByRole("button", { name: /Jump to newest/ }).click();
+    await expect.poll(atBottom).toBe(true);
+    expect(await page.getByRole("button", { name: /Jump to newest/ }).count()).toBe(0);
   });
 
   it("has shortcuts for a new chat and the message box", async () => {

@@ -32,6 +32,8 @@ export function MessageList(props: MessageListProps) {
   const scrollerRef = useRef<HTMLDivElement>(null);
   const [memory] = useState(() => recalledScroll(chatId));
   const pinnedRef = useRef((memory?.offset ?? null) === null);
+  // Shown as a "Jump to newest" button while the reader is scrolled up.
+  const [awayFromEnd, setAwayFromEnd] = useState(!pinnedRef.current);
   // When the reader last touched the scroller: only they can unpin the view, never a re-measure.
   const userScrolledAtRef = useRef(Number.NEGATIVE_INFINITY);
   const virtualizer = useVirtualizer({
@@ -111,7 +113,14 @@ export function MessageList(props: MessageListProps) {
       scrollToEnd();
       return;
     }
+    setAwayFromEnd(!pinnedRef.current);
     rememberScroll(chatId, { offset: pinnedRef.current ? null : scroller.scrollTop });
+  }
+
+  function jumpToNewest() {
+    pinnedRef.current = true;
+    setAwayFromEnd(false);
+    scrollToEnd();
   }
 
   const lastReplyIndex = entries.findLastIndex((entry) => entry.message.role === "assistant");
@@ -125,37 +134,44 @@ export function MessageList(props: MessageListProps) {
     );
   }
   return (
-    <div
-      className="message-scroller"
-      ref={attachScroller}
-      onScroll={handleScroll}
-      onWheel={noteUserScroll}
-      onTouchMove={noteUserScroll}
-      onPointerDown={noteUserScroll}
-      onKeyDown={noteUserScroll}
-    >
-      {truncated && <p className="message-list-note">This chat is very long: only its newest messages are shown.</p>}
-      {/* aria-busy holds back screen-reader announcements until a reply is whole. */}
-      <div className="message-list" role="log" aria-label="Messages" aria-busy={streaming} style={{ height: totalSize }}>
-        <div className="message-window" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
-          {items.map((item) => {
-            const entry = entries[item.index]!;
-            return (
-              <div key={item.key} className="message-row" data-index={item.index} ref={virtualizer.measureElement}>
-                <MessageItem
-                  entry={entry}
-                  busy={busy}
-                  isLastReply={item.index === lastReplyIndex}
-                  onSelectVersion={onSelectVersion}
-                  onEdit={onEdit}
-                  onRegenerate={onRegenerate}
-                  imageOrigins={imageOrigins}
-                />
-              </div>
-            );
-          })}
+    <div className="message-pane">
+      <div
+        className="message-scroller"
+        ref={attachScroller}
+        onScroll={handleScroll}
+        onWheel={noteUserScroll}
+        onTouchMove={noteUserScroll}
+        onPointerDown={noteUserScroll}
+        onKeyDown={noteUserScroll}
+      >
+        {truncated && <p className="message-list-note">This chat is very long: only its newest messages are shown.</p>}
+        {/* aria-busy holds back screen-reader announcements until a reply is whole. */}
+        <div className="message-list" role="log" aria-label="Messages" aria-busy={streaming} style={{ height: totalSize }}>
+          <div className="message-window" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
+            {items.map((item) => {
+              const entry = entries[item.index]!;
+              return (
+                <div key={item.key} className="message-row" data-index={item.index} ref={virtualizer.measureElement}>
+                  <MessageItem
+                    entry={entry}
+                    busy={busy}
+                    isLastReply={item.index === lastReplyIndex}
+                    onSelectVersion={onSelectVersion}
+                    onEdit={onEdit}
+                    onRegenerate={onRegenerate}
+                    imageOrigins={imageOrigins}
+                  />
+                </div>
+              );
+            })}
+          </div>
         </div>
       </div>
+      {awayFromEnd && (
+        <button type="button" className="jump-to-newest" onClick={jumpToNewest}>
+          {streaming ? "New text below ↓" : "Jump to newest ↓"}
+        </button>
+      )}
     </div>
   );
 }
