@@ -257,3 +257,25 @@ describe("images in replies", () => {
     }
   });
 });
+
+describe("temporary chats", () => {
+  it("keeps a temporary chat out of storage and memory", async () => {
+    await page.getByRole("checkbox", { name: "Temporary chat" }).check();
+    await expect.poll(() => messages().count()).toBe(0);
+    expect(await page.getByRole("main").textContent()).toContain("Recall remembers nothing of it");
+    await sendAndWait("My name is Zed and I live in Oslo.");
+    expect(await page.locator(".chat-header").textContent()).toContain("Temporary");
+    expect(await sidebar().getByRole("button", { name: /My name is Zed/ }).first().textContent()).toContain("Temporary");
+    // It lives in the server's memory: a reload finds it.
+    await page.reload();
+    await expect.poll(() => messages().textContent()).toContain("My name is Zed");
+    // Nothing of it is remembered about the user.
+    await sidebar().getByRole("button", { name: "Memory & data" }).click();
+    await expect.poll(() => page.getByRole("main").textContent()).toContain("What Recall remembers about you");
+    await page.waitForTimeout(500);
+    expect(await page.getByRole("main").textContent()).not.toContain("Zed");
+    // A new chat after it is saved as usual.
+    await page.getByRole("button", { name: "New chat" }).click();
+    expect(await page.getByRole("checkbox", { name: "Temporary chat" }).isChecked()).toBe(false);
+  });
+});

@@ -36,6 +36,8 @@ export function ChatScreen() {
   const phone = useMediaQuery("(max-width: 720px)");
   const [drawerOpen, setDrawerOpen] = useState(false);
   const [view, setView] = useState<"chat" | "memory">("chat");
+  // For the next new chat only: ChatGPT's "Temporary chat".
+  const [temporary, setTemporary] = useState(false);
   const composerRef = useRef<HTMLTextAreaElement>(null);
 
   const catalog = useQuery(trpc.models.list.queryOptions());
@@ -79,7 +81,7 @@ export function ChatScreen() {
     defaultModel: catalog.data?.defaultModel ?? null,
     installed: installed.map((entry) => entry.name),
   });
-  const actions = useChatActions({ chatId, model, openChat });
+  const actions = useChatActions({ chatId, model, temporary, openChat });
   const busy = Boolean(streamingMessage) || actions.pending;
 
   function switchChat(nextChatId: string | null) {
@@ -88,6 +90,7 @@ export function ChatScreen() {
     openChat(nextChatId);
     setDrawerOpen(false);
     setView("chat");
+    setTemporary(false);
   }
 
   function removeChat(session: ChatSession) {
@@ -179,6 +182,17 @@ export function ChatScreen() {
               title={currentSession?.title ?? (chatId ? "Chat" : "New chat")}
               menu={phone ? { open: drawerOpen, controls: sidebarId, onToggle: () => setDrawerOpen((open) => !open) } : null}
             >
+              {currentSession?.ephemeral && (
+                <span className="temporary-badge" title="Kept in memory only: never saved, never remembered, gone after it sits idle.">
+                  Temporary
+                </span>
+              )}
+              {!chatId && (
+                <label className="temporary-toggle">
+                  <input type="checkbox" checked={temporary} onChange={(event) => setTemporary(event.target.checked)} />
+                  Temporary chat
+                </label>
+              )}
               {chatId && <ExportChatMenu sessionId={chatId} />}
               <ModelPicker
                 models={installed}
@@ -235,6 +249,7 @@ export function ChatScreen() {
                 onEdit={editMessage}
                 onRegenerate={regenerateReply}
                 imageOrigins={settings.data?.imageOrigins ?? noImageOrigins}
+                {...(temporary && !chatId ? { emptyNote: "Temporary chat: kept in memory only. It is never saved, Recall remembers nothing of it, and it is gone after it sits idle." } : {})}
               />
             )}
             {deletion.pending && (

@@ -17,6 +17,8 @@ interface MessageListProps {
   onRegenerate: (message: ChatMessage) => void;
   /** Where replies may show images from (the operator's RECALL_IMAGE_ORIGINS). */
   imageOrigins: readonly string[];
+  /** What an empty chat says instead of the default invitation. */
+  emptyNote?: string;
 }
 
 /** Within this many pixels of the end counts as "at the newest message". */
@@ -28,7 +30,7 @@ const bottomSlack = 48;
  * the bottom the view follows new text; scrolled up, it stays put.
  */
 export function MessageList(props: MessageListProps) {
-  const { chatId, entries, truncated, streaming, busy, onSelectVersion, onEdit, onRegenerate, imageOrigins } = props;
+  const { chatId, entries, truncated, streaming, busy, onSelectVersion, onEdit, onRegenerate, imageOrigins, emptyNote } = props;
   const scrollerRef = useRef<HTMLDivElement>(null);
   const [memory] = useState(() => recalledScroll(chatId));
   const pinnedRef = useRef((memory?.offset ?? null) === null);
@@ -129,7 +131,7 @@ export function MessageList(props: MessageListProps) {
   if (entries.length === 0) {
     return (
       <div className="message-scroller">
-        <p className="empty-chat">Ask anything. Replies stream in from your local model.</p>
+        <p className="empty-chat">{emptyNote ?? "Ask anything. Replies stream in from your local model."}</p>
       </div>
     );
   }

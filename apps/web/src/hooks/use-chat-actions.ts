@@ -9,6 +9,8 @@ import { chooseVersion } from "./use-branch-choices.ts";
 interface ChatActionOptions {
   chatId: string | null;
   model: string | null;
+  /** A new chat is created temporary: kept in the server's memory only, never saved or remembered. */
+  temporary: boolean;
   openChat: (chatId: string) => void;
 }
 
@@ -18,7 +20,7 @@ interface ChatActionOptions {
  * Sending with no chat open creates the chat first: "New chat" only clears the screen, so
  * abandoned empty chats never pile up in the sidebar.
  */
-export function useChatActions({ chatId, model, openChat }: ChatActionOptions) {
+export function useChatActions({ chatId, model, temporary, openChat }: ChatActionOptions) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
 
@@ -62,7 +64,7 @@ export function useChatActions({ chatId, model, openChat }: ChatActionOptions) {
     try {
       let sessionId = chatId;
       if (!sessionId) {
-        const session = await createSession.mutateAsync(model ? { model } : {});
+        const session = await createSession.mutateAsync({ ...(model ? { model } : {}), ...(temporary ? { ephemeral: true } : {}) });
         sessionId = session.id;
         // Open it before sending, so a failed send is retried in this chat rather than a new one.
         openChat(sessionId);
