@@ -36,7 +36,14 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
   if (config.demoFakeOllama) {
     // Loaded only in demo mode: production never runs the fake.
     const { startFakeOllama } = await import("@recall/fake-ollama");
-    const fake = await startFakeOllama({ tokensPerSecond: 30, firstTokenLatencyMs: 250, replyTokens: 60 });
+    const { demoReply } = await import("./chat/demo-replies.ts");
+    const fake = await startFakeOllama({
+      tokensPerSecond: 30,
+      firstTokenLatencyMs: 250,
+      replyTokens: 60,
+      // Summaries and episodes ask for JSON: the fake answers those itself.
+      reply: (request) => (request.format ? undefined : demoReply(request.lastUserMessage)),
+    });
     ollamaUrl = fake.url;
     closeDemo = () => fake.close();
   }
