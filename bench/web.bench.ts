@@ -52,6 +52,19 @@ async function assertInteractive(page: Page): Promise<void> {
   }
 }
 
+/**
+ * Polls an expression in the page until it is truthy. Not page.waitForFunction: that evaluates
+ * its string with eval, which the app's Content-Security-Policy (rightly) refuses; DevTools
+ * evaluation is not bound by it. The timings themselves are taken in the page, not by polling.
+ */
+async function waitForPageValue(page: Page, expression: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${expression} in the page.`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 async function measureStartup(browser: Browser, url: string): Promise<StartupTiming> {
   // A fresh context: empty HTTP cache, no cookie, so a first visit by a new person.
   const context = await browser.newContext({ viewport });
@@ -59,9 +72,9 @@ async function measureStartup(browser: Browser, url: string): Promise<StartupTim
     await context.addInitScript({ content: interactiveScript });
     const page = await context.newPage();
     await page.goto(url, { waitUntil: "commit" });
-    await page.waitForFunction(`window.${interactiveKey} !== undefined`, undefined, { timeout: waitTimeoutMs });
+    await waitForPageValue(page, `window.${interactiveKey} !== undefined`, waitTimeoutMs);
     await assertInteractive(page);
-    await page.waitForFunction(`performance.getEntriesByName("first-contentful-paint").length > 0`, undefined, { timeout: waitTimeoutMs });
+    await waitForPageValue(page, `performance.getEntriesByName("first-contentful-paint").length > 0`, waitTimeoutMs);
     const interactive = (await page.evaluate(`window.${interactiveKey}`)) as number;
     const paints = (await page.evaluate(paintTimesScript)) as { firstContentfulPaint: number | null; domContentLoaded: number | null };
     if (paints.firstContentfulPaint === null || paints.domContentLoaded === null) throw new Error("Chromium reported no First Contentful Paint or DOMContentLoaded.");
