@@ -24,8 +24,8 @@ import { exportRevision, workingTree } from "./web/source.ts";
 
 
 const budgets = { initialJsGzipKilobytes: 200, interactiveMs: 1000, openChatMs: 300 };
-const startupRuns = Number(process.env.BENCH_WEB_STARTUP_RUNS ?? 15);
-const openRuns = Number(process.env.BENCH_WEB_OPEN_RUNS ?? 10);
+const startupRuns = Number(process.env.BENCH_WEB_STARTUP_RUNS ?? 20);
+const openRuns = Number(process.env.BENCH_WEB_OPEN_RUNS ?? 20);
 const exchangesInLongChat = 500;
 const exchangesInShortChat = 3;
 const waitTimeoutMs = 30_000;
