@@ -63,8 +63,6 @@ const instructions =
   "Answer in JSON with the fields summary, facts and profile.";
 
 const maxTranscriptMessages = 60;
-/** Chats whose episode the user deleted, remembered so a new chat or the sweep does not write it again. */
-const maxDismissedSessions = 10_000;
 
 interface EpisodeRow {
   id: string;
@@ -92,10 +90,13 @@ const maxCharactersPerMessage = 1500;
  * model writes a short summary and key facts of it; new chats see the user's last few.
  * Written in the background; a failure is counted and retried by the next trigger.
  */
+/** The user deleted this chat's episode and nothing happened in it since. */
+function isDismissed(session: { updatedAt: Date; episodeDismissedAt: Date | null }): boolean {
+  return session.episodeDismissedAt !== null && session.updatedAt <= session.episodeDismissedAt;
+}
+
 export class EpisodeService {
   private readonly writing = new Map<string, EpisodeWrite>();
-  /** Session id → when the user deleted its episode: only newer messages earn it a new one. */
-  private readonly dismissed = new Map<string, Date>();
   /** Looks for the chat a new chat ended; tracked so `idle()` also waits for them. */
   private readonly lookups = new Set<Promise<void>>();
   private sweeper: NodeJS.Timeout | null = null;
@@ -158,9 +159,15 @@ export class EpisodeService {
   }
 
   async remove(userId: string, episodeId: string): Promise<void> {
-    const episode = await this.prisma.episode.findFirst({ where: { id: episodeId, userId }, select: { sessionId: true } });
+    const episode = await this.prisma.episode.findFirst({ where: { id: episodeId, userId }, select: { sessionId: true, session: { select: { updatedAt: true } } } });
     if (!episode) throw notFound("episode");
-    this.dismiss(episode.sessionId);
+    // Saved on the chat, so neither a new chat nor the sweep writes it again, even after a
+    // restart; only newer activity in that chat earns a new episode. updatedAt is passed as it
+    // is: dismissing must not move the chat to the top of the sidebar.
+    await this.prisma.chatSession.update({
+      where: { id: episode.sessionId },
+      data: { episodeDismissedAt: episode.session.updatedAt, updatedAt: episode.session.updatedAt },
+    });
     // A write already running for that chat would bring the episode straight back.
     const running = this.writing.get(episode.sessionId);
     running?.controller.abort();
@@ -186,7 +193,7 @@ export class EpisodeService {
       })
       .then((session) => {
         const latest = session?.episodes[0];
-        if (session && (!latest || latest.createdAt < session.updatedAt) && !this.isDismissed(session.id, session.updatedAt)) {
+        if (session && (!latest || latest.createdAt < session.updatedAt) && !isDismissed(session)) {
           this.write(userId, session.id, session.model);
         }
       })
@@ -205,12 +212,12 @@ export class EpisodeService {
       where: { updatedAt: { gt: this.sweptUpTo, lte: cutoff }, episodes: { none: {} } },
       orderBy: [{ updatedAt: "asc" }, { id: "asc" }],
       take: 50,
-      select: { id: true, userId: true, model: true, updatedAt: true, _count: { select: { messages: true } } },
+      select: { id: true, userId: true, model: true, updatedAt: true, episodeDismissedAt: true, _count: { select: { messages: true } } },
     });
     this.sweptUpTo = sessions.length === 50 ? sessions.at(-1)!.updatedAt : cutoff;
     let started = 0;
     for (const session of sessions) {
-      if (session._count.messages < this.options.minimumMessages || this.isDismissed(session.id, session.updatedAt)) continue;
+      if (session._count.messages < this.options.minimumMessages || isDismissed(session)) continue;
       this.write(session.userId, session.id, session.model);
       started += 1;
     }
@@ -229,20 +236,6 @@ export class EpisodeService {
       })
       .finally(() => this.writing.delete(sessionId));
     this.writing.set(sessionId, { userId, controller, run });
-  }
-
-  private isDismissed(sessionId: string, lastActivity: Date): boolean {
-    const dismissedAt = this.dismissed.get(sessionId);
-    return dismissedAt !== undefined && lastActivity <= dismissedAt;
-  }
-
-  private dismiss(sessionId: string): void {
-    this.dismissed.delete(sessionId);
-    this.dismissed.set(sessionId, new Date());
-    if (this.dismissed.size > maxDismissedSessions) {
-      const oldest = this.dismissed.keys().next().value;
-      if (oldest !== undefined) this.dismissed.delete(oldest);
-    }
   }
 
   private async generate(userId: string, sessionId: string, chatModel: string | null, signal: AbortSignal): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ChatRequestInfo } from "@recall/fake-ollama";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { EpisodeService } from "../memory/episodes.ts";
 import { collectStream, startHarness, type Harness, type RecallClient } from "../testing/harness.ts";
 
 const isEpisodeRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content.startsWith("Summarize this finished chat") ?? false;
@@ -97,6 +98,39 @@ describe("episodes the user can see, correct and forget", () => {
     await harness.recall.services.episodes.idle();
     expect(episodeCalls).toBe(0);
     expect(await client.episode.list.query()).toEqual([]);
+  });
+
+  it("keeps a deleted episode deleted after a restart, without moving its chat in the sidebar", async () => {
+    const { client } = await harness.newUser();
+    const { first } = await chatWithEpisode(client);
+    const order = async () => (await client.session.list.query()).items.map((session) => session.id);
+    const before = await order();
+    const [episode] = await client.episode.list.query();
+    await client.episode.delete.mutate({ episodeId: episode!.id });
+    expect(await order()).toEqual(before);
+
+    // What a restarted server builds: it knows of the deletion only what the database kept.
+    const { services } = harness.recall;
+    const restarted = new EpisodeService(
+      harness.database.prisma,
+      services.llm,
+      { idleAfterMs: 0, sweepEveryMs: 60_000, recentEpisodes: 3, minimumMessages: 2, model: null, defaultModel: services.config.defaultModel },
+      services.profiles,
+      services.logger,
+    );
+    episodeCalls = 0;
+    await restarted.sweepIdle();
+    await restarted.idle();
+    expect(episodeCalls).toBe(0);
+    expect(await client.episode.list.query()).toEqual([]);
+
+    // The chat goes on: it has earned a new episode.
+    const { assistantMessage } = await client.message.send.mutate({ sessionId: first.id, content: "One more thing: do trams run at night?" });
+    await collectStream(client, assistantMessage.id);
+    await restarted.sweepIdle();
+    await restarted.idle();
+    expect(episodeCalls).toBe(1);
+    expect((await client.episode.list.query()).map((written) => written.sessionId)).toEqual([first.id]);
   });
 
   it("answers NOT_FOUND for someone else's episode and leaves it as it was", async () => {
