@@ -74,7 +74,10 @@ function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, on
     >
       <header className="message-meta">
         <span className="message-author">{author}</span>
-        {message.role === "assistant" && message.model && <span className="message-model">{message.model}</span>}
+        {message.role === "assistant" && message.model && (
+          // Ollama reads a name without a tag as `:latest`: show one spelling for one model.
+          <span className="message-model">{message.model.replace(/:latest$/, "")}</span>
+        )}
         <time dateTime={createdAt.toISOString()}>{timeFormat.format(createdAt)}</time>
       </header>
       {editing ? (
