@@ -4,6 +4,7 @@ import type { Message, Session } from "@recall/schema";
 import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { searchSavedChats, type SessionSearchHit } from "./chat-search.ts";
+import { messagesOffBranch } from "./branch.ts";
 import { isEphemeralId, type EphemeralChatStore } from "./ephemeral-store.ts";
 import { messageColumns, titleFromContent, toMessage, toSession } from "./serialize.ts";
 
@@ -277,6 +278,16 @@ export class ChatStore {
       exhausted = rows.length < pageSize;
     }
     return branch.reverse();
+  }
+
+  /**
+   * Messages of the chat on other branches than the one ending at `leafId`: edited-away or
+   * replaced turns that recall must leave out. Ephemeral chats are never in a recall index.
+   */
+  async offBranchMessageIds(sessionId: string, leafId: string | null): Promise<string[]> {
+    if (isEphemeralId(sessionId)) return [];
+    const rows = await this.prisma.message.findMany({ where: { sessionId }, select: { id: true, parentId: true } });
+    return messagesOffBranch(rows, leafId);
   }
 
   /** Every finished turn of a user, for their recall index. */

@@ -33,14 +33,18 @@ export interface ReplyRequest<Saved extends { assistantMessage: Message }> {
 export async function startReply<Saved extends { assistantMessage: Message }>(services: ReplyServices, request: ReplyRequest<Saved>): Promise<Saved> {
   const { store, generations, config, contextBuilder, recallIndexes, summaries, metrics } = services;
   const { userId, session, model } = request;
-  const history = request.historyLeafId ? await store.branchHistory(session.id, request.historyLeafId, config.bufferMessages) : [];
+  const [history, offBranch] = await Promise.all([
+    request.historyLeafId ? store.branchHistory(session.id, request.historyLeafId, config.bufferMessages) : [],
+    store.offBranchMessageIds(session.id, request.historyLeafId),
+  ]);
   const built = await contextBuilder.build({
     userId,
     sessionId: session.id,
     history: history.filter((message) => message.status !== "streaming"),
     userMessage: request.userContent,
     model,
-    excludeFromRecall: request.excludeFromRecall ?? [],
+    // Turns on other branches (edited away, replaced) would bring back what the user corrected.
+    excludeFromRecall: [...(request.excludeFromRecall ?? []), ...offBranch],
   });
   metrics.recordContext(built.metadata, session.id);
   const saved = await request.save(JSON.stringify(built.metadata));

@@ -14,13 +14,18 @@ export const memoryRouter = router({
   buildContext: userProcedure.input(buildContextInput).query(async ({ ctx, input }) => {
     const { store, contextBuilder, config, metrics } = ctx.services;
     const { session, newest } = await store.sessionForSend(ctx.userId, input.sessionId);
-    const history = newest ? await store.branchHistory(session.id, newest.id, config.bufferMessages) : [];
+    const [history, offBranch] = await Promise.all([
+      newest ? store.branchHistory(session.id, newest.id, config.bufferMessages) : [],
+      store.offBranchMessageIds(session.id, newest?.id ?? null),
+    ]);
     const built = await contextBuilder.build({
       userId: ctx.userId,
       sessionId: session.id,
       history: history.filter((message) => message.status !== "streaming"),
       userMessage: input.message,
       model: input.model ?? session.model ?? config.defaultModel,
+      // As a send would: turns on other branches of this chat are not recalled.
+      excludeFromRecall: offBranch,
     });
     metrics.recordContext(built.metadata);
     const summary = await ctx.services.summaries.current(session.id);
