@@ -1,11 +1,12 @@
 import type { ChatRequestInfo } from "@recall/fake-ollama";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collectStream, startHarness, type Harness, type RecallClient } from "../testing/harness.ts";
+import { collectStream, startHarness, waitFor, type Harness, type RecallClient } from "../testing/harness.ts";
 
 let harness: Harness;
 let client: RecallClient;
 let summaryCalls: ChatRequestInfo[] = [];
 let failNextSummary = false;
+let slowSummaries = false;
 
 const isSummaryRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content.startsWith("You keep a running summary") ?? false;
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
           failNextSummary = false;
           return { failure: { kind: "http-error", status: 500, message: "model crashed" } };
         }
-        return { text: `Summary ${summaryCalls.length}: the user is planning a trip to Lisbon.` };
+        return { text: `Summary ${summaryCalls.length}: the user is planning a trip to Lisbon.`, ...(slowSummaries ? { firstTokenLatencyMs: 400 } : {}) };
       },
     },
     config: { bufferMessages: 4, summaryEveryMessages: 6, summaryFirstAfterMessages: 6 },
@@ -32,6 +33,7 @@ beforeEach(async () => {
   harness.fake.reset();
   summaryCalls = [];
   failNextSummary = false;
+  slowSummaries = false;
   ({ client } = await harness.newUser());
 });
 
@@ -106,5 +108,20 @@ describe("the running summary", () => {
     expect(summaryCalls).toHaveLength(2);
     expect((await harness.recall.services.summaries.current(session.id))?.text).toContain("Summary 2:");
     expect((await client.health.query()).memory.summaries.failures).toBe(failuresBefore + 1);
+  });
+
+  it("does not count a summary as failed when its chat was deleted while it was written", async () => {
+    const { summaries } = harness.recall.services;
+    const failuresBefore = summaries.stats.failures;
+    const session = await client.session.create.mutate({});
+    for (let index = 1; index <= 4; index += 1) await exchange(session.id, index);
+    slowSummaries = true;
+    const { assistantMessage } = await client.message.send.mutate({ sessionId: session.id, content: "Question number 5 about the trip." });
+    await collectStream(client, assistantMessage.id);
+    await waitFor(() => summaryCalls.length === 1);
+    await client.session.delete.mutate({ sessionId: session.id });
+    await summaries.idle();
+    expect(summaries.stats.failures).toBe(failuresBefore);
+    expect(await harness.database.prisma.sessionSummary.count({ where: { sessionId: session.id } })).toBe(0);
   });
 });

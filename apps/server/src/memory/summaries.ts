@@ -47,6 +47,7 @@ export class SummaryService {
    */
   private readonly messagesUntilCheck = new Map<string, number>();
   readonly stats = { runs: 0, failures: 0 };
+  private readonly deletedWhileRunning = new Set<string>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -79,11 +80,17 @@ export class SummaryService {
     }
     const run = this.update(userId, sessionId, leafMessageId, chatModel)
       .catch((error: unknown) => {
+        // The chat was deleted while its summary was written: nothing failed.
+        if (this.deletedWhileRunning.has(sessionId)) return;
         this.stats.failures += 1;
         this.logger.warn({ sessionId, error: describeError(error) }, "running summary update failed; the previous summary stays");
       })
       .finally(() => {
         this.running.delete(sessionId);
+        if (this.deletedWhileRunning.delete(sessionId)) {
+          this.rerun.delete(sessionId);
+          return;
+        }
         if (this.rerun.delete(sessionId)) this.schedule(userId, sessionId, leafMessageId, chatModel);
       });
     this.running.set(sessionId, run);
@@ -94,8 +101,10 @@ export class SummaryService {
     while (this.running.size > 0) await Promise.all(this.running.values());
   }
 
+  /** The chat was deleted: drop its counters, and a run in flight is not a failure. */
   forget(sessionId: string): void {
     this.messagesUntilCheck.delete(sessionId);
+    if (this.running.has(sessionId)) this.deletedWhileRunning.add(sessionId);
   }
 
   private async update(userId: string, sessionId: string, leafMessageId: string, chatModel: string): Promise<void> {
