@@ -226,6 +226,28 @@ describe("when Ollama is not there", () => {
   });
 });
 
+describe("when Ollama comes back", () => {
+  it("clears the banner by itself once Ollama answers", async () => {
+    // A port that is free now: Ollama "starts" on it later.
+    const probe = await startFakeOllama();
+    const port = Number(new URL(probe.url).port);
+    await probe.close();
+    const recallWithoutOllama = await startRecallServer({ ollamaUrl: `http://127.0.0.1:${port}` });
+    let ollama: Awaited<ReturnType<typeof startFakeOllama>> | null = null;
+    try {
+      await page.goto(recallWithoutOllama.url);
+      const banner = page.getByRole("alert").filter({ hasText: "ollama serve" });
+      await expect.poll(() => banner.count(), { timeout: 10_000 }).toBe(1);
+      ollama = await startFakeOllama({ port });
+      await expect.poll(() => banner.count(), { timeout: 15_000 }).toBe(0);
+      await expect.poll(() => page.getByLabel("Model").inputValue()).toContain("llama3.2");
+    } finally {
+      await recallWithoutOllama.stop();
+      await ollama?.close();
+    }
+  });
+});
+
 describe("images in replies", () => {
   it("shows images only from the operator's RECALL_IMAGE_ORIGINS, and none from anywhere else", async () => {
     // A 1×1 PNG from a local image host the operator allowed.

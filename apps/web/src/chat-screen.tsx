@@ -40,7 +40,13 @@ export function ChatScreen() {
   const [temporary, setTemporary] = useState(false);
   const composerRef = useRef<HTMLTextAreaElement>(null);
 
-  const catalog = useQuery(trpc.models.list.queryOptions());
+  // While Ollama is down or has no models, look again every few seconds: the banner goes away by
+  // itself once `ollama serve` or `ollama pull` has done its work.
+  const catalog = useQuery(
+    trpc.models.list.queryOptions(undefined, {
+      refetchInterval: (query) => (query.state.data && (!query.state.data.ollama.reachable || query.state.data.models.length === 0) ? 5000 : false),
+    }),
+  );
   const settings = useQuery(trpc.settings.queryOptions(undefined, { staleTime: Number.POSITIVE_INFINITY }));
   const sessions = useInfiniteQuery(
     trpc.session.list.infiniteQueryOptions({ limit: limits.pageSizeDefault }, { getNextPageParam: (page) => page.nextCursor }),
