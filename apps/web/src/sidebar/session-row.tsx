@@ -60,7 +60,8 @@ export function SessionRow({ session, current, onSelect, onRename, onDelete, onI
         type="button"
         className="session-button"
         aria-current={current ? "page" : undefined}
-        onPointerDown={() => onIntent?.(session.id)}
+        // Not on touch: a finger scrolling the list also goes down on rows it never opens.
+        onPointerDown={(event) => event.pointerType !== "touch" && onIntent?.(session.id)}
         onClick={() => onSelect(session.id)}
       >
         <span className="session-title">
