@@ -75,6 +75,15 @@ describe("Sidebar", () => {
     expect(screen.getByRole("button", { name: "Tax return" })).toBeTruthy();
   });
 
+  it("fetches a chat from a mouse's pointer-down, not from a finger scrolling the list", () => {
+    const onIntent = vi.fn();
+    renderSidebar({ onIntent });
+    fireEvent.pointerDown(screen.getByRole("button", { name: "Sourdough" }), { pointerType: "touch" });
+    expect(onIntent).not.toHaveBeenCalled();
+    fireEvent.pointerDown(screen.getByRole("button", { name: "Sourdough" }), { pointerType: "mouse" });
+    expect(onIntent).toHaveBeenCalledWith("older");
+  });
+
   it("asks the owner to delete a chat", () => {
     const props = renderSidebar();
     fireEvent.click(screen.getByRole("button", { name: "Delete Trip to Lisbon" }));
