@@ -1,4 +1,4 @@
-import type { DatabaseProvider, PrismaClient } from "@recall/db";
+import { Prisma, type DatabaseProvider, type PrismaClient } from "@recall/db";
 import type { RecallTurn } from "@recall/memory";
 import type { Message, Session } from "@recall/schema";
 import { randomBytes } from "node:crypto";
@@ -286,6 +286,15 @@ export class ChatStore {
    */
   async offBranchMessageIds(sessionId: string, leafId: string | null): Promise<string[]> {
     if (isEphemeralId(sessionId)) return [];
+    // The common case, on every send: a chat that never forked, answered at its newest message.
+    // Asked in SQL so a long chat's rows are not read into memory just to find nothing.
+    if (leafId !== null) {
+      const [shape] = await this.prisma.$queryRaw<Array<{ forks: number | bigint; leafChildren: number | bigint }>>(Prisma.sql`
+        SELECT
+          (SELECT COUNT(*) FROM (SELECT "parentId" FROM "Message" WHERE "sessionId" = ${sessionId} GROUP BY "parentId" HAVING COUNT(*) > 1) AS "forked") AS "forks",
+          (SELECT COUNT(*) FROM "Message" WHERE "sessionId" = ${sessionId} AND "parentId" = ${leafId}) AS "leafChildren"`);
+      if (shape && Number(shape.forks) === 0 && Number(shape.leafChildren) === 0) return [];
+    }
     const rows = await this.prisma.message.findMany({ where: { sessionId }, select: { id: true, parentId: true } });
     return messagesOffBranch(rows, leafId);
   }

@@ -43,6 +43,17 @@ describe("memory after an edit", () => {
     expect(metadata.recalledMessageIds).not.toContain(original.assistantMessage.id);
   });
 
+  it("leaves out the edited message already in the reply to the edit itself", async () => {
+    const session = await client.session.create.mutate({});
+    const greeting = await send(session.id, "Hello there.");
+    await send(session.id, "My travel budget is 500 euros for the whole trip.");
+    // Edit the second message: the fork exists only once this new version is saved.
+    await send(session.id, "My travel budget is 800 euros for the whole trip. What is my travel budget?", greeting.assistantMessage.id);
+    const prompt = lastPromptText();
+    expect(prompt).toContain("800 euros");
+    expect(prompt).not.toContain("500 euros");
+  });
+
   it("recalls that branch again when the user goes back to it", async () => {
     const session = await client.session.create.mutate({});
     const original = await send(session.id, "My travel budget is 500 euros for the whole trip.");
