@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collectStream, startHarness, waitFor, type Harness, type RecallClient } from "../testing/harness.ts";
+import { describe, expect, it } from "vitest";
+import { collectStream, waitFor, type Harness, type RecallClient } from "../testing/harness.ts";
+import { harnessPerFile } from "../testing/harness-per-file.ts";
 
 let harness: Harness;
 let client: RecallClient;
 
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness?.close();
-});
-beforeEach(async () => {
-  harness.fake.reset();
-  ({ client } = await harness.newUser());
-});
+harnessPerFile({}, (context) => ({ harness, client } = context));
 
 async function say(sessionId: string, content: string) {
   const { assistantMessage } = await client.message.send.mutate({ sessionId, content });

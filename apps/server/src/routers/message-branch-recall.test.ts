@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collectStream, startHarness, type Harness, type RecallClient } from "../testing/harness.ts";
+import { describe, expect, it } from "vitest";
+import { collectStream, type Harness, type RecallClient } from "../testing/harness.ts";
+import { harnessPerFile } from "../testing/harness-per-file.ts";
 
 let harness: Harness;
 let client: RecallClient;
 
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness?.close();
-});
-beforeEach(async () => {
-  harness.fake.reset();
-  ({ client } = await harness.newUser());
-});
+harnessPerFile({}, (context) => ({ harness, client } = context));
 
 async function send(sessionId: string, content: string, parentId?: string | null) {
   const exchange = await client.message.send.mutate({ sessionId, content, ...(parentId === undefined ? {} : { parentId }) });

@@ -1,6 +1,7 @@
 import type { ChatRequestInfo } from "@recall/fake-ollama";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collectStream, startHarness, type Harness, type RecallClient } from "../testing/harness.ts";
+import { describe, expect, it } from "vitest";
+import { collectStream, type Harness, type RecallClient } from "../testing/harness.ts";
+import { harnessPerFile } from "../testing/harness-per-file.ts";
 
 let harness: Harness;
 let client: RecallClient;
@@ -8,19 +9,13 @@ let userId: string;
 
 const isSummaryRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content.startsWith("You keep a running summary") ?? false;
 
-beforeAll(async () => {
-  harness = await startHarness({
+harnessPerFile(
+  {
     fake: { reply: (request) => (isSummaryRequest(request) ? { text: "The user is planning a trip to Lisbon in May." } : undefined) },
     config: { bufferMessages: 4, summaryEveryMessages: 4, summaryFirstAfterMessages: 4 },
-  });
-});
-afterAll(async () => {
-  await harness?.close();
-});
-beforeEach(async () => {
-  harness.fake.reset();
-  ({ client, userId } = await harness.newUser());
-});
+  },
+  (context) => ({ harness, client, userId } = context),
+);
 
 async function say(sessionId: string, content: string) {
   const exchange = await client.message.send.mutate({ sessionId, content });

@@ -1,21 +1,13 @@
 import { DEFAULT_MODELS } from "@recall/fake-ollama";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collectStream, startHarness, waitFor, type Harness, type RecallClient, trpcRejection } from "../testing/harness.ts";
+import { describe, expect, it } from "vitest";
+import { collectStream, waitFor, type Harness, type RecallClient, trpcRejection } from "../testing/harness.ts";
+import { harnessPerFile } from "../testing/harness-per-file.ts";
 
 let harness: Harness;
 let client: RecallClient;
 let userId: string;
 
-beforeAll(async () => {
-  harness = await startHarness({ fake: { models: [...DEFAULT_MODELS, { name: "mistral", family: "llama", contextLength: 32768 }] } });
-});
-afterAll(async () => {
-  await harness?.close();
-});
-beforeEach(async () => {
-  harness.fake.reset();
-  ({ client, userId } = await harness.newUser());
-});
+harnessPerFile({ fake: { models: [...DEFAULT_MODELS, { name: "mistral", family: "llama", contextLength: 32768 }] } }, (context) => ({ harness, client, userId } = context));
 
 async function say(sessionId: string, content: string, reply?: string) {
   if (reply) harness.fake.queueScript({ text: reply });

@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collectStream, startHarness, type Harness, type RecallClient, trpcRejection } from "../testing/harness.ts";
+import { describe, expect, it } from "vitest";
+import { collectStream, type Harness, type RecallClient, trpcRejection } from "../testing/harness.ts";
+import { harnessPerFile } from "../testing/harness-per-file.ts";
 
 let harness: Harness;
 let client: RecallClient;
 let userId: string;
 
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness?.close();
-});
-beforeEach(async () => {
-  harness.fake.reset();
-  ({ client, userId } = await harness.newUser());
-});
+harnessPerFile({}, (context) => ({ harness, client, userId } = context));
 
 async function say(sessionId: string, content: string, parentId?: string | null) {
   const exchange = await client.message.send.mutate({ sessionId, content, ...(parentId !== undefined ? { parentId } : {}) });

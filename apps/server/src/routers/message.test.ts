@@ -1,21 +1,13 @@
 import type { Socket } from "node:net";
 import { limits } from "@recall/schema";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { collectStream, startHarness, waitFor, type Harness, type RecallClient, trpcRejection } from "../testing/harness.ts";
+import { harnessPerFile } from "../testing/harness-per-file.ts";
 
 let harness: Harness;
 let client: RecallClient;
 
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness?.close();
-});
-beforeEach(async () => {
-  harness.fake.reset();
-  ({ client } = await harness.newUser());
-});
+harnessPerFile({}, (context) => ({ harness, client } = context));
 
 function words(count: number, prefix = "w"): string[] {
   return Array.from({ length: count }, (_, index) => ` ${prefix}${index}`);

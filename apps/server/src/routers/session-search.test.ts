@@ -1,20 +1,12 @@
 import { limits } from "@recall/schema";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collectStream, startHarness, type Harness, type RecallClient, trpcRejection } from "../testing/harness.ts";
+import { describe, expect, it } from "vitest";
+import { collectStream, type Harness, type RecallClient, trpcRejection } from "../testing/harness.ts";
+import { harnessPerFile } from "../testing/harness-per-file.ts";
 
 let harness: Harness;
 let client: RecallClient;
 
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness?.close();
-});
-beforeEach(async () => {
-  harness.fake.reset();
-  ({ client } = await harness.newUser());
-});
+harnessPerFile({}, (context) => ({ harness, client } = context));
 
 /** A chat with its own title (so a message never retitles it) and these user messages. */
 async function chat(title: string, contents: string[], options: { ephemeral?: boolean; as?: RecallClient } = {}) {
