@@ -291,13 +291,13 @@ describe("temporary chats", () => {
     // It lives in the server's memory: a reload finds it.
     await page.reload();
     await expect.poll(() => messages().textContent()).toContain("My name is Zed");
-    // Nothing of it is remembered about the user.
-    await sidebar().getByRole("button", { name: "Memory & data" }).click();
-    await expect.poll(() => page.getByRole("main").textContent()).toContain("What Recall remembers about you");
-    await page.waitForTimeout(500);
-    expect(await page.getByRole("main").textContent()).not.toContain("Zed");
-    // A new chat after it is saved as usual.
+    // A new chat after it is saved as usual, and remembered: what it teaches Recall shows up,
+    // while nothing of the temporary chat ever does.
     await page.getByRole("button", { name: "New chat" }).click();
     expect(await page.getByRole("checkbox", { name: "Temporary chat" }).isChecked()).toBe(false);
+    await sendAndWait("My name is Ann and I live in Bergen.");
+    await sidebar().getByRole("button", { name: "Memory & data" }).click();
+    await expect.poll(() => page.getByRole("main").textContent(), { timeout: 10_000 }).toContain("Ann");
+    expect(await page.getByRole("main").textContent()).not.toContain("Zed");
   });
 });

@@ -20,7 +20,7 @@ export function MemoryAndDataPage({ onClose }: { onClose: () => void }) {
 
   return (
     <section className="your-data-page" aria-labelledby={headingId}>
-      <header className="your-data-header">
+      <header className="chat-header your-data-header">
         <h1 id={headingId} ref={headingRef} tabIndex={-1}>
           Memory &amp; data
         </h1>
