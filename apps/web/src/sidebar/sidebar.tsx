@@ -40,8 +40,8 @@ interface SidebarProps {
 export function Sidebar(props: SidebarProps) {
   const { sessions, currentId, onSelect, onNewChat, onRename, onDelete, loading, error, hasMore, loadingMore, onLoadMore, search, footer } = props;
   const searchId = useId();
-  const now = props.now ?? new Date();
-  const groups = useMemo(() => groupByDate(sessions, now), [sessions, now]);
+  // Regrouped when the list changes, not on every render (a fresh Date would defeat the memo).
+  const groups = useMemo(() => groupByDate(sessions, props.now ?? new Date()), [sessions, props.now]);
   const rowProps = { onSelect, onRename, onDelete, onIntent: props.onIntent };
   return (
     <nav className="sidebar" aria-label="Chats" id={props.id} data-hidden={props.hidden || undefined} inert={props.hidden}>
