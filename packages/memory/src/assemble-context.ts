@@ -45,7 +45,21 @@ export interface MemoryContextInput {
   bufferSize: number;
   passageLimit?: number;
   messageOverheadTokens?: number;
+  /**
+   * Where recalled turns and document passages go. "sections-first" (the layout before the
+   * prompt-cache work): in the memory message after the system prompt. "turn-last": in a
+   * message of their own right before the user's message, so the chat before them stays a
+   * stable prefix that Ollama can serve from its cache (see prompt-layout.ts).
+   */
+  placement?: MemoryPlacement;
+  /** A cap on the working buffer's tokens, applied before anything else is trimmed (never below the last exchange). */
+  bufferMaxTokens?: number;
 }
+
+export type MemoryPlacement = "sections-first" | "turn-last";
+
+/** The layers that describe this turn rather than the conversation: they sit last in "turn-last". */
+const turnLayers: ReadonlySet<ContextLayer> = new Set(["recalled", "passages"]);
 
 export interface LayerUsage {
   layer: ContextLayer;
@@ -73,6 +87,10 @@ export interface MemoryContext {
   trimmed: TrimmedPart[];
   /** True only when even the minimum (system prompt, last exchange, user message) does not fit. */
   overBudget: boolean;
+  /** The running summary as it went into the prompt (shortened, with its marker), or null. */
+  summaryText: string | null;
+  /** Whether the last reply's beginning had to be cut. */
+  replyCut: boolean;
 }
 
 interface Piece {
@@ -197,16 +215,28 @@ export function assembleMemoryContext(input: MemoryContextInput, tokenCounter: T
     if (replyTail === null || replyTail.kept === replyTail.pieces.length) return 0;
     return replyTail.markerTokens + at(replyTail.prefixTokens, replyTail.kept) - at(replyTail.prefixTokens, replyTail.pieces.length);
   };
-  const memoryPresent = (): boolean => sections.some((layer) => layer.kept > 0);
+  const placement = input.placement ?? "sections-first";
+  const messageGroups: TrimmableLayer[][] =
+    placement === "sections-first" ? [sections] : [sections.filter((layer) => !turnLayers.has(layer.layer)), sections.filter((layer) => turnLayers.has(layer.layer))];
+  const memoryMessages = (): number => messageGroups.filter((group) => group.some((layer) => layer.kept > 0)).length;
   const estimate = (): number =>
     systemTokens +
     userTokens +
     sections.reduce((sum, layer) => sum + layerTokens(layer), 0) +
-    (memoryPresent() ? overhead : 0) +
+    memoryMessages() * overhead +
     layerTokens(bufferLayer) +
     replyDelta();
 
   const trimOrder = [passages, recall, summary, episodic, profile, bufferLayer, ...(replyTail === null ? [] : [replyTail])];
+  if (input.bufferMaxTokens !== undefined) {
+    requireWholeNumber("bufferMaxTokens", input.bufferMaxTokens, 0);
+    while (layerTokens(bufferLayer) > input.bufferMaxTokens) {
+      const next = nextKept(bufferLayer);
+      if (next === null) break;
+      bufferLayer.overageAtFirstTrim ??= layerTokens(bufferLayer) - input.bufferMaxTokens;
+      bufferLayer.kept = next;
+    }
+  }
   const trimTo = (target: number): void => {
     for (const layer of trimOrder) {
       let total = estimate();
@@ -223,16 +253,16 @@ export function assembleMemoryContext(input: MemoryContextInput, tokenCounter: T
   const render = (): PromptMessage[] => {
     const messages: PromptMessage[] = [];
     if (hasSystemPrompt) messages.push({ role: "system", content: input.systemPrompt });
-    const memory = sections
-      .filter((layer) => layer.kept > 0)
-      .map((layer) => `${layer.heading}\n${renderSectionBody(layer)}`)
-      .join("\n\n");
-    if (memory.length > 0) messages.push({ role: "system", content: memory });
+    const [frameGroup = [], turnGroup = []] = messageGroups;
+    const frame = renderSections(frameGroup);
+    if (frame.length > 0) messages.push({ role: "system", content: frame });
     for (const message of keptInPromptOrder(bufferLayer).map((piece) => buffer[piece.position])) {
       if (message === undefined) continue;
       const content = message === reply && replyTail !== null ? renderReply(replyTail) : message.content;
       messages.push({ role: message.role, content });
     }
+    const turn = renderSections(turnGroup);
+    if (turn.length > 0) messages.push({ role: "system", content: turn });
     messages.push({ role: "user", content: input.userMessage });
     return messages;
   };
@@ -252,9 +282,25 @@ export function assembleMemoryContext(input: MemoryContextInput, tokenCounter: T
     correction = Math.max(correction + 1, totalTokens - estimated);
   }
 
-  const layers = describeLayers({ systemTokens, userTokens, overhead, sections, bufferLayer, replyDelta: replyDelta(), summary: input.summary });
+  const layers = describeLayers({ systemTokens, userTokens, overhead, sections, messageGroups, bufferLayer, replyDelta: replyDelta(), summary: input.summary });
   const trimmed = describeTrims({ passages, recall, summary, episodic, profile, bufferLayer, replyTail, reply, coveredIds: input.summary?.coveredMessageIds ?? [], budget: input.budgetTokens });
-  return { messages, layers, totalTokens, budgetTokens: input.budgetTokens, trimmed, overBudget: totalTokens > input.budgetTokens };
+  return {
+    messages,
+    layers,
+    totalTokens,
+    budgetTokens: input.budgetTokens,
+    trimmed,
+    overBudget: totalTokens > input.budgetTokens,
+    summaryText: summary.kept > 0 ? renderSectionBody(summary) : null,
+    replyCut: replyTail !== null && replyTail.kept < replyTail.pieces.length,
+  };
+}
+
+function renderSections(layers: readonly TrimmableLayer[]): string {
+  return layers
+    .filter((layer) => layer.kept > 0)
+    .map((layer) => `${layer.heading}\n${renderSectionBody(layer)}`)
+    .join("\n\n");
 }
 
 /** Counts messages the way the assembly does: content plus a per-message overhead. */
@@ -339,15 +385,16 @@ function describeLayers(state: {
   userTokens: number;
   overhead: number;
   sections: readonly TrimmableLayer[];
+  messageGroups: readonly (readonly TrimmableLayer[])[];
   bufferLayer: TrimmableLayer;
   replyDelta: number;
   summary: ContextSummary | null;
 }): LayerUsage[] {
-  // The memory message's own overhead is charged to its first section.
-  const firstSection = state.sections.find((layer) => layer.kept > 0);
+  // Each memory message's own overhead is charged to its first section.
+  const firstSections = new Set(state.messageGroups.map((group) => group.find((layer) => layer.kept > 0)));
   const usage: LayerUsage[] = [{ layer: "system", tokens: state.systemTokens, ids: [] }];
   for (const layer of state.sections) {
-    const tokens = layerTokens(layer) + (layer === firstSection ? state.overhead : 0);
+    const tokens = layerTokens(layer) + (firstSections.has(layer) ? state.overhead : 0);
     const ids = layer.layer === "summary" ? (layer.kept > 0 ? [...(state.summary?.coveredMessageIds ?? [])] : []) : keptInPromptOrder(layer).map((piece) => piece.id);
     usage.push({ layer: layer.layer, tokens, ids });
   }
