@@ -1,10 +1,7 @@
-/** Why a model call failed, in terms a person can act on. `code` is stable for clients. */
-export type LlmErrorCode =
-  | "OLLAMA_UNREACHABLE"
-  | "MODEL_NOT_FOUND"
-  | "MODEL_ERROR"
-  | "STREAM_BROKEN"
-  | "MODEL_TIMEOUT";
+import type { StreamErrorCode } from "@recall/schema";
+
+/** Why a model call failed, in terms a person can act on. `code` is stable for clients (the stream's error codes). */
+export type LlmErrorCode = StreamErrorCode;
 
 export class LlmError extends Error {
   override readonly name = "LlmError";

@@ -114,6 +114,20 @@ describe("createOllamaClient", () => {
     await expect(client.completeChat({ model: "nope", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ code: "MODEL_NOT_FOUND" });
   });
 
+  it("lists the loaded models with the context each was loaded with, and maps an unreachable Ollama", async () => {
+    const client = createOllamaClient({ host: fake.url });
+    expect(await client.loadedModels()).toEqual([]);
+    await client.completeChat({ model: "llama3.2", messages: [{ role: "user", content: "Hi." }], numCtx: 3072 });
+    const loaded = await client.loadedModels();
+    expect(loaded).toHaveLength(1);
+    expect(loaded[0]).toMatchObject({ name: "llama3.2:latest", contextLength: 3072 });
+    expect(typeof loaded[0]?.expiresAt).toBe("string");
+    await expect(createOllamaClient({ host: "http://127.0.0.1:9" }).loadedModels()).rejects.toMatchObject({ code: "OLLAMA_UNREACHABLE" });
+    const stopped = new AbortController();
+    stopped.abort();
+    await expect(client.loadedModels(stopped.signal)).rejects.toBeInstanceOf(LlmAbortedError);
+  });
+
   it("embeds texts in order, and reports an unknown embedding model", async () => {
     const client = createOllamaClient({ host: fake.url });
     const [first, second, again] = await client.embed("nomic-embed-text", ["cats purr", "tax forms", "cats purr"]);

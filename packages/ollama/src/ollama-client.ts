@@ -1,4 +1,5 @@
 import { Ollama, type AbortableAsyncIterator, type ChatResponse } from "ollama";
+import { parseDoneReason, type DoneReason } from "@recall/schema";
 import { LlmAbortedError, LlmError } from "./errors.ts";
 
 export interface LlmChatMessage {
@@ -10,7 +11,7 @@ export type LlmChunk =
   | { type: "delta"; text: string }
   | {
       type: "done";
-      doneReason: string | null;
+      doneReason: DoneReason | null;
       promptTokens: number | null;
       completionTokens: number | null;
       totalDurationNs: number | null;
@@ -64,7 +65,17 @@ export interface CompleteChatResult {
   text: string;
   promptTokens: number | null;
   completionTokens: number | null;
-  doneReason: string | null;
+  doneReason: DoneReason | null;
+}
+
+/** A model Ollama holds in memory (`/api/ps`), with the context it was loaded with. */
+export interface LlmLoadedModel {
+  /** As Ollama names it: `llama3.2:latest`. */
+  name: string;
+  /** The `num_ctx` the runner was started with; null from Ollama versions that do not report it. */
+  contextLength: number | null;
+  /** When Ollama unloads it unless it is used again. */
+  expiresAt: string | null;
 }
 
 export interface LlmClient {
@@ -76,6 +87,8 @@ export interface LlmClient {
   embed(model: string, inputs: string[], signal?: AbortSignal): Promise<number[][]>;
   listModels(): Promise<LlmModel[]>;
   showModel(model: string): Promise<LlmModelDetails>;
+  /** The models loaded right now (`/api/ps`). */
+  loadedModels(signal?: AbortSignal): Promise<LlmLoadedModel[]>;
 }
 
 /**
@@ -130,7 +143,7 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
         if (part.done) {
           yield {
             type: "done",
-            doneReason: part.done_reason ?? null,
+            doneReason: parseDoneReason(part.done_reason),
             promptTokens: numberOrNull(part.prompt_eval_count),
             completionTokens: numberOrNull(part.eval_count),
             totalDurationNs: numberOrNull(part.total_duration),
@@ -153,12 +166,14 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
     }
   }
 
-  async function withTimeout<T>(run: (ollama: Ollama) => Promise<T>): Promise<T> {
-    const signal = AbortSignal.timeout(requestTimeoutMs);
+  async function withTimeout<T>(run: (ollama: Ollama) => Promise<T>, callerSignal?: AbortSignal): Promise<T> {
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
     try {
       return await run(clientWithSignal(signal));
     } catch (error) {
-      if (signal.aborted) throw new LlmError("OLLAMA_UNREACHABLE", `Ollama at ${host} did not answer within ${requestTimeoutMs / 1000} s.`, { cause: error });
+      if (callerSignal?.aborted) throw new LlmAbortedError();
+      if (timeout.aborted) throw new LlmError("OLLAMA_UNREACHABLE", `Ollama at ${host} did not answer within ${requestTimeoutMs / 1000} s.`, { cause: error });
       throw toLlmError(error, host, null);
     }
   }
@@ -182,7 +197,7 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
         text: response.message?.content ?? "",
         promptTokens: numberOrNull(response.prompt_eval_count),
         completionTokens: numberOrNull(response.eval_count),
-        doneReason: response.done_reason ?? null,
+        doneReason: parseDoneReason(response.done_reason),
       };
     } catch (error) {
       if (request.signal?.aborted) throw new LlmAbortedError();
@@ -223,6 +238,15 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
     async showModel(model) {
       const response = await withTimeout((ollama) => ollama.show({ model }));
       return { contextLength: contextLengthOf(response.model_info), family: response.details?.family || null, capabilities: response.capabilities ?? [] };
+    },
+    async loadedModels(signal) {
+      const response = await withTimeout((ollama) => ollama.ps(), signal);
+      // `context_length` is newer than the npm client's types.
+      return response.models.map((model) => ({
+        name: model.name,
+        contextLength: numberOrNull((model as { context_length?: unknown }).context_length),
+        expiresAt: model.expires_at ? String(model.expires_at) : null,
+      }));
     },
   };
 }

@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { idSchema, isFinalStreamEvent, limits, messageContentSchema, sendMessageInput, streamEventSchema } from "./index.ts";
+import {
+  episodeResponseJsonSchema,
+  episodeResponseSchema,
+  idSchema,
+  isFinalStreamEvent,
+  limits,
+  messageContentSchema,
+  parseDoneReason,
+  profileFactKinds,
+  sendMessageInput,
+  streamErrorCodes,
+  streamEventSchema,
+} from "./index.ts";
 
 describe("message content", () => {
   it("accepts text up to the limit and keeps it as typed", () => {
@@ -39,5 +51,45 @@ describe("stream events", () => {
     expect(isFinalStreamEvent({ type: "done", promptTokens: 1, completionTokens: 2, doneReason: "stop" })).toBe(true);
     expect(isFinalStreamEvent({ type: "interrupted", reason: "stopped" })).toBe(true);
     expect(isFinalStreamEvent({ type: "error", code: "MODEL_ERROR", message: "x" })).toBe(true);
+  });
+});
+
+describe("closed stream vocabularies", () => {
+  it("accepts only the known error codes and end reasons", () => {
+    for (const code of streamErrorCodes) expect(streamEventSchema.safeParse({ type: "error", code, message: "x" }).success).toBe(true);
+    expect(streamEventSchema.safeParse({ type: "error", code: "MODEL_FAILED", message: "x" }).success).toBe(false);
+    expect(streamEventSchema.safeParse({ type: "interrupted", reason: "bored" }).success).toBe(false);
+    expect(streamEventSchema.safeParse({ type: "done", promptTokens: 1, completionTokens: 1, doneReason: "whatever" }).success).toBe(false);
+  });
+
+  it("reads Ollama's done reason, and an unknown one as null", () => {
+    expect(parseDoneReason("stop")).toBe("stop");
+    expect(parseDoneReason("length")).toBe("length");
+    expect(parseDoneReason("exploded")).toBeNull();
+    expect(parseDoneReason(undefined)).toBeNull();
+  });
+});
+
+describe("the episode the model writes", () => {
+  it("is validated with the user's limits, and profile defaults to none", () => {
+    expect(episodeResponseSchema.parse({ summary: " A chat. ", facts: ["One fact"] })).toEqual({ summary: "A chat.", facts: ["One fact"], profile: [] });
+    expect(episodeResponseSchema.safeParse({ summary: "", facts: [] }).success).toBe(false);
+    expect(episodeResponseSchema.safeParse({ summary: "x", facts: [], profile: [{ kind: "shoe size", value: "42" }] }).success).toBe(false);
+  });
+
+  it("is sent to Ollama as a JSON schema derived from the zod schema, with the descriptions the model reads", () => {
+    const schema = episodeResponseJsonSchema as {
+      type: string;
+      required: string[];
+      properties: Record<string, { description?: string; type: string; items?: { properties?: { kind?: { enum?: string[] } } } }>;
+    };
+    expect(schema.type).toBe("object");
+    expect(schema.required).toEqual(["summary", "facts", "profile"]);
+    expect(schema.properties["summary"]?.description).toBe("4 to 8 sentences about what the user and the assistant did in this chat");
+    expect(schema.properties["facts"]?.description).toContain("key facts about the user");
+    expect(schema.properties["profile"]?.description).toContain("what the user said about themselves");
+    expect(schema.properties["profile"]?.items?.properties?.kind?.enum).toEqual([...profileFactKinds]);
+    // No string lengths (they blow up llama.cpp's grammar) and no $schema key.
+    expect(JSON.stringify(schema)).not.toMatch(/minLength|maxLength|\$schema/);
   });
 });
