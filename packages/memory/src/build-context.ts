@@ -1,4 +1,4 @@
-import { assembleMemoryContext, type MemoryContext } from "./assemble-context.ts";
+import { buildTurnPrompt, type LayoutTuning, type PromptLayoutState, type TurnPrompt } from "./prompt-layout.ts";
 import type { ContextEpisode, ContextPassage, ContextProfileFact, ContextSummary } from "./context-sections.ts";
 import type { MemoryRole, TokenCounter } from "./ports.ts";
 import { recallForContext } from "./recall-context.ts";
@@ -32,15 +32,19 @@ export interface BuildContextFromHistoryInput {
   passages?: readonly ContextPassage[];
   /** An index already built over `history` (a server keeps one current); built here when absent. */
   index?: RecallIndex;
+  /** The layout of the previous turn in this chat, to extend it; absent lays the prompt out afresh. */
+  previous?: PromptLayoutState | null;
+  messageOverheadTokens?: number;
+  tuning?: Partial<LayoutTuning>;
 }
 
 /**
  * The engine driven from plain data, with no server: given a user's chats and messages,
- * the current message and a budget, the assembled context and, per layer, the ids of
- * the messages it drew on (`layers[].ids`). The benchmarks use exactly this.
+ * the current message and a budget, this turn's prompt (`buildTurnPrompt`, as the server
+ * builds it) and, per layer, the ids of the messages it drew on (`layers[].ids`). The
+ * benchmarks use exactly this; pass `previous` (the last turn's `layout`) to replay a chat.
  */
-export function buildContextFromHistory(input: BuildContextFromHistoryInput, tokenCounter: TokenCounter): MemoryContext {
-  const bufferSize = input.bufferSize ?? 10;
+export function buildContextFromHistory(input: BuildContextFromHistoryInput, tokenCounter: TokenCounter): TurnPrompt {
   const chat = input.history.filter((message) => message.sessionId === input.sessionId);
   const turns = new Map<string, RecallTurn>(input.history.map((message) => [message.id, message]));
   let index = input.index;
@@ -48,26 +52,30 @@ export function buildContextFromHistory(input: BuildContextFromHistoryInput, tok
     index = new RecallIndex();
     for (const message of input.history) if (message.content.trim().length > 0) index.add(message);
   }
-  const bufferIds = new Set(chat.slice(-bufferSize).map((message) => message.id));
-  const recalled = recallForContext(index, turns, {
-    query: input.userMessage,
-    limit: input.recallLimit ?? 16,
-    excludeIds: bufferIds,
-    sessionId: input.sessionId,
-    includeOtherSessions: input.recallAcrossChats ?? true,
-  });
-  return assembleMemoryContext(
+  const recallIndex = index;
+  return buildTurnPrompt(
     {
       systemPrompt: input.systemPrompt,
       episodes: input.episodes ?? [],
       profile: input.profile ?? [],
       summary: input.summary ?? null,
-      recalled,
+      chat,
+      recall: (inPrompt) =>
+        recallForContext(recallIndex, turns, {
+          query: input.userMessage,
+          limit: input.recallLimit ?? 16,
+          excludeIds: inPrompt,
+          sessionId: input.sessionId,
+          includeOtherSessions: input.recallAcrossChats ?? true,
+        }),
       passages: input.passages ?? [],
-      buffer: chat,
+      turnById: (id) => turns.get(id),
       userMessage: input.userMessage,
       budgetTokens: input.budgetTokens,
-      bufferSize,
+      bufferSize: input.bufferSize ?? 10,
+      previous: input.previous ?? null,
+      ...(input.messageOverheadTokens === undefined ? {} : { messageOverheadTokens: input.messageOverheadTokens }),
+      ...(input.tuning === undefined ? {} : { tuning: input.tuning }),
     },
     tokenCounter,
   );

@@ -5,6 +5,7 @@ export * from "./context-sections.ts";
 export * from "./fit-to-budget.ts";
 export * from "./ports.ts";
 export * from "./profile-patterns.ts";
+export * from "./prompt-layout.ts";
 export * from "./rank-fusion.ts";
 export * from "./recall-context.ts";
 export * from "./recall-index.ts";

@@ -12,6 +12,7 @@ import {
   type ContextSummary,
 } from "./context-sections.ts";
 import type { MemoryMessage, MemoryRole, PromptMessage, TokenCounter } from "./ports.ts";
+import { fitMessagesToBudget } from "./fit-to-budget.ts";
 import { clipAtSentence } from "./recall-context.ts";
 
 /**
@@ -164,25 +165,36 @@ function continueLayout(input: TurnPromptInput, chat: readonly MemoryMessage[], 
   };
   let blocks = previous.blocks;
   let base = render(blocks);
+  const cap = Math.floor(input.budgetTokens * tuning.continuingRecallShare);
+  const candidates = input.recall(new Set([...stretchIds, ...base.recalledIds])).filter((turn) => !stretchIds.has(turn.id) && turn.content.trim().length > 0);
+  const best = candidates.reduce((top, turn) => Math.max(top, turn.score), 0);
+  const strong = candidates.filter((turn) => turn.score >= best * tuning.continuingMinRelativeScore);
+  // Room for at least the best match this turn recalls: a question about something said long
+  // ago is worth making room for, not worth answering without it.
+  const wanted = fillBlock(strong.toSorted((left, right) => right.score - left.score).slice(0, 1), input.passages?.slice(0, 1) ?? [], cap, overhead, counter);
+  const reserve = wanted.text.length > 0 ? counter.count(wanted.text) + overhead : 0;
   const dropped: TurnBlockState[] = [];
   // Dropping the newest recall re-reads only what came after it, far less than a rebuild.
-  while (base.tokens > input.budgetTokens) {
+  while (base.tokens + reserve > input.budgetTokens) {
     const newest = blocks.findLastIndex((block) => block.recalled.length > 0 || block.passageIds.length > 0);
     if (newest < 0) break;
     dropped.push(blocks[newest]!);
     blocks = blocks.map((block, index) => (index === newest ? { ...block, recalled: [], passageIds: [] } : block));
     base = render(blocks);
   }
-  if (base.tokens > input.budgetTokens) return { kind: "rebuild", reason: "budget-full" };
+  if (base.tokens + reserve > input.budgetTokens) return { kind: "rebuild", reason: "budget-full" };
   const droppedLastBlock = dropped.length > 0;
 
   // What was just taken out to make room does not come straight back at a new place.
   const inPrompt = new Set([...stretchIds, ...base.recalledIds, ...dropped.flatMap((block) => block.recalled.map((turn) => turn.id))]);
-  const room = Math.min(input.budgetTokens - base.tokens, Math.floor(input.budgetTokens * tuning.continuingRecallShare));
-  const candidates = input.recall(inPrompt).filter((turn) => !inPrompt.has(turn.id) && turn.content.trim().length > 0);
-  const best = candidates.reduce((top, turn) => Math.max(top, turn.score), 0);
-  const strong = candidates.filter((turn) => turn.score >= best * tuning.continuingMinRelativeScore);
-  const block = fillBlock(strong, input.passages ?? [], room, overhead, counter);
+  const room = Math.min(input.budgetTokens - base.tokens, cap);
+  const block = fillBlock(
+    strong.filter((turn) => !inPrompt.has(turn.id)),
+    input.passages ?? [],
+    room,
+    overhead,
+    counter,
+  );
   const messages = [...base.messages];
   if (block.text.length > 0) messages.push({ role: "system", content: block.text });
   messages.push(userMessage);
@@ -279,7 +291,28 @@ function rebuild(input: TurnPromptInput, chat: readonly MemoryMessage[], tuning:
     },
     blocks: [block],
   };
-  return { ...context, layout, decision: { kind: "rebuilt", reason } };
+  if (!context.overBudget) return { ...context, layout, decision: { kind: "rebuilt", reason } };
+  // Even the minimum (last exchange + new message) is too long, e.g. a big paste: cut the
+  // middle of the largest messages, marked, rather than let Ollama drop text silently.
+  const fitted = fitMessagesToBudget(context.messages, counter, input.budgetTokens, overhead);
+  const trimmed = [...context.trimmed];
+  if (fitted.cuts.length > 0) {
+    trimmed.push({
+      layer: "user",
+      what: `cut the middle of ${fitted.cuts.length} long message(s), about ${fitted.cuts.reduce((sum, cut) => sum + cut.removedTokens, 0)} tokens`,
+      ids: [],
+      why: "the last exchange and the new message alone were over the budget",
+    });
+  }
+  return {
+    ...context,
+    messages: fitted.messages,
+    totalTokens: fitted.totalTokens,
+    trimmed,
+    overBudget: !fitted.fits,
+    layout,
+    decision: { kind: "rebuilt", reason },
+  };
 }
 
 /** The frame message: the same sections, headings and order as the assembly renders. */

@@ -4,3 +4,4 @@ export * from "./ids.ts";
 export * from "./limits.ts";
 export * from "./models.ts";
 export * from "./stream.ts";
+export * from "./context.ts";

@@ -42,7 +42,10 @@ describe("Redis lost mid-chat", () => {
 
     await redis.restart();
     await waitFor(async () => !(await client.health.query()).memory.cache.degraded, 10_000);
-    await reply("Back online.");
+    // A fact added mid-chat reaches the next fresh layout: a new chat.
+    const next = await client.session.create.mutate({});
+    const { assistantMessage } = await client.message.send.mutate({ sessionId: next.id, content: "Back online." });
+    expect((await collectStream(client, assistantMessage.id)).final?.type).toBe("done");
     const prompt = harness.fake.requests.filter((request) => request.path === "/api/chat").at(-1)?.body as { messages: Array<{ content: string }> };
     expect(prompt.messages.some((message) => message.content.includes("tiles"))).toBe(true);
   });

@@ -47,6 +47,22 @@ export function notFound(what: "chat" | "message" | "remembered fact" | "episode
 }
 
 /** Every read and write is scoped to its owner here; routers never query Prisma directly. */
+/** Walk further back than `limit` until this message (null: the chat's first) is included, but never past `atMost` messages. */
+export interface BranchReach {
+  backTo: string | null;
+  atMost: number;
+}
+
+/** Whether a branch walk that has collected `branch` (newest first) should go on. */
+export function wantsMore(limit: number, reach: BranchReach | undefined): (branch: readonly { id: string }[]) => boolean {
+  let reached = false;
+  return (branch) => {
+    if (reach !== undefined && reach.backTo !== null && branch.at(-1)?.id === reach.backTo) reached = true;
+    if (branch.length < limit) return true;
+    return reach !== undefined && !reached && branch.length < reach.atMost;
+  };
+}
+
 export class ChatStore {
   constructor(
     private readonly prisma: PrismaClient,
@@ -250,15 +266,16 @@ export class ChatStore {
    * The branch that ends at `leafId`, oldest first, at most `limit` messages. Reads
    * recent messages in pages instead of the whole chat.
    */
-  async branchHistory(sessionId: string, leafId: string, limit: number): Promise<HistoryMessage[]> {
-    if (isEphemeralId(sessionId)) return this.ephemeral.branchHistory(sessionId, leafId, limit);
+  async branchHistory(sessionId: string, leafId: string, limit: number, reach?: BranchReach): Promise<HistoryMessage[]> {
+    if (isEphemeralId(sessionId)) return this.ephemeral.branchHistory(sessionId, leafId, limit, reach);
     const byId = new Map<string, HistoryMessage>();
     const branch: HistoryMessage[] = [];
     const pageSize = Math.max(limit * 4, 64);
     let cursor: string | null = null;
     let exhausted = false;
     let nextId: string | null = leafId;
-    while (nextId !== null && branch.length < limit) {
+    const wanted = wantsMore(limit, reach);
+    while (nextId !== null && wanted(branch)) {
       const current = byId.get(nextId);
       if (current) {
         branch.push(current);

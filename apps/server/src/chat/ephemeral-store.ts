@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Message, Session } from "@recall/schema";
 import { containsIgnoringCase, snippetAround, type SessionSearchHit } from "./chat-search.ts";
-import type { HistoryMessage, ReplyContextRow, TurnView } from "./chat-store.ts";
-import { defaultSessionTitle, notFound } from "./chat-store.ts";
+import type { BranchReach, HistoryMessage, ReplyContextRow, TurnView } from "./chat-store.ts";
+import { defaultSessionTitle, notFound, wantsMore } from "./chat-store.ts";
 import { titleFromContent } from "./serialize.ts";
 
 /** Ephemeral ids carry their kind, so every lookup knows where to go without asking the database. */
@@ -207,12 +207,13 @@ export class EphemeralChatStore {
     return publicMessage(reply);
   }
 
-  branchHistory(sessionId: string, leafId: string, limit: number): HistoryMessage[] {
+  branchHistory(sessionId: string, leafId: string, limit: number, reach?: BranchReach): HistoryMessage[] {
     const chat = this.chats.get(sessionId);
     if (!chat) return [];
     const byId = new Map(chat.messages.map((message) => [message.id, message]));
     const branch: HistoryMessage[] = [];
-    for (let current = byId.get(leafId); current && branch.length < limit; current = current.parentId ? byId.get(current.parentId) : undefined) {
+    const wanted = wantsMore(limit, reach);
+    for (let current = byId.get(leafId); current && wanted(branch); current = current.parentId ? byId.get(current.parentId) : undefined) {
       branch.push({ id: current.id, parentId: current.parentId, role: current.role, content: current.content, status: current.status, createdAt: new Date(current.createdAt) });
     }
     return branch.reverse();

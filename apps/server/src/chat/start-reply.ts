@@ -1,6 +1,17 @@
+import type { PromptLayoutState } from "@recall/memory";
 import type { Message, Session } from "@recall/schema";
+import { parseContextMetadata } from "@recall/schema";
 import { TRPCError } from "@trpc/server";
 import type { Services } from "../trpc/context.ts";
+
+/** The longest stretch of a chat a prompt continues; past it the prompt is laid out afresh. */
+const maxLayoutMessages = 400;
+
+/** The prompt layout saved with a reply; null for a user message, an old reply or an unreadable row. */
+async function layoutOf(store: Services["store"], userId: string, messageId: string): Promise<PromptLayoutState | null> {
+  const row = await store.contextOf(userId, messageId);
+  return parseContextMetadata(row.contextJson)?.layout ?? null;
+}
 
 type ReplyServices = Pick<Services, "store" | "generations" | "config" | "contextBuilder" | "recallIndexes" | "summaries" | "metrics">;
 
@@ -33,9 +44,15 @@ export interface ReplyRequest<Saved extends { assistantMessage: Message }> {
 export async function startReply<Saved extends { assistantMessage: Message }>(services: ReplyServices, request: ReplyRequest<Saved>): Promise<Saved> {
   const { store, generations, config, contextBuilder, recallIndexes, summaries, metrics } = services;
   const { userId, session, model } = request;
+  // The prompt extends the one of the reply it follows: read that reply's layout, then the
+  // branch back to its anchor (the chat since then is sent verbatim).
+  const leafId = request.historyLeafId;
+  const previousLayout = leafId ? await layoutOf(store, userId, leafId) : null;
   const [history, offBranch] = await Promise.all([
-    request.historyLeafId ? store.branchHistory(session.id, request.historyLeafId, config.bufferMessages) : [],
-    store.offBranchMessageIds(session.id, request.historyLeafId),
+    leafId
+      ? store.branchHistory(session.id, leafId, config.bufferMessages, previousLayout ? { backTo: previousLayout.anchorId, atMost: maxLayoutMessages } : undefined)
+      : [],
+    store.offBranchMessageIds(session.id, leafId),
   ]);
   const built = await contextBuilder.build({
     userId,
@@ -45,6 +62,7 @@ export async function startReply<Saved extends { assistantMessage: Message }>(se
     model,
     // Turns on other branches (edited away, replaced) would bring back what the user corrected.
     excludeFromRecall: [...(request.excludeFromRecall ?? []), ...offBranch],
+    previousLayout,
   });
   metrics.recordContext(built.metadata, session.id);
   const saved = await request.save(JSON.stringify(built.metadata));

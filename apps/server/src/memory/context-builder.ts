@@ -1,5 +1,6 @@
-import type { LayerUsage, MemoryMessage, PromptMessage, TrimmedPart } from "@recall/memory";
-import { assembleMemoryContext, fitMessagesToBudget, planBudget, rankByEmbedding, recallForContext } from "@recall/memory";
+import type { MemoryMessage, PromptLayoutState, PromptMessage, TurnPrompt } from "@recall/memory";
+import { buildTurnPrompt, planBudget, rankByEmbedding, recallForContext } from "@recall/memory";
+import type { ContextMetadata } from "@recall/schema";
 import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
 import { isEphemeralId } from "../chat/ephemeral-store.ts";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
@@ -7,26 +8,7 @@ import type { RecallConfig } from "../env.ts";
 import type { ConversationStateCache } from "./conversation-state.ts";
 import type { RecallIndexes, UserRecall } from "./recall-turns.ts";
 
-/** What was assembled for one reply; saved with the assistant message and shown to the user. */
-export interface ContextMetadata {
-  model: string;
-  numCtx: number;
-  budgetTokens: number;
-  /** Our estimate of the prompt as Ollama will count it (template included). */
-  estimatedPromptTokens: number;
-  layers: LayerUsage[];
-  trimmed: TrimmedPart[];
-  overBudget: boolean;
-  /** Whether the conversation cache (in process or Redis) served the summary, episodes and profile. */
-  cached: boolean;
-  tokenizer: string;
-  exactTokenizer: boolean;
-  calibrationSamples: number;
-  totalMessages: number;
-  recalledMessageIds: string[];
-  /** Which rankings recall fused: BM25 always, embeddings when a model is configured and answered in time. */
-  recallBy: string[];
-}
+export type { ContextMetadata } from "@recall/schema";
 
 /** The configuration it reads (documented in env.ts), plus how to embed a query when embeddings are on. */
 export type ContextBuilderOptions = Pick<
@@ -61,12 +43,14 @@ export class ContextBuilder {
   async build(input: {
     userId: string;
     sessionId: string;
-    /** The chat's branch up to the new message, oldest first (at least the working buffer). */
+    /** The chat's branch up to the new message, oldest first (back to the previous layout's anchor when there is one). */
     history: readonly MemoryMessage[];
     userMessage: string;
     model: string;
-    /** Turns recall must leave out besides the buffer (a regenerated reply's question and old reply). */
+    /** Turns recall must leave out besides what the prompt holds (a regenerated reply's question and old reply, other branches). */
     excludeFromRecall?: readonly string[];
+    /** The layout of the reply the new message follows, so this prompt can extend it; null lays it out afresh. */
+    previousLayout?: PromptLayoutState | null;
   }): Promise<{ messages: PromptMessage[]; numCtx: number; metadata: ContextMetadata }> {
     const [details, counter, recall, conversation] = await Promise.all([
       this.models.detailsOf(input.model),
@@ -85,62 +69,47 @@ export class ContextBuilder {
     // The template's fixed tokens are not per message: take them off the top.
     const budgetTokens = Math.max(1, promptBudget - Math.ceil(calibration.fixedTokens));
     const messageOverheadTokens = Math.ceil(calibration.perMessageTokens);
-    const notRecalled = new Set([...input.history.slice(-this.options.bufferMessages).map((message) => message.id), ...(input.excludeFromRecall ?? [])]);
-    const embeddingRanking = await this.rankByMeaning(recall, input, notRecalled);
-    const recalled = recallForContext(recall.index, recall.turns, {
-      query: input.userMessage,
-      limit: this.options.recallLimit,
-      excludeIds: notRecalled,
-      sessionId: input.sessionId,
-      includeOtherSessions: this.options.recallAcrossChats,
-      ...(embeddingRanking ? { embeddingRanking } : {}),
-    });
-    const assembled = assembleMemoryContext(
+    const excluded = new Set(input.excludeFromRecall ?? []);
+    const embeddingRanking = await this.rankByMeaning(recall, input, excluded);
+    const built = buildTurnPrompt(
       {
         systemPrompt: this.options.systemPrompt,
         episodes,
         profile,
         summary: summary ? { text: summary.text, coveredMessageIds: summary.coveredMessageId ? [summary.coveredMessageId] : [] } : null,
-        recalled,
-        passages: [],
-        buffer: input.history,
+        chat: input.history,
+        recall: (inPrompt) =>
+          recallForContext(recall.index, recall.turns, {
+            query: input.userMessage,
+            limit: this.options.recallLimit,
+            excludeIds: new Set([...inPrompt, ...excluded]),
+            sessionId: input.sessionId,
+            includeOtherSessions: this.options.recallAcrossChats,
+            ...(embeddingRanking ? { embeddingRanking } : {}),
+          }),
+        turnById: (id) => recall.turns.get(id),
         userMessage: input.userMessage,
         budgetTokens,
         bufferSize: this.options.bufferMessages,
+        previous: input.previousLayout ?? null,
         messageOverheadTokens,
       },
       counter.calibrated,
     );
-    const recalledLayer = assembled.layers.find((layer) => layer.layer === "recalled");
-    let messages = assembled.messages;
-    const trimmed = [...assembled.trimmed];
-    let overBudget = assembled.overBudget;
-    if (overBudget) {
-      // Even the minimum (last exchange + new message) is too long, e.g. a big paste: cut the
-      // middle of the largest messages, marked, rather than let Ollama drop text silently.
-      const fitted = fitMessagesToBudget(messages, counter.calibrated, budgetTokens, messageOverheadTokens);
-      messages = fitted.messages;
-      overBudget = !fitted.fits;
-      if (fitted.cuts.length > 0) {
-        trimmed.push({
-          layer: "user",
-          what: `cut the middle of ${fitted.cuts.length} long message(s), about ${fitted.cuts.reduce((sum, cut) => sum + cut.removedTokens, 0)} tokens`,
-          ids: [],
-          why: "the last exchange and the new message alone were over the budget",
-        });
-      }
-    }
+    const recalledLayer = built.layers.find((layer) => layer.layer === "recalled");
+    const messages = built.messages;
+    const estimatedPromptTokens = counter.calibrated.estimatePrompt(messages);
     return {
       messages,
       numCtx,
       metadata: {
         model: input.model,
         numCtx,
-        budgetTokens: assembled.budgetTokens,
-        estimatedPromptTokens: counter.calibrated.estimatePrompt(messages),
-        layers: assembled.layers,
-        trimmed,
-        overBudget,
+        budgetTokens: built.budgetTokens,
+        estimatedPromptTokens,
+        layers: built.layers,
+        trimmed: built.trimmed,
+        overBudget: built.overBudget,
         cached: conversation.cached,
         tokenizer: counter.base.tokenizer,
         exactTokenizer: counter.base.exact,
@@ -148,6 +117,8 @@ export class ContextBuilder {
         totalMessages: input.history.length + 1,
         recalledMessageIds: recalledLayer?.ids ?? [],
         recallBy: embeddingRanking ? ["bm25", "embeddings"] : ["bm25"],
+        promptCache: expectedPromptCache(built, estimatedPromptTokens, counter.calibrated),
+        layout: built.layout,
       },
     };
   }
@@ -171,7 +142,7 @@ export class ContextBuilder {
   private async rankByMeaning(
     recall: UserRecall,
     input: { sessionId: string; userMessage: string },
-    notRecalled: ReadonlySet<string>,
+    excluded: ReadonlySet<string>,
   ): Promise<Array<{ id: string; score: number }> | null> {
     const embed = this.options.embedQuery;
     if (!embed || recall.vectors.size === 0) return null;
@@ -180,7 +151,7 @@ export class ContextBuilder {
     if (!vector || vector.length === 0) return null;
     const candidates: Array<{ id: string; vector: Float32Array }> = [];
     for (const [id, candidate] of recall.vectors) {
-      if (notRecalled.has(id)) continue;
+      if (excluded.has(id)) continue;
       const turn = recall.turns.get(id);
       if (!turn || (!this.options.recallAcrossChats && turn.sessionId !== input.sessionId)) continue;
       candidates.push({ id, vector: candidate });
@@ -201,4 +172,33 @@ export class ContextBuilder {
     }
     return counter;
   }
+}
+
+/**
+ * What Ollama should find in its cache for this prompt: when the layout continued, everything
+ * before this turn's recall and message was sent last turn (with the reply the model wrote),
+ * so only those are read; a rebuilt prompt shares at most the system prompt. An estimate:
+ * another chat may have used the model's slot in between.
+ */
+function expectedPromptCache(
+  built: TurnPrompt,
+  estimatedPromptTokens: number,
+  counter: { estimatePrompt(messages: readonly PromptMessage[]): number },
+): ContextMetadata["promptCache"] {
+  const { messages } = built;
+  if (built.decision.kind === "rebuilt" || built.decision.droppedRecall) {
+    const system = messages[0]?.role === "system" ? counter.estimatePrompt(messages.slice(0, 1)) : 0;
+    const cached = built.decision.kind === "rebuilt" ? Math.min(system, estimatedPromptTokens) : 0;
+    return {
+      decision: built.decision.kind,
+      rebuildReason: built.decision.kind === "rebuilt" ? built.decision.reason : null,
+      expectedCachedTokens: cached,
+      expectedPrefillTokens: Math.max(0, estimatedPromptTokens - cached),
+    };
+  }
+  // This turn's recall (when any) and the user's message are new; everything before them is not.
+  const newMessages = messages.at(-2)?.role === "system" ? 2 : 1;
+  const prefix = counter.estimatePrompt(messages.slice(0, messages.length - newMessages));
+  const cached = Math.max(0, Math.min(prefix, estimatedPromptTokens));
+  return { decision: "continued", rebuildReason: null, expectedCachedTokens: cached, expectedPrefillTokens: Math.max(0, estimatedPromptTokens - cached) };
 }

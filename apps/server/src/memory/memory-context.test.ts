@@ -39,32 +39,55 @@ function lastPrompt(): Array<{ role: string; content: string }> {
 }
 
 describe("memory in replies", () => {
-  it("recalls an early fact that left the working buffer, within budget, and says so in the metadata", async () => {
+  it("sends the chat verbatim while it fits, each prompt extending the last", async () => {
     const session = await client.session.create.mutate({});
-    const fact = await say(session.id, "My sister Anna is getting married in June in Porto.");
-    for (const question of filler) await say(session.id, question);
-
+    await say(session.id, "My sister Anna is getting married in June in Porto.");
+    const first = lastPrompt();
+    for (const question of filler.slice(0, 3)) await say(session.id, question);
     const { assistantMessage } = await say(session.id, "Remind me, when is my sister's wedding?");
     const prompt = lastPrompt();
-    const memory = prompt.find((message, index) => index > 0 && message.role === "system");
-    expect(memory?.content).toContain("My sister Anna is getting married in June in Porto.");
-    // The buffer holds only the last 4 messages verbatim.
-    expect(prompt.filter((message) => message.role !== "system")).toHaveLength(5);
+    // The first prompt (minus its message) is where every later one starts: Ollama reads it once.
+    expect(prompt.slice(0, first.length - 1)).toEqual(first.slice(0, -1));
+    expect(prompt.filter((message) => message.role === "user" && message.content.includes("Porto"))).toHaveLength(1);
+    const metadata = (await client.message.context.query({ messageId: assistantMessage.id })).metadata!;
+    expect(metadata.promptCache?.decision).toBe("continued");
+    expect(metadata.promptCache?.expectedCachedTokens).toBeGreaterThan(metadata.promptCache!.expectedPrefillTokens);
+  });
 
-    const context = await client.message.context.query({ messageId: assistantMessage.id });
-    const metadata = context.metadata!;
-    expect(metadata.recalledMessageIds).toContain(fact.userMessage.id);
-    expect(metadata.layers.find((layer) => layer.layer === "recalled")?.tokens).toBeGreaterThan(0);
-    expect(metadata.numCtx).toBe(harness.config.maxContextTokens);
-    expect(context.promptEvalCount).toBeGreaterThan(0);
-    // Ollama's own count (the real tokenizer) stays inside the budget we planned.
-    expect(context.promptEvalCount!).toBeLessThanOrEqual(metadata.numCtx - harness.config.answerReserveTokens);
-    const chat = harness.fake.requests.filter((request) => request.path === "/api/chat").at(-1);
-    expect(chat?.truncated).toBe(false);
-    expect((chat?.body as { options: { num_ctx: number } }).options.num_ctx).toBe(metadata.numCtx);
-    // No embedding model configured: recall is lexical and makes no model calls.
-    expect(metadata.recallBy).toEqual(["bm25"]);
-    expect(harness.fake.counts.embed).toBe(0);
+  it("recalls an early fact once the chat has outgrown the budget, within budget, and says so in the metadata", async () => {
+    const small = await startHarness({ fake: { countTokens: (text) => llama3.count(text), replyTokens: 30 }, config: { bufferMessages: 4, maxContextTokens: 700, answerReserveTokens: 200 } });
+    try {
+      const user = await small.newUser();
+      const session = await user.client.session.create.mutate({});
+      const send = async (content: string) => {
+        const sent = await user.client.message.send.mutate({ sessionId: session.id, content });
+        await collectStream(user.client, sent.assistantMessage.id);
+        return sent;
+      };
+      const fact = await send("My sister Anna is getting married in June in Porto.");
+      for (const question of [...filler, ...filler]) await send(question);
+      const { assistantMessage } = await send("Remind me, when is my sister's wedding?");
+      const chats = small.fake.requests.filter((request) => request.path === "/api/chat");
+      const prompt = (chats.at(-1)?.body as { messages: Array<{ role: string; content: string }> }).messages;
+      // The chat no longer fits: the fact is not sent as the user's turn any more but recalled.
+      expect(prompt.some((message) => message.role === "user" && message.content.includes("Porto"))).toBe(false);
+      expect(prompt.some((message, index) => index > 0 && message.role === "system" && message.content.includes("My sister Anna is getting married in June in Porto."))).toBe(true);
+
+      const context = await user.client.message.context.query({ messageId: assistantMessage.id });
+      const metadata = context.metadata!;
+      const recalledSoFar = [...metadata.recalledMessageIds, ...(metadata.layers.find((layer) => layer.layer === "buffer")?.ids ?? [])];
+      expect(recalledSoFar).toContain(fact.userMessage.id);
+      expect(metadata.numCtx).toBe(700);
+      // Ollama's own count (the real tokenizer) stays inside the budget we planned, and nothing was truncated.
+      expect(context.promptEvalCount!).toBeLessThanOrEqual(700 - 200);
+      expect(chats.every((request) => request.truncated === false)).toBe(true);
+      expect((chats.at(-1)?.body as { options: { num_ctx: number } }).options.num_ctx).toBe(700);
+      // No embedding model configured: recall is lexical and makes no model calls.
+      expect(metadata.recallBy).toEqual(["bm25"]);
+      expect(small.fake.counts.embed).toBe(0);
+    } finally {
+      await small.close();
+    }
   });
 
   it("fuses recall by meaning when an embedding model is configured", async () => {
@@ -80,7 +103,10 @@ describe("memory in replies", () => {
       const fact = await send("Our cat Miso only eats salmon kibble.");
       for (const question of filler.slice(0, 3)) await send(question);
       await (await withEmbeddings.recall.services.recallIndexes.get(user.userId)).embedded();
-      const { assistantMessage } = await send("What food does Miso eat?");
+      // Asked in a new chat, so the answer is not already in the prompt as part of the chat.
+      const next = await user.client.session.create.mutate({});
+      const { assistantMessage } = await user.client.message.send.mutate({ sessionId: next.id, content: "What food does Miso eat?" });
+      await collectStream(user.client, assistantMessage.id);
       const metadata = (await user.client.message.context.query({ messageId: assistantMessage.id })).metadata!;
       expect(metadata.recallBy).toEqual(["bm25", "embeddings"]);
       expect(metadata.recalledMessageIds).toContain(fact.userMessage.id);

@@ -26,10 +26,15 @@ describe("the user profile", () => {
       ["role", "nurse", "pattern"],
     ]);
 
-    // Same chat: a new chat would also end this one and write its episode.
+    // Same chat: the user's own words are still in the prompt verbatim, and the profile waits
+    // for the next fresh layout (changing the frame mid-chat would make Ollama re-read it all).
     await say(session.id, "What should I cook tonight?");
-    const prompt = harness.fake.requests.filter((request) => request.path === "/api/chat").at(-1)?.body as { messages: Array<{ role: string; content: string }> };
-    expect(prompt.messages.some((message) => message.role === "system" && message.content.includes("Priya") && message.content.includes("nurse"))).toBe(true);
+    const lastPrompt = () => (harness.fake.requests.filter((request) => request.path === "/api/chat").at(-1)?.body as { messages: Array<{ role: string; content: string }> }).messages;
+    expect(lastPrompt().some((message) => message.role === "user" && message.content.includes("Priya"))).toBe(true);
+    // A new chat sees the profile.
+    const next = await client.session.create.mutate({});
+    await say(next.id, "What should I cook tonight?");
+    expect(lastPrompt().some((message) => message.role === "system" && message.content.includes("Priya") && message.content.includes("nurse"))).toBe(true);
   });
 
   it("does not mistake states for names, and replaces a name that changes", async () => {

@@ -1,11 +1,10 @@
 import type { StreamEvent } from "@recall/schema";
-import { limits, listMessagesInput, messageIdInput, regenerateMessageInput, sendMessageInput, sessionIdInput, streamInput } from "@recall/schema";
+import { limits, parseContextMetadata, listMessagesInput, messageIdInput, regenerateMessageInput, sendMessageInput, sessionIdInput, streamInput } from "@recall/schema";
 import { TRPCError, tracked } from "@trpc/server";
 import { isEphemeralId } from "../chat/ephemeral-store.ts";
 import { clipText } from "../chat/serialize.ts";
 import { assertNoReplyStreaming, startReply } from "../chat/start-reply.ts";
 import { describeError } from "../errors.ts";
-import type { ContextMetadata } from "../memory/context-builder.ts";
 import { router, userProcedure } from "../trpc/init.ts";
 
 function parseEventId(lastEventId: string | null | undefined): number {
@@ -150,7 +149,7 @@ export const messageRouter = router({
   context: userProcedure.input(messageIdInput).query(async ({ ctx, input }) => {
     const { store, summaries } = ctx.services;
     const row = await store.contextOf(ctx.userId, input.messageId);
-    const metadata = row.contextJson ? (JSON.parse(row.contextJson) as ContextMetadata) : null;
+    const metadata = parseContextMetadata(row.contextJson);
     const [summary, recalled] = await Promise.all([
       // Ephemeral chats are never summarized.
       isEphemeralId(row.sessionId) ? null : summaries.current(row.sessionId),
