@@ -1,20 +1,22 @@
 import { checkFieldTypes, type Exchange } from "./exchange.ts";
 import { Generation } from "./generation.ts";
+import { playCostedGeneration } from "./costed-requests.ts";
 import {
   composePieces,
   effectiveNumCtx,
   lastUserMessage,
+  loadReply,
+  pickScript,
   thinkRequested,
   wireToolCalls,
+  type Endpoint,
 } from "./generation-request.ts";
 import { findModel, modelNotFoundMessage, type CatalogModel } from "./models.ts";
 import { measurePrompt } from "./prompt-budget.ts";
 import { hashText } from "./reply-text.ts";
-import { keepAliveMillis, markLoaded } from "./state.ts";
-import type { ChatMessage, ChatRequestInfo, ChatScript } from "./types.ts";
-import { chatWire, generateWire, timestamp } from "./wire-format.ts";
-
-type Endpoint = "chat" | "generate";
+import { keepAliveMillis, markLoaded, requestKeepAlive } from "./state.ts";
+import type { ChatMessage, ChatRequestInfo } from "./types.ts";
+import { chatWire, generateWire } from "./wire-format.ts";
 
 const chatFields = { model: "string", messages: "array", stream: "bool", options: "object", tools: "array", truncate: "bool", shift: "bool" } as const;
 const generateFields = { model: "string", prompt: "string", system: "string", stream: "bool", options: "object", raw: "bool", context: "array", images: "array", truncate: "bool", shift: "bool" } as const;
@@ -43,25 +45,8 @@ function toolsCapabilityMessage(model: CatalogModel): string {
   return `registry.ollama.ai/${qualified} does not support tools`;
 }
 
-/** The reply to an empty chat or generate request: Ollama loads (or unloads) the model and answers at once. */
-function loadReply(exchange: Exchange, endpoint: Endpoint, model: string, doneReason: "load" | "unload"): void {
-  const head = { model, created_at: timestamp() };
-  exchange.json(
-    200,
-    endpoint === "chat"
-      ? { ...head, message: { role: "assistant", content: "" }, done_reason: doneReason, done: true }
-      : { ...head, response: "", done: true, done_reason: doneReason },
-  );
-}
-
-function pickScript(exchange: Exchange, info: ChatRequestInfo): ChatScript | undefined {
-  const queued = exchange.state.scripts.shift();
-  if (queued) return queued;
-  return exchange.state.settings.reply?.(info);
-}
-
 /** POST /api/chat and POST /api/generate, validated in the order Ollama checks. */
-export function handleGeneration(exchange: Exchange, endpoint: Endpoint): void {
+export function handleGeneration(exchange: Exchange, endpoint: Endpoint): void | Promise<void> {
   const { body, state } = exchange;
   const typeError = checkFieldTypes(body, endpoint === "chat" ? "ChatRequest" : "GenerateRequest", endpoint === "chat" ? chatFields : generateFields);
   if (typeError) return exchange.error(400, typeError);
@@ -85,7 +70,8 @@ export function handleGeneration(exchange: Exchange, endpoint: Endpoint): void {
 
   const keepAliveMs = keepAliveMillis(body["keep_alive"]);
   if (messages.length === 0 && keepAliveMs === 0) {
-    state.loaded.delete(model.name);
+    if (state.cost) state.cost.scheduler.expireRunner(model);
+    else state.loaded.delete(model.name);
     return loadReply(exchange, endpoint, requestedModel, "unload");
   }
   const context = Array.isArray(body["context"]) ? body["context"] : [];
@@ -106,6 +92,22 @@ export function handleGeneration(exchange: Exchange, endpoint: Endpoint): void {
 
   const options = (body["options"] ?? {}) as Record<string, unknown>;
   const numCtx = effectiveNumCtx(options, model, state.settings.defaultNumCtx);
+  if (state.cost) {
+    return playCostedGeneration(exchange, state.cost, {
+      endpoint,
+      requestedModel,
+      model,
+      messages,
+      prompt,
+      raw,
+      context: context.filter((id): id is number => typeof id === "number"),
+      tools,
+      options,
+      numCtx,
+      thinkingModel,
+      keepAliveMs: requestKeepAlive(body["keep_alive"]),
+    });
+  }
   markLoaded(state, model, numCtx, keepAliveMs);
   if (messages.length === 0) return loadReply(exchange, endpoint, requestedModel, "load");
 

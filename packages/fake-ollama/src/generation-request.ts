@@ -1,8 +1,30 @@
+import type { Exchange } from "./exchange.ts";
 import type { CatalogModel } from "./models.ts";
 import { composeReply, hashText } from "./reply-text.ts";
 import { composeStructuredReply } from "./structured-reply.ts";
 import { splitTokens } from "./tokenizer.ts";
-import type { ChatMessage, ChatScript, ScriptedToolCall } from "./types.ts";
+import type { ChatMessage, ChatRequestInfo, ChatScript, ScriptedToolCall } from "./types.ts";
+import { timestamp } from "./wire-format.ts";
+
+export type Endpoint = "chat" | "generate";
+
+/** The reply to an empty chat or generate request: Ollama loads (or unloads) the model and answers at once. */
+export function loadReply(exchange: Exchange, endpoint: Endpoint, model: string, doneReason: "load" | "unload"): void {
+  const head = { model, created_at: timestamp() };
+  exchange.json(
+    200,
+    endpoint === "chat"
+      ? { ...head, message: { role: "assistant", content: "" }, done_reason: doneReason, done: true }
+      : { ...head, response: "", done: true, done_reason: doneReason },
+  );
+}
+
+/** The next queued script, else the reply hook's answer. */
+export function pickScript(exchange: Exchange, info: ChatRequestInfo): ChatScript | undefined {
+  const queued = exchange.state.scripts.shift();
+  if (queued) return queued;
+  return exchange.state.settings.reply?.(info);
+}
 
 /** `think` as Ollama reads it: true, or a level such as "high", turns thinking on. */
 export function thinkRequested(think: unknown): boolean {

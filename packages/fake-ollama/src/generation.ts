@@ -1,6 +1,6 @@
 import type { Exchange } from "./exchange.ts";
 import type { Cancellable } from "./state.ts";
-import type { Failure } from "./types.ts";
+import type { Failure, GenerationOutcome } from "./types.ts";
 import type { GenerationMetrics, WireShape } from "./wire-format.ts";
 
 export type MidStreamFailure = Exclude<Failure, { kind: "http-error" }>;
@@ -20,6 +20,10 @@ export interface GenerationPlan {
   stream: boolean;
   /** When the request was decoded and validated (the end of Ollama's "load"). */
   readyAt: number;
+  /** The cost model's simulated stats, reported instead of the measured ones. */
+  simulatedMetrics?: GenerationMetrics;
+  /** Called once when the generation is over, however it ended, with the pieces written. */
+  onSettle?: (written: number, outcome: GenerationOutcome) => void;
 }
 
 const NANOS_PER_MILLI = 1e6;
@@ -63,6 +67,7 @@ export class Generation implements Cancellable {
     // The client may already be gone (its "close" came before the handler ran).
     if (response.destroyed || response.socket?.destroyed !== false) {
       record.outcome = "aborted";
+      this.settle();
       return;
     }
     record.outcome = "running";
@@ -118,6 +123,7 @@ export class Generation implements Cancellable {
   }
 
   private metrics(evalCount: number): GenerationMetrics {
+    if (this.plan.simulatedMetrics) return this.plan.simulatedMetrics;
     const now = performance.now();
     const intervalNanos = this.plan.intervalMs * NANOS_PER_MILLI;
     const firstAt = this.written > 0 ? this.firstWrittenAt : now;
@@ -194,7 +200,9 @@ export class Generation implements Cancellable {
   private settle(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    const first = !this.settled;
     this.settled = true;
     this.registry.delete(this);
+    if (first) this.plan.onSettle?.(this.written, this.exchange.record.outcome ?? "aborted");
   }
 }

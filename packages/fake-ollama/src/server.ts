@@ -4,6 +4,7 @@ import { Exchange, parseJsonBody, readBody } from "./exchange.ts";
 import { handleGeneration } from "./generation-handler.ts";
 import { handleEmbed, handleEmbeddings, handlePs, handleShow, handleTags, handleVersion } from "./model-handlers.ts";
 import { DEFAULT_MODELS } from "./models.ts";
+import { emptyCosts } from "./cost-model.ts";
 import { catalogModels, createState, emptyCounts, type ServerState } from "./state.ts";
 import type { EndpointCounts, FakeOllama, FakeOllamaOptions, RecordedRequest } from "./types.ts";
 
@@ -12,7 +13,7 @@ interface Route {
   /** Go type name used in JSON decoding errors; absent for bodiless routes. */
   bodyType?: string;
   counter?: keyof EndpointCounts;
-  handle: (exchange: Exchange) => void;
+  handle: (exchange: Exchange) => void | Promise<void>;
 }
 
 const routes: Record<string, Route> = {
@@ -53,7 +54,7 @@ async function serve(state: ServerState, request: IncomingMessage, response: Ser
   } else {
     request.resume();
   }
-  route.handle(exchange);
+  await route.handle(exchange);
 }
 
 export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<FakeOllama> {
@@ -86,6 +87,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
+  const noCosts = Object.freeze(emptyCosts());
 
   return {
     url: `http://${host}:${address.port}`,
@@ -102,6 +104,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     setModels(models) {
       state.models = catalogModels(models);
       state.loaded.clear();
+      state.cost?.unloadAll();
     },
     reset() {
       state.models = catalogModels(options.models ?? DEFAULT_MODELS);
@@ -109,12 +112,26 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       state.requests.length = 0;
       Object.assign(state.counts, emptyCounts());
       state.loaded.clear();
+      state.cost?.reset();
     },
     activeStreams() {
       return state.generations.size;
     },
+    get costs() {
+      return state.cost?.totals ?? noCosts;
+    },
+    simulatedNow() {
+      return state.cost?.clock.now() ?? 0;
+    },
+    advanceClock(milliseconds) {
+      state.cost?.clock.advance(milliseconds);
+    },
+    loadedRunners() {
+      return state.cost?.scheduler.runners().map((runner) => runner.snapshot()) ?? [];
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
+        state.cost?.close();
         for (const generation of [...state.generations]) generation.cancel();
         server.close(() => resolve());
         server.closeAllConnections();

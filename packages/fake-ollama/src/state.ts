@@ -1,3 +1,4 @@
+import { CostModel } from "./cost-model.ts";
 import { catalogModel, DEFAULT_MODELS, describeForPs, type CatalogModel } from "./models.ts";
 import { countTokens } from "./tokenizer.ts";
 import type { ChatRequestInfo, ChatScript, EndpointCounts, FakeModel, FakeOllamaOptions, RecordedRequest } from "./types.ts";
@@ -34,6 +35,8 @@ export interface ServerState {
   counts: EndpointCounts;
   generations: Set<Cancellable>;
   loaded: Map<string, LoadedModel>;
+  /** The `cost` option's model; undefined without it (no costs, as before). */
+  cost: CostModel | undefined;
 }
 
 export function emptyCounts(): EndpointCounts {
@@ -59,6 +62,9 @@ export function createState(options: FakeOllamaOptions): ServerState {
     counts: emptyCounts(),
     generations: new Set(),
     loaded: new Map(),
+    cost: options.cost
+      ? new CostModel(options.cost, { tokensPerSecond: options.tokensPerSecond ?? 0, recordRequests: options.recordRequests ?? true })
+      : undefined,
   };
 }
 
@@ -81,6 +87,11 @@ export function keepAliveMillis(value: unknown): number {
   return text.startsWith("-") ? Infinity : total;
 }
 
+/** keep_alive as the request sent it; undefined when absent, so a loaded runner keeps its own (sessionDuration stays nil). */
+export function requestKeepAlive(value: unknown): number | undefined {
+  return value === undefined || value === null ? undefined : keepAliveMillis(value);
+}
+
 export function markLoaded(state: ServerState, model: CatalogModel, numCtx: number, keepAliveMs: number): void {
   if (keepAliveMs === 0) state.loaded.delete(model.name);
   else state.loaded.set(model.name, { model, numCtx, expiresAt: Date.now() + keepAliveMs });
@@ -97,4 +108,22 @@ export function describeLoaded(state: ServerState) {
     const expiresAt = new Date(entry.expiresAt === Infinity ? now + FOREVER_MS : entry.expiresAt).toISOString();
     return describeForPs(entry.model, expiresAt, entry.numCtx);
   });
+}
+
+/**
+ * /api/ps under the cost model (PsHandler, server/routes.go): the loaded runners, longest
+ * time left first. `context_length` is the runner's num_ctx per slot (llama.ContextLength(),
+ * formerly Options.NumCtx / numParallel), not the KV cache of num_ctx * numParallel.
+ */
+export function describeRunners(cost: CostModel) {
+  const wallNow = Date.now();
+  const simNow = cost.clock.now();
+  const entries = cost.scheduler.runners().map((runner) => {
+    // A busy runner has no timer yet; Ollama then shows now + its keep_alive.
+    const simExpiry = runner.refCount > 0 ? simNow + runner.sessionMs : runner.expiresAt;
+    const wallExpiry = Number.isFinite(simExpiry) ? wallNow + (simExpiry - simNow) : wallNow + FOREVER_MS;
+    return { runner, wallExpiry };
+  });
+  entries.sort((left, right) => right.wallExpiry - left.wallExpiry);
+  return entries.map(({ runner, wallExpiry }) => describeForPs(runner.model, new Date(wallExpiry).toISOString(), runner.numCtx));
 }

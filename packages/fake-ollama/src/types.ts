@@ -97,6 +97,8 @@ export interface RecordedRequest {
   outcome?: GenerationOutcome;
   /** `performance.now()` of each token write, when `recordTokenTimes` is on. */
   tokenTimes?: number[];
+  /** With the `cost` option: what this request cost in simulated time and tokens. */
+  cost?: RequestCost;
 }
 
 export interface EndpointCounts {
@@ -135,6 +137,148 @@ export interface FakeOllamaOptions {
   recordRequests?: boolean;
   /** Record `performance.now()` of each token write per request. */
   recordTokenTimes?: boolean;
+  /**
+   * Model what Ollama charges: runners that load and reload, keep_alive, a cap on loaded
+   * models, `numParallel` slots with a prompt (KV) cache, a FIFO wait for slots and the 503
+   * past `maxQueue`. Absent (the default): no costs, unlimited concurrent streams, as before.
+   */
+  cost?: FakeCostOptions;
+}
+
+/**
+ * What `prompt_eval_count` reports when part of the prompt came from the KV cache:
+ * - `"whole"`: the whole (truncated) templated prompt. Ollama 0.1.49 to 0.29 (the Go runners'
+ *   `numPromptInputs`) and again from 0.30.1 (`cache_n + prompt_n` from llama-server).
+ * - `"prefilled"`: only the tokens evaluated for this request, at least one. Ollama 0.30.0,
+ *   the first llama-server release, which passed llama-server's `prompt_n` through.
+ * - `"omit-when-cached"`: Ollama up to 0.1.48 (llama.cpp's server.cpp in `llm/ext_server`):
+ *   prompt tokens minus the common prefix with the slot, computed before the one token that
+ *   is always re-evaluated, so a fully cached prompt counts 0 and `omitempty` drops the field.
+ */
+export type PromptEvalCountMode = "whole" | "prefilled" | "omit-when-cached";
+
+/** Per-model costs; every field falls back to the top-level `cost` value. */
+export interface ModelCost {
+  /** Simulated time to start a runner and load the weights. Default 0. */
+  loadMs?: number;
+  /** Prompt processing speed. 0 or Infinity: free (the default). */
+  prefillTokensPerSecond?: number;
+  /** Generation speed. Default: the `tokensPerSecond` option; 0 or Infinity: free. */
+  decodeTokensPerSecond?: number;
+}
+
+export interface FakeCostOptions extends ModelCost {
+  /** OLLAMA_NUM_PARALLEL: slots (parallel requests) per runner. Default 1. Embedding models always get 1. */
+  numParallel?: number;
+  /** OLLAMA_MAX_LOADED_MODELS: loaded runners at most. Default 3 (Ollama's 3 per GPU, or 3 on CPU). */
+  maxLoadedModels?: number;
+  /** OLLAMA_MAX_QUEUE: requests waiting for a model load at most before the 503. Default 512. */
+  maxQueue?: number;
+  /** OLLAMA_KEEP_ALIVE: how long an idle runner stays loaded when requests send no keep_alive. Default "5m". */
+  keepAlive?: number | string;
+  /** OLLAMA_MULTIUSER_CACHE: choose slots with findBestCacheSlot (LRU eviction, prefix forking) instead of findLongestCacheSlot. Default false. */
+  multiUserCache?: boolean;
+  /** Default "whole", as current Ollama reports it. */
+  promptEvalCountMode?: PromptEvalCountMode;
+  /**
+   * Turns text into token ids (non-negative integers) for the prompt cache and prompt counts.
+   * Default: the package tokenizer (one token per word or punctuation mark) with stable ids.
+   */
+  tokenize?: (text: string) => number[];
+  /** Real milliseconds slept per simulated millisecond: 1 sleeps every cost for real, 0 never sleeps (accounting only). Default 1. */
+  timeScale?: number;
+  /** Costs per model, keyed by model name (`llama3.2` means `llama3.2:latest`). */
+  models?: Record<string, ModelCost>;
+}
+
+/** What one chat, generate or embed request cost. Times are simulated milliseconds on `fake.simulatedNow()`'s clock. */
+export interface RequestCost {
+  endpoint: "chat" | "generate" | "embed" | "embeddings";
+  /** Resolved `name:tag`. */
+  model: string;
+  arrivedAt: number;
+  /** When its slot started prefilling (when the runner was ready, for a load-only request). */
+  startedAt: number;
+  /** When the reply ended: the done line, or the last token written before a failure or an abort. */
+  finishedAt: number;
+  /** This request loaded its model (cold start or reload). */
+  loaded: boolean;
+  /** This request replaced a loaded runner of the same model because its runner options differed. */
+  reloaded: boolean;
+  loadMs: number;
+  /** Waiting behind other loads and unloads in the scheduler. */
+  schedulerWaitMs: number;
+  /** Waiting for a free slot on a loaded runner. */
+  slotWaitMs: number;
+  /** schedulerWaitMs + slotWaitMs. */
+  queuedMs: number;
+  /** The templated prompt after truncation. */
+  promptTokens: number;
+  /** Prompt tokens reused from the slot's KV cache. */
+  cachedTokens: number;
+  /** Prompt tokens evaluated: promptTokens - cachedTokens, at least 1. */
+  prefilledTokens: number;
+  /** What the done line said, undefined when the field was left out. */
+  reportedPromptEvalCount: number | undefined;
+  prefillMs: number;
+  /** Tokens generated (pieces plus tool-call tokens). */
+  evalTokens: number;
+  decodeMs: number;
+  /** From arrival to the first token (to the end when nothing was generated). */
+  timeToFirstTokenMs: number;
+  /** From arrival to finishedAt. */
+  totalMs: number;
+  /** The slot used, -1 for none (load-only requests, or still waiting). */
+  slot: number;
+}
+
+/** Running totals since start or `reset()`; `records` is kept unless `recordRequests` is false. */
+export interface FakeCosts {
+  /** Chat, generate and embed requests admitted to the scheduler (503s not included). */
+  requests: number;
+  /** Every runner load: first loads and reloads. */
+  loads: number;
+  /** Loads that replaced a loaded runner of the same model with different runner options. */
+  reloads: number;
+  /** Runners unloaded to stay within maxLoadedModels. */
+  evictions: number;
+  /** Runners unloaded because keep_alive ran out (or was 0). */
+  expirations: number;
+  /** Requests answered 503 because maxQueue requests were already waiting. */
+  rejected: number;
+  /** Requests that waited (simulated) for the scheduler or a slot. */
+  queueWaits: number;
+  queuedMs: number;
+  promptTokens: number;
+  cachedTokens: number;
+  prefilledTokens: number;
+  evalTokens: number;
+  loadMs: number;
+  prefillMs: number;
+  decodeMs: number;
+  records: RequestCost[];
+}
+
+export interface SlotSnapshot {
+  id: number;
+  /** Tokens held in this slot's KV cache. */
+  tokens: number;
+  inUse: boolean;
+}
+
+export interface RunnerSnapshot {
+  model: string;
+  /** The runner options it was loaded with (num_ctx, num_batch, num_gpu, ...). */
+  options: Record<string, unknown>;
+  numCtx: number;
+  numParallel: number;
+  /** Requests holding the runner (waiting for a slot or generating). */
+  refCount: number;
+  /** Requests waiting for a slot. */
+  waiting: number;
+  /** Simulated ms when it expires; Infinity while busy or for a negative keep_alive. */
+  expiresAt: number;
+  slots: SlotSnapshot[];
 }
 
 export interface FakeOllama {
@@ -151,6 +295,14 @@ export interface FakeOllama {
   reset(): void;
   /** Generations in flight, hanging ones included. */
   activeStreams(): number;
+  /** With the `cost` option: totals and per-request costs since start or `reset()`; zeros without it. */
+  readonly costs: FakeCosts;
+  /** With the `cost` option: the simulated clock in milliseconds (0 at start and after `reset()`). */
+  simulatedNow(): number;
+  /** With the `cost` option: moves the simulated clock forward, e.g. a user's think time, so keep_alive can run out without waiting. */
+  advanceClock(milliseconds: number): void;
+  /** With the `cost` option: the loaded runners and their slots; [] without it. */
+  loadedRunners(): RunnerSnapshot[];
   /** Stops every generation, drops open connections, closes the server. */
   close(): Promise<void>;
 }
