@@ -1,6 +1,8 @@
 /**
  * What the memory engine needs from the outside world. The engine never imports
- * a database, cache or model client: the server passes implementations of these.
+ * a database, cache or model client: the server passes implementations of these,
+ * and it calls the model and saves what the engine's planners and prompt builders
+ * (running-summary.ts, episode-prompt.ts, profile-merge.ts) decide.
  */
 
 export type MemoryRole = "system" | "user" | "assistant";
@@ -22,19 +24,9 @@ export interface TokenCounter {
   count(text: string): number;
 }
 
+/** Where time comes from: the server's upkeep (idle chats, abandoned replies) reads it here, so tests can move it. */
 export interface Clock {
   now(): Date;
-}
-
-/** Turns older messages into a running summary (an LLM call behind it). Filled in by the memory issue. */
-export interface Summarizer {
-  summarize(input: { previousSummary: string | null; evicted: readonly MemoryMessage[] }, signal?: AbortSignal): Promise<string>;
-}
-
-/** Where memory state lives between turns (a database behind it). */
-export interface MemoryStore {
-  loadSummary(sessionId: string): Promise<string | null>;
-  saveSummary(sessionId: string, summary: string): Promise<void>;
 }
 
 /** A short-lived copy of assembled state (in-process LRU or Redis). Never the only copy. */

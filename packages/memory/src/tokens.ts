@@ -1,5 +1,6 @@
 import llama3Tokenizer from "llama3-tokenizer-js";
 import { countTokens as countO200kTokens } from "gpt-tokenizer/encoding/o200k_base";
+import { LRUCache } from "lru-cache";
 import type { PromptMessage, TokenCounter } from "./ports.ts";
 
 export type TokenizerName = "llama3" | "o200k";
@@ -53,40 +54,33 @@ function countApproximateTokens(text: string): number {
 
 /** Least recently used memo of token counts, bounded by entries and by total characters. */
 class TokenCountCache {
-  private readonly counts = new Map<string, number>();
-  private characters = 0;
+  private readonly counts: LRUCache<string, number>;
   private hits = 0;
   private misses = 0;
 
-  constructor(private readonly limits: TokenCountCacheLimits) {}
+  constructor(limits: TokenCountCacheLimits) {
+    this.counts = new LRUCache<string, number>({
+      max: limits.maxEntries,
+      maxSize: limits.maxCharacters,
+      sizeCalculation: (_count, text) => Math.max(1, text.length),
+      // One huge document would otherwise evict every message that is counted again next turn.
+      maxEntrySize: Math.max(1, Math.floor(limits.maxCharacters / 8)),
+    });
+  }
 
   get(text: string): number | undefined {
     const count = this.counts.get(text);
-    if (count === undefined) {
-      this.misses += 1;
-      return undefined;
-    }
-    this.hits += 1;
-    // Re-inserting moves the text to the most recent end of the Map's insertion order.
-    this.counts.delete(text);
-    this.counts.set(text, count);
+    if (count === undefined) this.misses += 1;
+    else this.hits += 1;
     return count;
   }
 
   set(text: string, count: number): void {
-    // One huge document would otherwise evict every message that is counted again next turn.
-    if (text.length > this.limits.maxCharacters / 8) return;
     this.counts.set(text, count);
-    this.characters += text.length;
-    for (const oldest of this.counts.keys()) {
-      if (this.counts.size <= this.limits.maxEntries && this.characters <= this.limits.maxCharacters) break;
-      this.counts.delete(oldest);
-      this.characters -= oldest.length;
-    }
   }
 
   stats(): TokenCountCacheStats {
-    return { entries: this.counts.size, characters: this.characters, hits: this.hits, misses: this.misses };
+    return { entries: this.counts.size, characters: this.counts.calculatedSize, hits: this.hits, misses: this.misses };
   }
 }
 
