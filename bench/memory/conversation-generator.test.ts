@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { generateConversationSet, questionTypes, type ConversationSet, type ConversationSetOptions, type GeneratedMessage } from "./conversation-generator.ts";
+import { generateConversationSet, plainQuestionTypes, questionTypes, roughStems, type ConversationSet, type ConversationSetOptions, type GeneratedMessage } from "./conversation-generator.ts";
+import { howLongAgo } from "./realistic-facts.ts";
 
 const defaults: ConversationSetOptions = { seed: 42, sessions: 20, turnsPerSession: [8, 20], startDate: new Date("2026-01-05T09:00:00Z"), questionCount: 40 };
 const seeds = Array.from({ length: 12 }, (_, index) => index * 7919 + 1);
@@ -13,6 +15,16 @@ function messagesOf(set: ConversationSet): Map<string, GeneratedMessage> {
 function contentWords(text: string): Set<string> {
   const words = text.toLowerCase().match(/[a-z][a-z'-]+/g) ?? [];
   return new Set(words.map((word) => word.replace(/'s$/, "")).filter((word) => word.length >= 3 && !stopwords.has(word)));
+}
+
+function sharedWords(left: string, right: string): string[] {
+  const rightStems = roughStems(right);
+  return [...roughStems(left)].filter((word) => rightStems.has(word));
+}
+
+function previousMessage(set: ConversationSet, id: string): GeneratedMessage | undefined {
+  const session = set.sessions.find((candidate) => candidate.messages.some((message) => message.id === id))!;
+  return session.messages[session.messages.findIndex((message) => message.id === id) - 1];
 }
 
 function isDate(part: string): boolean {
@@ -84,10 +96,22 @@ describe("generateConversationSet", () => {
     }
   });
 
-  it("asks every question type, even with only six questions", () => {
-    const small = generateConversationSet({ ...defaults, sessions: 8, turnsPerSession: [4, 8], questionCount: 6 });
+  it("asks every question type, even with one question per type", () => {
+    const small = generateConversationSet({ ...defaults, sessions: 10, turnsPerSession: [6, 10], questionCount: questionTypes.length });
     expect(new Set(small.questions.map((question) => question.type))).toEqual(new Set(questionTypes));
     for (const set of setsBySeed) expect(new Set(set.questions.map((question) => question.type))).toEqual(new Set(questionTypes));
+    const plain = generateConversationSet({ ...defaults, sessions: 8, turnsPerSession: [4, 8], questionCount: 6, style: "plain" });
+    expect(new Set(plain.questions.map((question) => question.type))).toEqual(new Set(plainQuestionTypes));
+  });
+
+  it("reproduces the plain sets of the benchmark's earlier tables exactly", () => {
+    const fingerprint = (set: ConversationSet): string =>
+      createHash("sha256")
+        .update(JSON.stringify({ ...set, questions: set.questions.map(({ wording: _wording, ...rest }) => rest) }))
+        .digest("hex")
+        .slice(0, 16);
+    // Computed with the generator before realistic sets existed (seeds 1-3 made the 2026-11-21 table).
+    expect([1, 2, 3].map((seed) => fingerprint(generateConversationSet({ ...defaults, seed, style: "plain" })))).toEqual(["1c6558a8bf65e116", "aad20f3f17d02aa4", "923df83cbe853c03"]);
   });
 
   it("points evidence at existing user turns made before the question, inside the session it names", () => {
@@ -114,7 +138,7 @@ describe("generateConversationSet", () => {
       const delays = set.questions.map((question) => {
         const evidence = question.evidenceMessageIds.map((id) => messages.get(id)!);
         const latest = evidence.reduce((left, right) => (left.createdAt > right.createdAt ? left : right));
-        if (question.type === "earlier-chat" || question.type === "changed-fact") {
+        if (question.type === "earlier-chat" || question.type === "changed-fact" || question.type === "temporal") {
           expect(evidence.every((message) => message.sessionId < question.askedInSessionId)).toBe(true);
         }
         return { laterSession: latest.sessionId < question.askedInSessionId, days: (question.askedAt.getTime() - latest.createdAt.getTime()) / 86_400_000 };
@@ -125,12 +149,12 @@ describe("generateConversationSet", () => {
     }
   });
 
-  it("gives two-fact questions exactly two evidence turns in different messages, each holding one part of the answer", () => {
+  it("gives two-fact questions exactly two evidence turns in different chats, each holding one part of the answer", () => {
     for (const set of setsBySeed) {
       const messages = messagesOf(set);
       for (const question of set.questions.filter((candidate) => candidate.type === "two-facts")) {
         expect(question.evidenceMessageIds).toHaveLength(2);
-        expect(new Set(question.evidenceMessageIds).size).toBe(2);
+        expect(new Set(question.evidenceMessageIds.map((id) => messages.get(id)!.sessionId)).size).toBe(2);
         const parts = question.answer.split("; ");
         expect(parts).toHaveLength(2);
         const texts = question.evidenceMessageIds.map((id) => messages.get(id)!.content);
@@ -180,23 +204,78 @@ describe("generateConversationSet", () => {
     }
   });
 
-  it("paraphrases questions but keeps a content word in common with every evidence turn", () => {
-    for (const set of setsBySeed) {
+  it("paraphrases questions: shared-word ones keep a content word in common with every evidence turn, the others share none", () => {
+    for (const set of [...setsBySeed, generateConversationSet({ ...defaults, style: "plain" })]) {
       const messages = messagesOf(set);
       for (const question of set.questions) {
-        const asked = contentWords(question.text);
         for (const id of question.evidenceMessageIds) {
           const evidence = messages.get(id)!.content;
           expect(evidence.toLowerCase()).not.toContain(question.text.toLowerCase().replace(/\?$/, ""));
-          const shared = [...contentWords(evidence)].filter((word) => asked.has(word));
-          expect(shared, `${question.id} "${question.text}" vs "${evidence}"`).not.toEqual([]);
+          if (question.wording === "shared-word") {
+            expect(sharedWords(question.text, evidence), `${question.id} "${question.text}" vs "${evidence}"`).not.toEqual([]);
+          } else {
+            expect(sharedWords(question.text, evidence), `${question.id} "${question.text}" vs "${evidence}"`).toEqual([]);
+          }
         }
       }
     }
   });
 
+  it("makes about a quarter of the realistic questions share no word with their evidence, and none of the plain ones", () => {
+    const questions = setsBySeed.flatMap((set) => set.questions);
+    const indirect = questions.filter((question) => question.wording === "no-shared-word").length / questions.length;
+    expect(indirect).toBeGreaterThan(0.15);
+    expect(indirect).toBeLessThan(0.45);
+    expect(generateConversationSet({ ...defaults, style: "plain" }).questions.every((question) => question.wording === "shared-word")).toBe(true);
+  });
+
+  it("states reply-to-question facts as the user's answer to the assistant's question, which shares the question's words", () => {
+    for (const set of setsBySeed) {
+      for (const question of set.questions.filter((candidate) => candidate.type === "reply-to-question")) {
+        const [id] = question.evidenceMessageIds;
+        const asked = previousMessage(set, id!)!;
+        expect(asked.role).toBe("assistant");
+        expect(asked.content.trim().endsWith("?")).toBe(true);
+        const lastParagraph = asked.content.split("\n\n").at(-1)!;
+        expect(sharedWords(question.text, lastParagraph), `${question.id} "${question.text}" vs "${lastParagraph}"`).not.toEqual([]);
+      }
+    }
+  });
+
+  it("tells temporal events with relative dates, next to rival events of the same kind weeks apart, and asks by the right time", () => {
+    for (const set of setsBySeed) {
+      const messages = messagesOf(set);
+      const all = [...messages.values()];
+      for (const question of set.questions.filter((candidate) => candidate.type === "temporal")) {
+        const evidence = messages.get(question.evidenceMessageIds[0]!)!;
+        const relative = question.text.match(/(yesterday|on \w+day|about a week ago|two weeks ago|three weeks ago|about a month ago|two months ago|back in \w+)\?$/);
+        if (relative !== null) expect(relative[1]).toBe(howLongAgo(evidence.createdAt, question.askedAt));
+        else expect(question.text).toMatch(/(on [A-Z][a-z]+ \d{1,2}|in (early |mid-|late )[A-Z][a-z]+)\?$/);
+        // The rival: another turn of the same kind (sharing the question's words) at least two weeks away.
+        const rivals = all.filter((message) => message.role === "user" && message.id !== evidence.id && sharedWords(message.content, question.text).length > 0);
+        const day = 86_400_000;
+        expect(rivals.some((message) => Math.abs(message.createdAt.getTime() - evidence.createdAt.getTime()) >= 13 * day), `${question.id}: no rival weeks away`).toBe(true);
+      }
+    }
+  });
+
+  it("plants distractors: user turns outside the evidence that share the question's words", () => {
+    let withDistractor = 0;
+    let total = 0;
+    for (const set of setsBySeed) {
+      const before = (at: Date): GeneratedMessage[] => [...messagesOf(set).values()].filter((message) => message.role === "user" && message.createdAt < at);
+      for (const question of set.questions.filter((candidate) => candidate.wording === "shared-word")) {
+        total += 1;
+        const own = new Set([...question.evidenceMessageIds, ...question.supersededMessageIds]);
+        if (before(question.askedAt).some((message) => !own.has(message.id) && sharedWords(message.content, question.text).length > 0)) withDistractor += 1;
+      }
+    }
+    expect(withDistractor / total).toBeGreaterThan(0.8);
+  });
+
   it("refuses options it cannot honour", () => {
-    expect(() => generateConversationSet({ ...defaults, questionCount: 5 })).toThrow(RangeError);
+    expect(() => generateConversationSet({ ...defaults, questionCount: questionTypes.length - 1 })).toThrow(RangeError);
+    expect(() => generateConversationSet({ ...defaults, questionCount: 5, style: "plain" })).toThrow(RangeError);
     expect(() => generateConversationSet({ ...defaults, sessions: 2 })).toThrow(RangeError);
     expect(() => generateConversationSet({ ...defaults, turnsPerSession: [6, 4] })).toThrow(RangeError);
     expect(() => generateConversationSet({ ...defaults, sessions: 4, turnsPerSession: [2, 3], questionCount: 30 })).toThrow(/Too few turns/);

@@ -21,18 +21,34 @@ import {
 
 export const qualitySeeds = [1, 2, 3];
 export const qualityBudgets = [1000, 2000, 4000];
-/** The reference options of bench/memory/README.md. */
+const defaultBudgets = qualityBudgets;
+/** The reference options of bench/memory/README.md: realistic sets, five questions per type. */
 export const referenceOptions: Omit<ConversationSetOptions, "seed"> = {
   sessions: 20,
   turnsPerSession: [8, 20],
   startDate: new Date("2026-01-05T09:00:00Z"),
-  questionCount: 40,
+  questionCount: 45,
+  style: "realistic",
 };
+/** The sets of the tables before realistic sets (2026-11-21 and earlier): plain style, 40 questions. */
+export const plainOptions: Omit<ConversationSetOptions, "seed"> = { ...referenceOptions, questionCount: 40, style: "plain" };
+
+export interface QualityOptions {
+  seeds?: readonly number[];
+  setOptions?: Omit<ConversationSetOptions, "seed">;
+  strategies?: readonly Strategy[];
+  budgets?: readonly number[];
+}
+
+/** A request with the moment the question is asked: the question's time, never the clock. */
+export interface TimedContextRequest extends ContextRequest {
+  askedAt: Date;
+}
 
 export interface Strategy {
   key: string;
   label: string;
-  assemble: (request: ContextRequest, tools: StrategyTools) => AssembledPrompt | Promise<AssembledPrompt>;
+  assemble: (request: TimedContextRequest, tools: StrategyTools) => AssembledPrompt | Promise<AssembledPrompt>;
 }
 
 export const strategies: readonly Strategy[] = [
@@ -42,6 +58,8 @@ export const strategies: readonly Strategy[] = [
   { key: "recall", label: `**Recall** (buffer ${bufferSize} + recall ${recallLimit})`, assemble: (request, tools) => assembleRecall(request, tools) },
   { key: "recall-wide", label: `Recall, recall limit ${wideRecallLimit} (sensitivity)`, assemble: (request, tools) => assembleRecall(request, tools, wideRecallLimit) },
 ];
+
+const defaultStrategies = strategies;
 
 export interface QualityCell {
   strategy: string;
@@ -62,7 +80,11 @@ export interface QualityResult {
   tokensPerSet: number[];
 }
 
-export async function measureEvidenceQuality(tokenCounter: TokenCounter): Promise<QualityResult> {
+export async function measureEvidenceQuality(tokenCounter: TokenCounter, options: QualityOptions = {}): Promise<QualityResult> {
+  const seeds = options.seeds ?? qualitySeeds;
+  const setOptions = options.setOptions ?? referenceOptions;
+  const strategies = options.strategies ?? defaultStrategies;
+  const qualityBudgets = options.budgets ?? defaultBudgets;
   const cells = new Map<string, { contexts: Map<GeneratedQuestion, Set<string>>; tokens: number; overBudget: number; idMismatches: number; seconds: number }>();
   const cellKey = (strategy: string, budget: number): string => `${strategy}@${budget}`;
   for (const strategy of strategies) {
@@ -72,8 +94,8 @@ export async function measureEvidenceQuality(tokenCounter: TokenCounter): Promis
   const messagesPerSet: number[] = [];
   const tokensPerSet: number[] = [];
 
-  for (const seed of qualitySeeds) {
-    const set = generateConversationSet({ seed, ...referenceOptions });
+  for (const seed of seeds) {
+    const set = generateConversationSet({ seed, ...setOptions });
     const messages = set.sessions.flatMap((session) => session.messages).sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime());
     messagesPerSet.push(messages.length);
     tokensPerSet.push(messages.reduce((sum, message) => sum + tokenCounter.count(message.content), 0));
@@ -89,7 +111,7 @@ export async function measureEvidenceQuality(tokenCounter: TokenCounter): Promis
         for (const strategy of strategies) {
           const cell = cells.get(cellKey(strategy.key, budget))!;
           const started = performance.now();
-          const prompt = await strategy.assemble({ history, sessionId: question.askedInSessionId, userMessage: question.text, budgetTokens: budget }, { tokenCounter, index, messagesById });
+          const prompt = await strategy.assemble({ history, sessionId: question.askedInSessionId, userMessage: question.text, budgetTokens: budget, askedAt: question.askedAt }, { tokenCounter, index, messagesById });
           cell.seconds += (performance.now() - started) / 1000;
           const { present, mismatches } = verbatimEvidence(prompt, question, messagesById);
           cell.contexts.set(question, present);

@@ -36,6 +36,15 @@ export const phones = ["Pixel 8", "Moto G84", "Fairphone 5", "Galaxy S23", "Noki
 export const cars = ["Skoda Octavia", "Toyota Yaris", "Volvo V60", "Renault Zoe", "Mazda 3", "Honda Jazz"];
 export const hotels = ["Hotel Alma", "the Lighthouse Inn", "Casa Verde", "the Old Mill Hotel", "Hotel Borealis"];
 export const meetingPlaces = ["a climbing gym", "a friend's barbecue", "a pub quiz", "a language exchange", "a cousin's wedding"];
+export const instruments = ["cello", "banjo", "trumpet", "accordion", "ukulele"];
+export const commuteModes = ["ferry", "tram", "motorbike", "e-scooter"];
+export const bands = ["the Lumineers", "Fontaines D.C.", "Khruangbin", "Wet Leg", "Big Thief", "Parcels", "Black Pumas"];
+export const mountains = ["Ben Nevis", "Snowdon", "Mont Ventoux", "Triglav", "Mount Olympus", "Scafell Pike"];
+export const treats = ["mechanical keyboard", "pair of noise-cancelling headphones", "cast-iron skillet", "silk scarf", "film camera", "standing desk"];
+export const films = ["Past Lives", "Perfect Days", "Aftersun", "Dune: Part Two", "The Zone of Interest", "Anatomy of a Fall"];
+export const hobbies = ["birdwatching", "bouldering", "bonsai", "fly fishing", "chess", "astronomy"];
+export const allergens = ["shellfish", "peanuts", "sesame", "tree nuts", "celery"];
+export const injuries = ["ankle", "shoulder", "wrist", "hip", "lower back"];
 export const studySubjects = ["marine biology", "astrophysics", "medieval history", "linguistics", "veterinary medicine"];
 
 const monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];

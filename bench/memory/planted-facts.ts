@@ -1,8 +1,15 @@
 import * as values from "./fact-values.ts";
 import { monthDay, spokenDate, type ValueDrawer } from "./fact-values.ts";
+import { realisticFactories } from "./realistic-facts.ts";
 
-export const questionTypes = ["name", "date", "preference", "earlier-chat", "changed-fact", "two-facts"] as const;
+/**
+ * Every question type, in report order: the one list the generator, the scorer and the
+ * benchmark's table read. The plain style asks only the first six (`plainQuestionTypes`).
+ */
+export const questionTypes = ["name", "date", "preference", "earlier-chat", "changed-fact", "two-facts", "reply-to-question", "temporal", "open-ended"] as const;
 export type QuestionType = (typeof questionTypes)[number];
+/** The types of the plain style: the generator as it was before realistic sets. */
+export const plainQuestionTypes: readonly QuestionType[] = questionTypes.slice(0, 6);
 
 /**
  * A fact the user states in one or more turns, and the questions that probe it.
@@ -17,6 +24,25 @@ export interface FactBlueprint {
   questions: readonly string[];
   /** Texts are rendered once the turns are placed, because dates are relative to when they are said. */
   render(statementTimes: readonly Date[]): { statements: string[]; answer: string };
+  // Everything below is used by realistic sets only (see realistic-facts.ts).
+  /** Whether `questions` share a content word with every evidence turn (the default) or none. */
+  wording?: "shared-word" | "no-shared-word";
+  /** Questions that share no content word with any statement. */
+  indirectQuestions?: readonly string[];
+  /** Acknowledgements that restate the topic in other words, never the value. */
+  echoes?: readonly string[];
+  /** User turns elsewhere that share the question's words but not its answer. */
+  distractors?: readonly string[];
+  /** One per statement: the assistant's question that ends the reply before it, which the statement answers. */
+  prompts?: readonly string[];
+  /** Which statements are evidence (default all but, for changed facts, the latest); the others are rivals no question asks for. */
+  evidenceStatements?: readonly number[];
+  /** Statements go in chats at least this many days apart. */
+  minimumDaysApart?: number;
+  /** The question comes at most this many days after the evidence, when a chat then allows it. */
+  askWithinDays?: number;
+  /** The question's text, once its time is known (for questions that say "two weeks ago"). */
+  askAt?(askedAt: Date): string;
 }
 
 export type BlueprintFactory = (drawer: ValueDrawer) => FactBlueprint;
@@ -278,4 +304,5 @@ export const blueprintFactories: Record<QuestionType, readonly BlueprintFactory[
   "earlier-chat": earlierChatFacts,
   "changed-fact": changedFacts,
   "two-facts": twoFactFacts,
+  ...realisticFactories,
 };
