@@ -67,6 +67,17 @@ describe("ContextBreakdown", () => {
     expect(turns).toEqual(["YouI prefer trains to planes.", "Assistant · another chatPorto is three hours away by train."]);
   });
 
+  it("says how much of the prompt the model could reuse from its cache, or why it read it all", () => {
+    render(<ContextBreakdown context={context({ promptCache: { decision: "continued", rebuildReason: null, expectedCachedTokens: 350, expectedPrefillTokens: 50 } })} sessionId="chat-1" />);
+    expect(screen.getByText("Prompt cache: about 350 tokens reused from the previous reply, 50 read again.")).toBeTruthy();
+    cleanup();
+    render(<ContextBreakdown context={context({ promptCache: { decision: "rebuilt", rebuildReason: "budget-full", expectedCachedTokens: 40, expectedPrefillTokens: 360 } })} sessionId="chat-1" />);
+    expect(screen.getByText(/Prompt read in full \(360 tokens\): the chat had filled the context/)).toBeTruthy();
+    cleanup();
+    render(<ContextBreakdown context={context()} sessionId="chat-1" />);
+    expect(screen.queryByText(/Prompt cache|Prompt read in full/)).toBeNull();
+  });
+
   it("says so when a reply has no recorded context", () => {
     render(<ContextBreakdown context={{ promptEvalCount: null, completionTokens: null, metadata: null, summary: null, recalled: [] }} sessionId="chat-1" />);
     expect(screen.getByText("No context was recorded for this reply.")).toBeTruthy();

@@ -13,6 +13,28 @@ const layerNames: Record<string, string> = {
   user: "Your message",
 };
 
+/** Why a prompt could not continue the previous one, in the user's terms. */
+const rebuildReasons: Record<string, string> = {
+  "first-turn": "the first message of this chat",
+  "budget-full": "the chat had filled the context, so it was laid out again with the latest summary",
+  "memory-changed": "what Recall remembers about you changed",
+  "branch-changed": "an edit or another branch changed the chat",
+  "not-appendable": "the previous prompt had to be cut to fit",
+  "incompatible-state": "Recall was updated since the previous reply",
+};
+
+/** How much of the prompt the model could take from its cache, and how much it read again. */
+function PromptCacheNote({ cache }: { cache: NonNullable<NonNullable<ReplyContext["metadata"]>["promptCache"]> }) {
+  const reason = cache.rebuildReason ? (rebuildReasons[cache.rebuildReason] ?? cache.rebuildReason) : null;
+  return (
+    <p className="message-note context-cache">
+      {cache.decision === "continued"
+        ? `Prompt cache: about ${cache.expectedCachedTokens} tokens reused from the previous reply, ${cache.expectedPrefillTokens} read again.`
+        : `Prompt read in full (${cache.expectedPrefillTokens} tokens): ${reason ?? "laid out afresh"}.`}
+    </p>
+  );
+}
+
 /** What the model saw for one reply: tokens per memory layer against the budget, and what was trimmed. */
 export function ContextBreakdown({ context, sessionId }: { context: ReplyContext; sessionId: string }) {
   const metadata = context.metadata;
@@ -45,6 +67,7 @@ export function ContextBreakdown({ context, sessionId }: { context: ReplyContext
         {context.promptEvalCount !== null ? `, Ollama counted ${context.promptEvalCount}` : ""} · budget {metadata.budgetTokens} of {metadata.numCtx}
         {metadata.cached ? " · memory from cache" : ""}
       </p>
+      {metadata.promptCache && <PromptCacheNote cache={metadata.promptCache} />}
       {metadata.trimmed.length > 0 && (
         <ul className="context-trimmed" aria-label="Trimmed to fit">
           {metadata.trimmed.map((part, index) => (
