@@ -4,7 +4,7 @@ import { extractTerms, stemWord } from "./text-terms.ts";
 describe("extractTerms", () => {
   it("folds possessives so a question about a sister's wedding meets the sister", () => {
     expect(extractTerms("What did I tell you about my sister's wedding?")).toEqual(["sister", "wed"]);
-    expect(extractTerms("My sister Anna is getting married in June")).toEqual(["sister", "anna", "get", "marry", "june"]);
+    expect(extractTerms("My sister Anna is getting married in June")).toEqual(["sister", "anna", "get", "marri", "june"]);
     expect(extractTerms("Anna’s plans")).toEqual(["anna", "plan"]);
   });
 
@@ -32,7 +32,7 @@ describe("extractTerms", () => {
   });
 
   it("keeps repeated terms so term frequency counts", () => {
-    expect(extractTerms("coffee, more coffee")).toEqual(["coffee", "coffee"]);
+    expect(extractTerms("coffee, more coffee")).toEqual(["coffe", "coffe"]);
   });
 });
 
@@ -40,8 +40,8 @@ describe("stemWord", () => {
   it.each([
     ["weddings", "wed"],
     ["wedding", "wed"],
-    ["married", "marry"],
-    ["marrying", "marry"],
+    ["married", "marri"],
+    ["marrying", "marri"],
     ["making", "make"],
     ["make", "make"],
     ["hoped", "hope"],
@@ -49,21 +49,55 @@ describe("stemWord", () => {
     ["falling", "fall"],
     ["visiting", "visit"],
     ["played", "play"],
-    ["agreed", "agree"],
     ["classes", "class"],
     ["boxes", "box"],
     ["watches", "watch"],
-    ["cities", "city"],
     ["ties", "tie"],
     ["sisters", "sister"],
+    ["promotion", "promot"],
   ])("%s -> %s", (word, stem) => {
     expect(stemWord(word)).toBe(stem);
   });
 
-  it.each(["bus", "gas", "is", "sing", "bring", "need", "speed", "used", "status", "analysis", "glass", "2024", "3pm", "naïve"])(
-    "leaves %s alone",
-    (word) => {
-      expect(stemWord(word)).toBe(word);
-    },
-  );
+  it.each([
+    ["promoted", "promotion", "promoting", "promote", "promotions"],
+    ["married", "marry", "marrying", "marries"],
+    ["relocating", "relocation", "relocate", "relocated"],
+    ["moving", "moved", "move", "moves"],
+    ["hiked", "hike", "hiking", "hikes"],
+    ["instruments", "instrument", "instrumental"],
+    ["cities", "city"],
+    ["agreed", "agree", "agreeing"],
+    ["happiness", "happy"],
+    ["ability", "abilities"],
+    ["generate", "generation", "generated"],
+    ["connection", "connected", "connecting", "connects"],
+    ["recommendation", "recommend", "recommended"],
+    ["graduation", "graduate", "graduated", "graduates"],
+    ["injury", "injuries"],
+    ["used", "use", "using", "uses"],
+  ])("one family meets at one stem: %s", (...family) => {
+    expect(new Set(family.map(stemWord)).size).toBe(1);
+  });
+
+  it.each([
+    ["general", "generous", "generate"],
+    ["universe", "university"],
+    ["new", "news"],
+    ["organ", "organization"],
+    ["past", "pasta"],
+    ["police", "policy"],
+    ["plan", "plane"],
+    ["card", "care"],
+    ["arm", "army"],
+    ["gas", "gap"],
+    ["wand", "wander"],
+    ["sky", "ski"],
+  ])("different words stay apart: %s", (...words) => {
+    expect(new Set(words.map(stemWord)).size).toBe(words.length);
+  });
+
+  it.each(["bus", "gas", "is", "sing", "bring", "need", "speed", "status", "glass", "news", "2024", "3pm", "naïve", "Москва"])("leaves %s alone", (word) => {
+    expect(stemWord(word)).toBe(word);
+  });
 });

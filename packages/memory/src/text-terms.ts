@@ -76,85 +76,163 @@ function pushCharacterPairs(word: string, terms: string[]): void {
 }
 
 /**
- * A light English stemmer (Porter's step 1: plurals, -ed, -ing). It only touches
- * lowercase ASCII words of four letters or more, so numbers ("2024", "3pm"),
- * short words and other languages pass through unchanged.
+ * An English stemmer: Porter2 (the Snowball English stemmer), so every form of a word family
+ * meets at one stem ("promoted", "promotion", "promoting", "promote" -> "promot"), with its
+ * exception lists and its special first regions that keep "general"/"generous" and
+ * "universe"/"university" apart. It only touches lowercase ASCII words of three letters or
+ * more, so numbers ("2024", "3pm"), short words and other languages pass through unchanged.
  */
 export function stemWord(word: string): string {
-  if (word.length < 4 || !asciiWordPattern.test(word)) return word;
-  return stripVerbSuffix(stripPlural(word));
+  if (word.length < 3 || !asciiWordPattern.test(word)) return word;
+  const exception = porterExceptions.get(word);
+  if (exception !== undefined) return exception;
+  // "Y" marks a consonant y: at the start or after a vowel ("yes", "saying").
+  let stem = word.replace(/^y/, "Y").replace(/([aeiouy])y/g, "$1Y");
+  const r1 = regionOne(stem);
+  stem = step1a(stem);
+  if (afterStep1aInvariants.has(stem)) return stem;
+  stem = step1b(stem, r1);
+  stem = step1c(stem);
+  stem = step2(stem, r1);
+  stem = step3(stem, r1);
+  stem = step4(stem, r1);
+  stem = step5(stem, r1);
+  return stem.replaceAll("Y", "y");
 }
 
-function stripPlural(word: string): string {
-  if (word.endsWith("sses")) return word.slice(0, -2);
-  if (word.endsWith("ies")) return word.length > 4 ? `${word.slice(0, -3)}y` : word.slice(0, -1);
-  // "status", "analysis", "glass" are singular.
-  if (word.endsWith("ss") || word.endsWith("us") || word.endsWith("is")) return word;
-  if (/(?:x|ch|sh|zz)es$/.test(word)) return word.slice(0, -2);
-  if (word.endsWith("s")) return word.slice(0, -1);
-  return word;
+const porterExceptions = new Map([
+  ["skis", "ski"], ["skies", "sky"], ["dying", "die"], ["lying", "lie"], ["tying", "tie"],
+  ["idly", "idl"], ["gently", "gentl"], ["ugly", "ugli"], ["early", "earli"], ["only", "onli"], ["singly", "singl"],
+  ["sky", "sky"], ["news", "news"], ["howe", "howe"], ["atlas", "atlas"], ["cosmos", "cosmos"], ["bias", "bias"], ["andes", "andes"],
+]);
+const afterStep1aInvariants = new Set(["inning", "outing", "canning", "herring", "earring", "proceed", "exceed", "succeed"]);
+/** Stems whose first region starts after them, so "general" and "generous" keep their endings. */
+const regionOnePrefixes = ["gener", "commun", "arsen", "past", "univers", "later", "emerg", "organ"];
+const doubles = new Set(["bb", "dd", "ff", "gg", "mm", "nn", "pp", "rr", "tt"]);
+const liEndings = new Set(["c", "d", "e", "g", "h", "k", "m", "n", "r", "t"]);
+
+function isVowel(letter: string | undefined): boolean {
+  return letter === "a" || letter === "e" || letter === "i" || letter === "o" || letter === "u" || letter === "y";
 }
 
-function stripVerbSuffix(word: string): string {
-  if (word.endsWith("eed")) {
-    // "agreed" -> "agree", but "need" and "speed" keep their ending.
-    return measure(word.slice(0, -3)) > 0 ? word.slice(0, -1) : word;
+/** Where the region after the first non-vowel following a vowel starts, from `from`. */
+function regionAfter(word: string, from: number): number {
+  for (let index = from + 1; index < word.length; index += 1) {
+    if (!isVowel(word[index]) && isVowel(word[index - 1])) return index + 1;
   }
-  // "married" -> "marry", "tried" -> "try" (Porter would give "marri", which "marry" never reaches).
-  if (word.endsWith("ied") && word.length > 4) return `${word.slice(0, -3)}y`;
-  const suffixLength = word.endsWith("ing") ? 3 : word.endsWith("ed") ? 2 : 0;
-  if (suffixLength === 0) return word;
-  const stem = word.slice(0, -suffixLength);
-  // "sing", "bring", "used": too little left to be a stem.
-  if (stem.length < 3 || !hasVowel(stem)) return word;
-  if (stem.endsWith("at") || stem.endsWith("bl") || stem.endsWith("iz")) return `${stem}e`;
-  if (endsWithDoubleConsonant(stem) && !/[lsz]$/.test(stem)) return stem.slice(0, -1);
-  if (measure(stem) === 1 && endsConsonantVowelConsonant(stem)) return `${stem}e`;
-  return stem;
+  return word.length;
 }
 
-function isConsonant(word: string, index: number): boolean {
-  const letter = word[index];
-  if (letter === "a" || letter === "e" || letter === "i" || letter === "o" || letter === "u") return false;
-  if (letter === "y") return index === 0 || !isConsonant(word, index - 1);
-  return true;
+function regionOne(word: string): number {
+  const prefix = regionOnePrefixes.find((candidate) => word.startsWith(candidate));
+  return prefix === undefined ? regionAfter(word, 0) : prefix.length;
 }
 
-function hasVowel(word: string): boolean {
-  for (let index = 0; index < word.length; index += 1) {
-    if (!isConsonant(word, index)) return true;
-  }
+function regionTwo(word: string, r1: number): number {
+  return r1 >= word.length ? word.length : regionAfter(word, r1);
+}
+
+/** A vowel then a non-vowel other than w, x or Y after a non-vowel, or a vowel then a non-vowel at the start. */
+function endsInShortSyllable(word: string): boolean {
+  const length = word.length;
+  if (length === 2) return isVowel(word[0]) && !isVowel(word[1]);
+  const [before, vowel, after] = [word[length - 3], word[length - 2], word[length - 1]];
+  return !isVowel(before) && isVowel(vowel) && !isVowel(after) && after !== "w" && after !== "x" && after !== "Y";
+}
+
+function isShort(word: string, r1: number): boolean {
+  return r1 >= word.length && endsInShortSyllable(word);
+}
+
+function hasVowel(text: string): boolean {
+  for (const letter of text) if (isVowel(letter)) return true;
   return false;
 }
 
-/** Porter's m: how many vowel-then-consonant sequences the stem has ("tr" 0, "trouble" 1, "private" 2). */
-function measure(stem: string): number {
-  let count = 0;
-  let previousWasVowel = false;
-  for (let index = 0; index < stem.length; index += 1) {
-    const consonant = isConsonant(stem, index);
-    if (consonant && previousWasVowel) count += 1;
-    previousWasVowel = !consonant;
+function step1a(word: string): string {
+  if (word.endsWith("sses")) return word.slice(0, -2);
+  if (word.endsWith("ied") || word.endsWith("ies")) return word.length > 4 ? word.slice(0, -2) : word.slice(0, -1);
+  if (word.endsWith("us") || word.endsWith("ss")) return word;
+  // "gaps" -> "gap", but "gas" and "this" keep their s: the vowel must not sit right before it.
+  if (word.endsWith("s") && hasVowel(word.slice(0, -2))) return word.slice(0, -1);
+  return word;
+}
+
+function step1b(word: string, r1: number): string {
+  for (const suffix of ["eedly", "eed"]) {
+    if (word.endsWith(suffix)) return word.length - suffix.length >= r1 ? `${word.slice(0, -suffix.length)}ee` : word;
   }
-  return count;
+  for (const suffix of ["ingly", "edly", "ing", "ed"]) {
+    if (!word.endsWith(suffix)) continue;
+    const stem = word.slice(0, -suffix.length);
+    if (!hasVowel(stem)) return word;
+    if (stem.endsWith("at") || stem.endsWith("bl") || stem.endsWith("iz")) return `${stem}e`;
+    if (doubles.has(stem.slice(-2))) return stem.slice(0, -1);
+    if (isShort(stem, regionOne(stem))) return `${stem}e`;
+    return stem;
+  }
+  return word;
 }
 
-function endsWithDoubleConsonant(stem: string): boolean {
-  const last = stem.length - 1;
-  return last > 0 && stem[last] === stem[last - 1] && isConsonant(stem, last);
+function step1c(word: string): string {
+  if (word.length > 2 && /[yY]$/.test(word) && !isVowel(word[word.length - 2])) return `${word.slice(0, -1)}i`;
+  return word;
 }
 
-/** "hop", "mak": so "making" and "make" share "make", while "visiting" stays "visit". */
-function endsConsonantVowelConsonant(stem: string): boolean {
-  const last = stem.length - 1;
-  if (last < 2) return false;
-  const letter = stem[last];
-  return (
-    isConsonant(stem, last - 2) &&
-    !isConsonant(stem, last - 1) &&
-    isConsonant(stem, last) &&
-    letter !== "w" &&
-    letter !== "x" &&
-    letter !== "y"
-  );
+/** Longest suffix first; only the longest that matches counts, replaced when it lies in the region. */
+function replaceLongest(word: string, rules: ReadonlyArray<readonly [string, string]>, regionStart: number, condition?: (stem: string, suffix: string) => boolean): string {
+  for (const [suffix, replacement] of rules) {
+    if (!word.endsWith(suffix)) continue;
+    const stem = word.slice(0, -suffix.length);
+    if (stem.length < regionStart) return word;
+    if (condition !== undefined && !condition(stem, suffix)) return word;
+    return `${stem}${replacement}`;
+  }
+  return word;
+}
+
+const step2Rules = sortLongestFirst([
+  ["tional", "tion"], ["enci", "ence"], ["anci", "ance"], ["abli", "able"], ["entli", "ent"], ["izer", "ize"], ["ization", "ize"],
+  ["ational", "ate"], ["ation", "ate"], ["ator", "ate"], ["alism", "al"], ["aliti", "al"], ["alli", "al"], ["fulness", "ful"],
+  ["ousli", "ous"], ["ousness", "ous"], ["iveness", "ive"], ["iviti", "ive"], ["biliti", "ble"], ["bli", "ble"], ["ogi", "og"],
+  ["fulli", "ful"], ["lessli", "less"], ["li", ""],
+]);
+const step3Rules = sortLongestFirst([
+  ["tional", "tion"], ["ational", "ate"], ["alize", "al"], ["icate", "ic"], ["iciti", "ic"], ["ical", "ic"], ["ful", ""], ["ness", ""], ["ative", ""],
+]);
+const step4Suffixes = sortLongestFirst(
+  ["al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ism", "ate", "iti", "ous", "ive", "ize", "ion"].map((suffix) => [suffix, ""] as const),
+);
+
+function sortLongestFirst(rules: ReadonlyArray<readonly [string, string]>): ReadonlyArray<readonly [string, string]> {
+  return [...rules].sort((left, right) => right[0].length - left[0].length);
+}
+
+function step2(word: string, r1: number): string {
+  return replaceLongest(word, step2Rules, r1, (stem, suffix) => {
+    if (suffix === "ogi") return stem.endsWith("l");
+    if (suffix === "li") return liEndings.has(stem.slice(-1));
+    return true;
+  });
+}
+
+function step3(word: string, r1: number): string {
+  const r2 = regionTwo(word, r1);
+  return replaceLongest(word, step3Rules, r1, (stem, suffix) => suffix !== "ative" || stem.length >= r2);
+}
+
+function step4(word: string, r1: number): string {
+  const r2 = regionTwo(word, r1);
+  return replaceLongest(word, step4Suffixes, r2, (stem, suffix) => suffix !== "ion" || stem.endsWith("s") || stem.endsWith("t"));
+}
+
+function step5(word: string, r1: number): string {
+  const r2 = regionTwo(word, r1);
+  if (word.endsWith("e")) {
+    const stem = word.slice(0, -1);
+    if (stem.length >= r2 || (stem.length >= r1 && !endsInShortSyllable(stem))) return stem;
+    return word;
+  }
+  if (word.endsWith("ll") && word.length - 1 >= r2) return word.slice(0, -1);
+  return word;
 }
