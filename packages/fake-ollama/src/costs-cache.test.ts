@@ -18,6 +18,8 @@ afterEach(async () => {
 });
 
 const MS = 1e6;
+/** prompt_eval_count of an untruncated chat with the default tokenizer. */
+const promptTokens = (messages: Message[]) => templatedPromptTokens(messages.map(({ role, content }) => ({ role, content })));
 const system = { role: "system", content: "You are a patient librarian who answers in full sentences." };
 const conversation = (question: string): Message[] => [system, { role: "user", content: question }];
 
@@ -75,14 +77,14 @@ describe("the prompt cache (runner/ollamarunner/cache.go)", () => {
     const { fake, ollama } = await start({ timeScale: 0, prefillTokensPerSecond: 100 });
     const first = conversation("Which book should I read first?");
     const reply = await ollama.chat({ model: "llama3.2", messages: first });
-    const firstTokens = templatedPromptTokens(first);
+    const firstTokens = promptTokens(first);
     expect(fake.requests[0]?.cost).toMatchObject({ promptTokens: firstTokens, cachedTokens: 0, prefilledTokens: firstTokens });
 
     const second = nextTurn(first, reply, "And after that?");
     const next = await ollama.chat({ model: "llama3.2", messages: second });
     // The slot held the first prompt and every generated token (the reply ended on EOS).
     const cached = firstTokens + countTokens(reply.message.content);
-    const secondTokens = templatedPromptTokens(second);
+    const secondTokens = promptTokens(second);
     expect(fake.requests[1]?.cost).toMatchObject({ promptTokens: secondTokens, cachedTokens: cached, prefilledTokens: secondTokens - cached });
     expect(next.prompt_eval_count).toBe(secondTokens);
     expect(next.prompt_eval_duration).toBe((secondTokens - cached) * 10 * MS);
@@ -94,7 +96,7 @@ describe("the prompt cache (runner/ollamarunner/cache.go)", () => {
     const messages = conversation("Same question twice");
     await ollama.chat({ model: "llama3.2", messages });
     await ollama.chat({ model: "llama3.2", messages });
-    const tokens = templatedPromptTokens(messages);
+    const tokens = promptTokens(messages);
     expect(fake.requests[1]?.cost).toMatchObject({ promptTokens: tokens, cachedTokens: tokens - 1, prefilledTokens: 1 });
   });
 
@@ -104,7 +106,7 @@ describe("the prompt cache (runner/ollamarunner/cache.go)", () => {
     const reply = await ollama.chat({ model: "llama3.2", messages: first, options: { num_predict: 5 } });
     expect(reply.done_reason).toBe("length");
     await ollama.chat({ model: "llama3.2", messages: nextTurn(first, reply, "Go on") });
-    expect(fake.requests[1]?.cost?.cachedTokens).toBe(templatedPromptTokens(first) + countTokens(reply.message.content) - 1);
+    expect(fake.requests[1]?.cost?.cachedTokens).toBe(promptTokens(first) + countTokens(reply.message.content) - 1);
   });
 
   it("keeps what was generated before a client left, minus the last token", async () => {
@@ -114,7 +116,7 @@ describe("the prompt cache (runner/ollamarunner/cache.go)", () => {
     const stream = await ollama.chat({ model: "llama3.2", messages, stream: true });
     await expect(streamText(stream)).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(fake.loadedRunners()[0]?.slots[0]?.tokens).toBe(templatedPromptTokens(messages) + 2);
+    expect(fake.loadedRunners()[0]?.slots[0]?.tokens).toBe(promptTokens(messages) + 2);
   });
 
   it("shifts a full slot instead of growing past num_ctx (ShiftCacheSlot)", async () => {
@@ -158,7 +160,7 @@ describe("choosing a slot", () => {
     expect(costs.map((cost) => cost.slot)).toEqual([0, 1, 0]);
     // Bob's slot got the shared prefix copied in (a fork); Alice's third turn found her whole slot.
     expect(costs[1]?.cachedTokens).toBe(2);
-    expect(costs[2]?.cachedTokens).toBe(templatedPromptTokens(alice) + countTokens(aliceReply.message.content));
+    expect(costs[2]?.cachedTokens).toBe(promptTokens(alice) + countTokens(aliceReply.message.content));
   });
 
   it("with several filled slots, takes the free slot with the longest common prefix", async () => {
@@ -174,8 +176,8 @@ describe("choosing a slot", () => {
     await ollama.chat({ model: "llama3.2", messages: [...bob, { role: "assistant", content: bobReply.message.content }, { role: "user", content: "And?" }] });
     await ollama.chat({ model: "llama3.2", messages: [...alice, { role: "assistant", content: aliceText }, { role: "user", content: "And?" }] });
     const [bobTurn, aliceTurn] = fake.requests.slice(2).map((request) => request.cost!);
-    expect(bobTurn).toMatchObject({ slot: 1, cachedTokens: templatedPromptTokens(bob) + countTokens(bobReply.message.content) });
-    expect(aliceTurn).toMatchObject({ slot: 0, cachedTokens: templatedPromptTokens(alice) + countTokens(aliceText) });
+    expect(bobTurn).toMatchObject({ slot: 1, cachedTokens: promptTokens(bob) + countTokens(bobReply.message.content) });
+    expect(aliceTurn).toMatchObject({ slot: 0, cachedTokens: promptTokens(alice) + countTokens(aliceText) });
   });
 });
 
@@ -193,14 +195,14 @@ describe("prompt_eval_count modes", () => {
 
   it("whole: always the whole templated prompt (current Ollama)", async () => {
     const { first, second, third } = await twice("whole");
-    expect(first.prompt_eval_count).toBe(templatedPromptTokens(messages));
-    expect(second.prompt_eval_count).toBe(templatedPromptTokens(messages));
-    expect(third.prompt_eval_count).toBe(templatedPromptTokens(nextTurn(messages, first, "Again")));
+    expect(first.prompt_eval_count).toBe(promptTokens(messages));
+    expect(second.prompt_eval_count).toBe(promptTokens(messages));
+    expect(third.prompt_eval_count).toBe(promptTokens(nextTurn(messages, first, "Again")));
   });
 
   it("prefilled: only the evaluated tokens, at least one (Ollama 0.30.0's llama-server prompt_n)", async () => {
     const { fake, first, second, third } = await twice("prefilled");
-    expect(first.prompt_eval_count).toBe(templatedPromptTokens(messages));
+    expect(first.prompt_eval_count).toBe(promptTokens(messages));
     expect(second.prompt_eval_count).toBe(1);
     expect(third.prompt_eval_count).toBe(fake.requests[2]?.cost?.prefilledTokens);
     expect(fake.requests[1]?.cost?.reportedPromptEvalCount).toBe(1);
@@ -208,7 +210,7 @@ describe("prompt_eval_count modes", () => {
 
   it("omit-when-cached: the field is left out when the whole prompt was cached (Ollama up to 0.1.48)", async () => {
     const { fake, first, second, secondText, third } = await twice("omit-when-cached");
-    expect(first.prompt_eval_count).toBe(templatedPromptTokens(messages));
+    expect(first.prompt_eval_count).toBe(promptTokens(messages));
     expect(secondText).not.toContain("prompt_eval_count");
     expect(second.prompt_eval_duration).toBeGreaterThan(0);
     expect(fake.requests[1]?.cost).toMatchObject({ reportedPromptEvalCount: undefined, prefilledTokens: 1 });
@@ -226,7 +228,7 @@ describe("simulated time", () => {
     const started = performance.now();
     const reply = await ollama.chat({ model: "llama3.2", messages });
     expect(performance.now() - started).toBeLessThan(1000);
-    const prompt = templatedPromptTokens(messages);
+    const prompt = promptTokens(messages);
     expect(reply).toMatchObject({
       load_duration: 3000 * MS,
       prompt_eval_count: prompt,
@@ -250,7 +252,7 @@ describe("simulated time", () => {
 
   it("timeScale 0.01: the same simulated durations, slept at a hundredth", async () => {
     const { fake, ollama } = await start({ ...laptop, timeScale: 0.01 }, { replyTokens: 24, recordTokenTimes: true });
-    const prompt = templatedPromptTokens(messages);
+    const prompt = promptTokens(messages);
     const started = performance.now();
     const { final } = await streamText(await ollama.chat({ model: "llama3.2", messages, stream: true }));
     const elapsed = performance.now() - started;
