@@ -1,4 +1,5 @@
 import { openDatabase } from "@recall/db";
+import { systemClock, type Clock } from "@recall/memory";
 import { createOllamaClient } from "@recall/ollama";
 import type { FastifyInstance } from "fastify";
 import { UserDataStore } from "./account/user-data-store.ts";
@@ -29,8 +30,14 @@ export interface Recall {
   close(): Promise<void>;
 }
 
+export interface RecallOptions {
+  /** Where upkeep reads the time (idle chats, abandoned replies, `/api/ps` freshness); tests move it. */
+  clock?: Clock;
+}
+
 /** The composition root: every real dependency is made here and nowhere else. */
-export async function createRecall(config: RecallConfig): Promise<Recall> {
+export async function createRecall(config: RecallConfig, options: RecallOptions = {}): Promise<Recall> {
+  const clock = options.clock ?? systemClock;
   let ollamaUrl = config.ollamaUrl;
   let closeDemo: (() => Promise<void>) | null = null;
   if (config.demoFakeOllama) {
@@ -59,8 +66,8 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     warn: (object: object, message?: string) => app?.log.warn(object, message),
     error: (object: object, message?: string) => app?.log.error(object, message),
   };
-  const models = new ModelCatalog(llm);
-  const generations = new GenerationManager(store, llm, eventLogs, config, logger);
+  const models = new ModelCatalog(llm, { maxContextTokens: config.maxContextTokens, clock });
+  const generations = new GenerationManager(store, llm, eventLogs, config, logger, clock);
   const embeddingModel = config.embeddingModel;
   const recallIndexes = new RecallIndexes(
     (userId) => store.recallTurns(userId),
@@ -72,19 +79,19 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     database.prisma,
     store,
     llm,
+    models,
     {
       segmentMessages: config.summaryEveryMessages,
       firstSummaryAfterMessages: config.summaryFirstAfterMessages,
       bufferMessages: config.bufferMessages,
       model: config.summaryModel,
-      maxSummaryTokens: 600,
-      numCtx: 8192,
     },
     logger,
   );
   const episodes = new EpisodeService(
     database.prisma,
     llm,
+    models,
     {
       idleAfterMs: config.episodeIdleMs,
       sweepEveryMs: Math.max(200, Math.min(60_000, Math.round(config.episodeIdleMs / 2))),
@@ -95,6 +102,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     },
     profiles,
     logger,
+    clock,
   );
   episodes.start();
   const cache: ServerCache = config.redisUrl
@@ -117,7 +125,7 @@ export async function createRecall(config: RecallConfig): Promise<Recall> {
     ...config,
     embedQuery: embeddingModel ? async (text) => (await llm.embed(embeddingModel, [text]))[0] ?? [] : undefined,
   });
-  const metrics = new MemoryMetrics(cache, summaries, episodes);
+  const metrics = new MemoryMetrics(cache, summaries, episodes, clock);
   const services: Services = {
     config: { ...config, ollamaUrl },
     store,

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { MemoryCache } from "@recall/memory";
 
 export interface CacheStats {
@@ -16,38 +17,30 @@ export interface ServerCache extends MemoryCache {
   close(): Promise<void>;
 }
 
-interface Entry {
-  value: string;
-  expiresAt: number;
-}
-
 /** In-process LRU with a TTL per entry: the default cache, and Redis's stand-in while it is down. */
 export class LruCache implements ServerCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: LRUCache<string, string>;
   private hits = 0;
   private misses = 0;
 
-  constructor(
-    private readonly maxEntries: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(maxEntries: number, now: () => number = Date.now) {
+    this.entries = new LRUCache<string, string>({
+      max: maxEntries,
+      perf: { now },
+      // Read the clock on every look-up: an entry is gone the moment its TTL is up.
+      ttlResolution: 0,
+    });
+  }
 
   async get(key: string): Promise<string | undefined> {
     return this.getNow(key);
   }
 
   getNow(key: string): string | undefined {
-    const entry = this.entries.get(key);
-    if (!entry || entry.expiresAt <= this.now()) {
-      if (entry) this.entries.delete(key);
-      this.misses += 1;
-      return undefined;
-    }
-    // Re-insert: the Map's order is the recency order.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    this.hits += 1;
-    return entry.value;
+    const value = this.entries.get(key);
+    if (value === undefined) this.misses += 1;
+    else this.hits += 1;
+    return value;
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
@@ -55,13 +48,12 @@ export class LruCache implements ServerCache {
   }
 
   setNow(key: string, value: string, ttlSeconds: number): void {
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
+    if (!(ttlSeconds > 0)) {
+      this.entries.delete(key);
+      return;
     }
+    // lru-cache keeps an entry while its age is at most `ttl`; ours expire when the TTL is up, as in Redis.
+    this.entries.set(key, value, { ttl: Math.max(1, Math.round(ttlSeconds * 1000) - 1) });
   }
 
   async delete(key: string): Promise<void> {

@@ -1,11 +1,13 @@
+import { systemClock, type Clock } from "@recall/memory";
 import type { LlmChatMessage, LlmClient } from "@recall/ollama";
 import { LlmAbortedError, LlmError } from "@recall/ollama";
-import type { StreamEvent } from "@recall/schema";
+import type { StreamEndReason, StreamEvent } from "@recall/schema";
 import type { ChatStore } from "./chat-store.ts";
 import type { EventLogStore, MessageEventLog } from "./event-log.ts";
 import { describeError } from "../errors.ts";
 
-export type StopReason = "stopped" | "shutdown" | "client-gone";
+/** Why a reply ended `interrupted`: the stream's closed `StreamEndReason`. */
+export type StopReason = StreamEndReason;
 
 /** Saved with an interrupted reply, so it can still say why after a reload. */
 const interruptionNotes: Record<StopReason, string> = {
@@ -64,6 +66,8 @@ export class GenerationManager {
     private readonly eventLogs: EventLogStore,
     private readonly options: GenerationOptions,
     private readonly logger: Logger,
+    /** What "nobody watched it for abandonAfterMs" is measured with. */
+    private readonly clock: Clock = systemClock,
   ) {
     this.ticker = setInterval(() => void this.tick(), options.checkpointMs);
     this.ticker.unref();
@@ -85,7 +89,7 @@ export class GenerationManager {
       content: "",
       savedLength: 0,
       saving: null,
-      lastWatchedAt: Date.now(),
+      lastWatchedAt: this.clock.now().getTime(),
       log: this.eventLogs.create(request.messageId, request.userId),
       finished: Promise.resolve(),
     };
@@ -171,7 +175,7 @@ export class GenerationManager {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      const now = Date.now();
+      const now = this.clock.now().getTime();
       for (const generation of this.active.values()) {
         if (generation.log.readerCount > 0) generation.lastWatchedAt = now;
         else if (now - generation.lastWatchedAt > this.options.abandonAfterMs) void this.stop(generation.messageId, "client-gone");

@@ -1,4 +1,5 @@
 import type { ContextEpisode, ContextProfileFact } from "@recall/memory";
+import { z } from "zod";
 import type { ServerCache } from "../cache/memory-cache.ts";
 import type { SessionSummaryView } from "./summaries.ts";
 
@@ -15,7 +16,20 @@ export interface ConversationStateLoaders {
   profile(userId: string): Promise<ContextProfileFact[]>;
 }
 
-type CachedEpisode = Omit<ContextEpisode, "createdAt"> & { createdAt: string };
+/** A cached entry as `get` wrote it (dates as ISO strings); anything else is a miss. */
+const cachedStateSchema = z.object({
+  summary: z.object({ text: z.string(), coveredMessageId: z.string().nullable(), coveredCount: z.number() }).nullable(),
+  episodes: z.array(
+    z.object({
+      id: z.string(),
+      sessionId: z.string(),
+      summary: z.string(),
+      facts: z.array(z.string()),
+      createdAt: z.iso.datetime().transform((text) => new Date(text)),
+    }),
+  ),
+  profile: z.array(z.object({ id: z.string(), kind: z.string(), value: z.string() })),
+});
 
 /**
  * Caches each conversation's memory state under `conversation:{userId}:{sessionId}`
@@ -59,12 +73,13 @@ export class ConversationStateCache {
 }
 
 function parseState(json: string): ConversationState | null {
+  let raw: unknown;
   try {
-    const raw = JSON.parse(json) as { summary: SessionSummaryView | null; episodes: CachedEpisode[]; profile: ContextProfileFact[] };
-    if (!Array.isArray(raw.episodes) || !Array.isArray(raw.profile)) return null;
-    return { summary: raw.summary, profile: raw.profile, episodes: raw.episodes.map((episode) => ({ ...episode, createdAt: new Date(episode.createdAt) })) };
+    raw = JSON.parse(json);
   } catch {
     // A corrupt entry is a miss, never an error.
     return null;
   }
+  const parsed = cachedStateSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
 }

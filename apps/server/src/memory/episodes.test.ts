@@ -1,9 +1,10 @@
 import type { ChatRequestInfo, ChatScript } from "@recall/fake-ollama";
+import { episodeInstructions } from "@recall/memory";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RecallConfig } from "../env.ts";
 import { collectStream, startHarness, waitFor, type Harness, type RecallClient } from "../testing/harness.ts";
 
-const isEpisodeRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content.startsWith("Summarize this finished chat") ?? false;
+const isEpisodeRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content === episodeInstructions;
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -46,7 +47,7 @@ describe("episodic memory", () => {
     expect(calls).toHaveLength(1);
     // Structured output: the request carried the JSON schema.
     const episodeRequest = harness.fake.requests.find(
-      (request) => (request.body as { messages?: Array<{ content: string }> } | undefined)?.messages?.[0]?.content.startsWith("Summarize this finished chat"),
+      (request) => (request.body as { messages?: Array<{ content: string }> } | undefined)?.messages?.[0]?.content === episodeInstructions,
     );
     expect((episodeRequest?.body as { format?: unknown }).format).toMatchObject({ type: "object" });
 

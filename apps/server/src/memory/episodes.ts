@@ -1,12 +1,15 @@
 import type { PrismaClient } from "@recall/db";
-import type { ContextEpisode } from "@recall/memory";
+import type { Clock, ContextEpisode, PromptMessage } from "@recall/memory";
+import { buildEpisodePrompt, episodePromptLimits, planUpkeepBudget, systemClock } from "@recall/memory";
 import type { LlmClient } from "@recall/ollama";
 import { LlmAbortedError } from "@recall/ollama";
-import { episodeFactsSchema, episodeSummarySchema, profileFactKinds, profileFactKindSchema, type EpisodeView } from "@recall/schema";
+import { episodeResponseJsonSchema, episodeResponseSchema, type EpisodeResponse, type EpisodeView } from "@recall/schema";
 import { z } from "zod";
 import { notFound } from "../chat/chat-store.ts";
+import type { ModelCatalog, RunnerOptions } from "../chat/model-catalog.ts";
 import { describeError } from "../errors.ts";
 import type { ProfileStore } from "./profile-store.ts";
+import { observeUpkeepCall } from "./upkeep-calls.ts";
 
 export interface EpisodeOptions {
   /** A chat idle this long has ended: it gets its episode. */
@@ -25,44 +28,6 @@ export interface EpisodeOptions {
 interface Logger {
   warn(object: object, message?: string): void;
 }
-
-const episodeSchema = z.object({
-  // The same limits as the user's own edits (episode.update).
-  summary: episodeSummarySchema,
-  facts: episodeFactsSchema,
-  /** The model's reading of who the user is: merged into the profile (source "model"). */
-  profile: z
-    .array(z.object({ kind: profileFactKindSchema, value: z.string().trim().min(1).max(200) }))
-    .max(12)
-    .default([]),
-});
-
-/** Ollama's structured output: the model must answer with exactly this shape. */
-const episodeJsonSchema = {
-  type: "object",
-  properties: {
-    summary: { type: "string", description: "4 to 8 sentences about what the user and the assistant did in this chat" },
-    facts: { type: "array", items: { type: "string" }, description: "key facts about the user or their plans, one short sentence each" },
-    profile: {
-      type: "array",
-      description: "what the user said about themselves: their name, role, location, interests and preferences",
-      items: {
-        type: "object",
-        properties: { kind: { type: "string", enum: [...profileFactKinds] }, value: { type: "string" } },
-        required: ["kind", "value"],
-      },
-    },
-  },
-  required: ["summary", "facts", "profile"],
-} as const;
-
-const instructions =
-  "Summarize this finished chat for the assistant's long-term memory. Write 4 to 8 sentences about what the user wanted, " +
-  "what was decided and what is still open, and list the key facts about the user (names, dates, places, preferences, plans). " +
-  "Under profile, list only what the user said about themselves (kind: name, role, location, interest, preference or other). " +
-  "Answer in JSON with the fields summary, facts and profile.";
-
-const maxTranscriptMessages = 60;
 
 interface EpisodeRow {
   id: string;
@@ -83,8 +48,6 @@ function toView(row: EpisodeRow): EpisodeView {
   return { id: row.id, sessionId: row.sessionId, sessionTitle: row.session.title, summary: row.summary, facts: parseFacts(row.factsJson), createdAt: row.createdAt.toISOString() };
 }
 
-const maxCharactersPerMessage = 1500;
-
 /**
  * Episodic memory: when a chat ends (the user starts another, or it sits idle), the
  * model writes a short summary and key facts of it; new chats see the user's last few.
@@ -101,19 +64,32 @@ export class EpisodeService {
   private readonly lookups = new Set<Promise<void>>();
   private sweeper: NodeJS.Timeout | null = null;
   /** Chats idle before this were swept already (after a restart: the last week is looked at again). */
-  private sweptUpTo = new Date(Date.now() - 7 * 24 * 60 * 60 * 1000);
+  private sweptUpTo: Date;
+  /** The sweep in progress: the timer does not start another over it. */
+  private sweeping: Promise<number> | null = null;
   readonly stats = { written: 0, failures: 0 };
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly llm: LlmClient,
+    private readonly models: ModelCatalog,
     private readonly options: EpisodeOptions,
     private readonly profiles: ProfileStore,
     private readonly logger: Logger,
-  ) {}
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.sweptUpTo = new Date(clock.now().getTime() - 7 * 24 * 60 * 60 * 1000);
+  }
 
   start(): void {
-    this.sweeper ??= setInterval(() => void this.sweepIdle(), this.options.sweepEveryMs);
+    this.sweeper ??= setInterval(() => {
+      if (this.sweeping) return;
+      const sweep: Promise<void> = this.sweepIdle()
+        .then(() => undefined)
+        .catch((error: unknown) => this.logger.warn({ error: describeError(error) }, "could not look for idle chats"))
+        .finally(() => this.lookups.delete(sweep));
+      this.lookups.add(sweep);
+    }, this.options.sweepEveryMs);
     this.sweeper.unref();
   }
 
@@ -207,7 +183,18 @@ export class EpisodeService {
    * episode", so chats too short for one are looked at once instead of on every sweep.
    */
   async sweepIdle(): Promise<number> {
-    const cutoff = new Date(Date.now() - this.options.idleAfterMs);
+    while (this.sweeping) await this.sweeping.catch(() => 0);
+    const sweep = this.sweepOnce();
+    this.sweeping = sweep;
+    try {
+      return await sweep;
+    } finally {
+      this.sweeping = null;
+    }
+  }
+
+  private async sweepOnce(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - this.options.idleAfterMs);
     const sessions = await this.prisma.chatSession.findMany({
       where: { updatedAt: { gt: this.sweptUpTo, lte: cutoff }, episodes: { none: {} } },
       orderBy: [{ updatedAt: "asc" }, { id: "asc" }],
@@ -239,18 +226,29 @@ export class EpisodeService {
   }
 
   private async generate(userId: string, sessionId: string, chatModel: string | null, signal: AbortSignal): Promise<void> {
-    const messages = await this.prisma.message.findMany({
+    const rows = await this.prisma.message.findMany({
       where: { sessionId, role: { in: ["user", "assistant"] }, status: { in: ["complete", "interrupted"] } },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: maxTranscriptMessages,
-      select: { role: true, content: true },
+      take: episodePromptLimits.maxMessages,
+      select: { id: true, role: true, content: true },
     });
-    if (messages.length < Math.max(1, this.options.minimumMessages)) return;
-    const transcript = messages
-      .reverse()
-      .map((message) => `${message.role === "user" ? "User" : "Assistant"}: ${message.content.slice(0, maxCharactersPerMessage)}`)
-      .join("\n\n");
-    const episode = await this.askWithOneRetry(this.options.model ?? chatModel ?? this.options.defaultModel, transcript, signal);
+    if (rows.length < Math.max(1, this.options.minimumMessages)) return;
+    const model = this.options.model ?? chatModel ?? this.options.defaultModel;
+    // The same runner options as the model's replies: an episode must not make Ollama reload it.
+    const [runner, counter] = await Promise.all([this.models.runnerOptions(model), this.models.tokenCounter(model)]);
+    const { maxTokens, promptBudget } = planUpkeepBudget(runner.numCtx, episodePromptLimits.answerTokens);
+    const calibration = counter.calibration;
+    const prompt = buildEpisodePrompt(
+      {
+        messages: rows.reverse().map((row) => ({ id: row.id, role: row.role === "user" ? "user" : "assistant", content: row.content })),
+        budgetTokens: Math.max(1, promptBudget - Math.ceil(calibration.fixedTokens)),
+        messageOverheadTokens: Math.ceil(calibration.perMessageTokens),
+      },
+      counter,
+    );
+    const episode = await this.askWithOneRetry(model, prompt.messages, runner, maxTokens, signal, (promptTokens) =>
+      observeUpkeepCall(counter, prompt.messages, promptTokens, runner.numCtx),
+    );
     if (signal.aborted) throw new LlmAbortedError();
     await this.prisma.$transaction([
       // One episode per chat: a chat that went on gets its episode rewritten.
@@ -263,21 +261,19 @@ export class EpisodeService {
   }
 
   /** Structured output, validated; one retry, since small models sometimes break the format. */
-  private async askWithOneRetry(model: string, transcript: string, signal: AbortSignal): Promise<z.infer<typeof episodeSchema>> {
+  private async askWithOneRetry(
+    model: string,
+    messages: PromptMessage[],
+    runner: RunnerOptions,
+    maxTokens: number,
+    signal: AbortSignal,
+    observe: (promptTokens: number | null) => void,
+  ): Promise<EpisodeResponse> {
     let lastProblem = "";
     for (let attempt = 1; attempt <= 2; attempt += 1) {
-      const result = await this.llm.completeChat({
-        model,
-        messages: [
-          { role: "system", content: instructions },
-          { role: "user", content: transcript },
-        ],
-        format: episodeJsonSchema,
-        maxTokens: 700,
-        numCtx: 8192,
-        signal,
-      });
-      const parsed = episodeSchema.safeParse(safeJson(result.text));
+      const result = await this.llm.completeChat({ model, messages, format: episodeResponseJsonSchema, maxTokens, numCtx: runner.numCtx, signal });
+      observe(result.promptTokens);
+      const parsed = episodeResponseSchema.safeParse(safeJson(result.text));
       if (parsed.success) return parsed.data;
       lastProblem = parsed.error.issues[0]?.message ?? "not JSON";
     }
@@ -293,7 +289,9 @@ function safeJson(text: string): unknown {
   }
 }
 
-function parseFacts(json: string): string[] {
-  const facts = safeJson(json);
-  return Array.isArray(facts) ? facts.filter((fact): fact is string => typeof fact === "string") : [];
+/** An episode's facts as saved (a JSON array of strings); anything else reads as none. */
+const storedFactsSchema = z.array(z.string()).catch([]);
+
+export function parseFacts(json: string): string[] {
+  return storedFactsSchema.parse(safeJson(json));
 }

@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from "@recall/memory";
+import { LRUCache } from "lru-cache";
 import type { ServerCache } from "../cache/memory-cache.ts";
 import type { ContextMetadata } from "./context-builder.ts";
 import type { EpisodeService } from "./episodes.ts";
@@ -11,30 +13,25 @@ export class MemoryMetrics {
   private contexts = 0;
   private promptTokens = 0;
   private cachedContexts = 0;
-  private readonly lastActivity = new Map<string, number>();
+  /** Per chat, when its last context was built; the least recently active are forgotten first. */
+  private readonly lastActivity = new LRUCache<string, number>({ max: 100_000 });
 
   constructor(
     private readonly cache: ServerCache,
     private readonly summaries: SummaryService,
     private readonly episodes: EpisodeService,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   recordContext(metadata: ContextMetadata, sessionId?: string): void {
     this.contexts += 1;
     this.promptTokens += metadata.estimatedPromptTokens;
     if (metadata.cached) this.cachedContexts += 1;
-    if (sessionId) {
-      this.lastActivity.delete(sessionId);
-      this.lastActivity.set(sessionId, Date.now());
-      if (this.lastActivity.size > 100_000) {
-        const oldest = this.lastActivity.keys().next().value;
-        if (oldest !== undefined) this.lastActivity.delete(oldest);
-      }
-    }
+    if (sessionId) this.lastActivity.set(sessionId, this.clock.now().getTime());
   }
 
   snapshot() {
-    const cutoff = Date.now() - activeWindowMs;
+    const cutoff = this.clock.now().getTime() - activeWindowMs;
     let activeSessions = 0;
     for (const at of this.lastActivity.values()) if (at >= cutoff) activeSessions += 1;
     const cache = this.cache.stats();

@@ -1,10 +1,7 @@
 import type { PrismaClient } from "@recall/db";
-import { extractProfileFacts } from "@recall/memory";
+import { extractProfileFacts, planProfileMerge } from "@recall/memory";
 import type { ProfileFactKind, ProfileFactView } from "@recall/schema";
 import { notFound } from "../chat/chat-store.ts";
-
-/** A person has one name, one current role and one home: a newer statement replaces the older. */
-const singleValuedKinds: ReadonlySet<ProfileFactKind> = new Set(["name", "role", "location"]);
 
 interface FactRow {
   id: string;
@@ -47,22 +44,18 @@ export class ProfileStore {
     return this.learn(userId, extractProfileFacts(text), "pattern", messageId);
   }
 
-  /** Stores facts found by the pattern extractor or the model; what the user typed is never overwritten. */
+  /** Stores facts found by the pattern extractor or the model by `planProfileMerge`'s rules (what the user typed is never overwritten). Returns the facts written. */
   async learn(userId: string, found: ReadonlyArray<{ kind: ProfileFactKind; value: string }>, source: "pattern" | "model", sourceMessageId: string | null): Promise<number> {
     if (found.length === 0) return 0;
-    const existing = await this.list(userId);
-    let written = 0;
-    for (const fact of found) {
-      const same = existing.find((known) => known.kind === fact.kind && known.value.toLowerCase() === fact.value.toLowerCase());
-      if (same) continue;
-      await this.prisma.$transaction([
-        ...(singleValuedKinds.has(fact.kind) ? [this.prisma.profileFact.deleteMany({ where: { userId, kind: fact.kind, source: { not: "user" } } })] : []),
-        this.prisma.profileFact.create({ data: { userId, kind: fact.kind, value: fact.value, source, sourceMessageId } }),
-      ]);
-      written += 1;
-    }
-    if (written > 0) await this.onChange(userId);
-    return written;
+    const merge = planProfileMerge(await this.list(userId), found, source);
+    if (merge.create.length === 0 && merge.delete.length === 0) return 0;
+    await this.prisma.$transaction([
+      // The source condition is the rule's last guard: a fact the user typed meanwhile stays.
+      this.prisma.profileFact.deleteMany({ where: { userId, id: { in: merge.delete }, source: { not: "user" } } }),
+      ...merge.create.map((fact) => this.prisma.profileFact.create({ data: { userId, kind: fact.kind, value: fact.value, source: fact.source, sourceMessageId } })),
+    ]);
+    await this.onChange(userId);
+    return merge.create.length;
   }
 
   async add(userId: string, kind: ProfileFactKind, value: string): Promise<ProfileFactView> {

@@ -1,4 +1,5 @@
 import { RecallIndex, type RecallTurn } from "@recall/memory";
+import { LRUCache } from "lru-cache";
 
 /** Computes vectors for texts (an embedding model behind it), or nothing when none is configured. */
 export type Embed = (texts: string[]) => Promise<number[][]>;
@@ -66,44 +67,40 @@ export class UserRecall {
  * index is dropped (and rebuilt from the database when they come back).
  */
 export class RecallIndexes {
-  private readonly loaded = new Map<string, Promise<UserRecall>>();
+  private readonly loaded: LRUCache<string, Promise<UserRecall>>;
 
   constructor(
     private readonly loadTurns: (userId: string) => Promise<RecallTurn[]>,
-    private readonly maxUsers: number,
+    maxUsers: number,
     private readonly embed: Embed | null = null,
-  ) {}
+  ) {
+    this.loaded = new LRUCache({ max: maxUsers });
+  }
 
   get(userId: string): Promise<UserRecall> {
     let recall = this.loaded.get(userId);
-    if (recall) {
-      // Re-insert to mark as most recently used.
-      this.loaded.delete(userId);
-      this.loaded.set(userId, recall);
-      return recall;
-    }
+    if (recall) return recall;
     recall = this.loadTurns(userId).then((turns) => {
       const built = new UserRecall(this.embed);
       for (const turn of turns) built.add(turn);
       return built;
     });
-    recall.catch(() => this.loaded.delete(userId));
+    const loading = recall;
+    // A failed load is not kept (unless a newer one replaced it meanwhile).
+    recall.catch(() => {
+      if (this.loaded.peek(userId) === loading) this.loaded.delete(userId);
+    });
     this.loaded.set(userId, recall);
-    while (this.loaded.size > this.maxUsers) {
-      const oldest = this.loaded.keys().next().value;
-      if (oldest === undefined) break;
-      this.loaded.delete(oldest);
-    }
     return recall;
   }
 
   /** Adds a finished message to the user's index if it is loaded; a later load reads it from the database anyway. */
   note(userId: string, turn: RecallTurn): void {
-    void this.loaded.get(userId)?.then((recall) => recall.add(turn), () => undefined);
+    void this.loaded.peek(userId)?.then((recall) => recall.add(turn), () => undefined);
   }
 
   forgetSession(userId: string, sessionId: string): void {
-    void this.loaded.get(userId)?.then((recall) => recall.removeSession(sessionId), () => undefined);
+    void this.loaded.peek(userId)?.then((recall) => recall.removeSession(sessionId), () => undefined);
   }
 
   /** The user's data was erased: drop their whole index (a later load would find nothing anyway). */

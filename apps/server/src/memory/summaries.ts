@@ -1,7 +1,11 @@
 import type { PrismaClient } from "@recall/db";
+import { buildSummaryPrompt, planSummaryUpdate, planUpkeepBudget, summaryBranchWindow, summaryPromptLimits, verbatimStartForBuffer } from "@recall/memory";
 import type { LlmClient } from "@recall/ollama";
-import type { ChatStore, HistoryMessage } from "../chat/chat-store.ts";
+import { LRUCache } from "lru-cache";
+import type { ChatStore } from "../chat/chat-store.ts";
+import type { ModelCatalog } from "../chat/model-catalog.ts";
 import { describeError } from "../errors.ts";
+import { observeUpkeepCall } from "./upkeep-calls.ts";
 
 export interface SessionSummaryView {
   text: string;
@@ -17,21 +21,11 @@ export interface SummaryOptions {
   bufferMessages: number;
   /** The model that writes summaries; null uses the chat's own model. */
   model: string | null;
-  maxSummaryTokens: number;
-  numCtx: number;
 }
 
 interface Logger {
   warn(object: object, message?: string): void;
 }
-
-const instructions =
-  "You keep a running summary of a conversation between a user and an assistant. Rewrite the summary so it also covers the new messages. " +
-  "Keep every name, date, number, place, preference, decision and open question the user mentioned; drop small talk. " +
-  "Write plain prose in the third person, at most 250 words. Reply with the summary only.";
-
-/** The longest slice of one message fed to the summarizer: a pasted wall of text must not crowd out the rest. */
-const maxCharactersPerMessage = 2000;
 
 /**
  * The running summary of each chat's older turns, updated incrementally (previous
@@ -45,7 +39,7 @@ export class SummaryService {
    * Per chat, how many more finished messages must arrive before a segment can be due:
    * most replies then cost no query at all. Unknown (absent) means "check".
    */
-  private readonly messagesUntilCheck = new Map<string, number>();
+  private readonly messagesUntilCheck = new LRUCache<string, number>({ max: 10_000 });
   readonly stats = { runs: 0, failures: 0 };
   private readonly deletedWhileRunning = new Set<string>();
 
@@ -53,6 +47,7 @@ export class SummaryService {
     private readonly prisma: PrismaClient,
     private readonly store: ChatStore,
     private readonly llm: LlmClient,
+    private readonly models: ModelCatalog,
     private readonly options: SummaryOptions,
     private readonly logger: Logger,
   ) {}
@@ -109,54 +104,48 @@ export class SummaryService {
 
   private async update(userId: string, sessionId: string, leafMessageId: string, chatModel: string): Promise<void> {
     const previous = await this.current(sessionId);
-    const window = this.options.bufferMessages + this.options.segmentMessages * 4;
-    const branch = await this.store.branchHistory(sessionId, leafMessageId, window);
-    const evicted = branch.slice(0, Math.max(0, branch.length - this.options.bufferMessages)).filter(isFinishedTurn);
-    const coveredAt = previous?.coveredMessageId ? evicted.findIndex((message) => message.id === previous.coveredMessageId) : -1;
-    // Not found: the covered message is older than the window (summaries fell behind) or on
-    // another branch (an edit); either way everything evicted in the window is new to it.
-    const uncovered = evicted.slice(coveredAt + 1);
-    const threshold = previous ? this.options.segmentMessages : Math.min(this.options.firstSummaryAfterMessages, this.options.segmentMessages);
-    if (uncovered.length < threshold) {
-      this.rememberWait(sessionId, threshold - uncovered.length);
+    const branch = await this.store.branchHistory(sessionId, leafMessageId, summaryBranchWindow(this.options.bufferMessages, this.options));
+    const plan = planSummaryUpdate({
+      branch,
+      // What has left the verbatim part of the prompt: today, all but the working buffer.
+      verbatimStart: verbatimStartForBuffer(branch.length, this.options.bufferMessages),
+      previous,
+      segmentMessages: this.options.segmentMessages,
+      firstSummaryAfterMessages: this.options.firstSummaryAfterMessages,
+    });
+    if (!plan.due) {
+      this.messagesUntilCheck.set(sessionId, plan.messagesUntilDue);
       return;
     }
 
     this.stats.runs += 1;
-    const transcript = uncovered
-      .map((message) => `${message.role === "user" ? "User" : "Assistant"}: ${message.content.slice(0, maxCharactersPerMessage)}`)
-      .join("\n\n");
-    const result = await this.llm.completeChat({
-      model: this.options.model ?? chatModel,
-      messages: [
-        { role: "system", content: instructions },
-        { role: "user", content: `Current summary:\n${previous?.text || "(none yet)"}\n\nNew messages:\n${transcript}` },
-      ],
-      maxTokens: this.options.maxSummaryTokens,
-      numCtx: this.options.numCtx,
-    });
+    const model = this.options.model ?? chatModel;
+    // The same runner options as the model's replies: a summary must not make Ollama reload it.
+    const [{ numCtx }, counter] = await Promise.all([this.models.runnerOptions(model), this.models.tokenCounter(model)]);
+    const { maxTokens, promptBudget } = planUpkeepBudget(numCtx, summaryPromptLimits.answerTokens);
+    const calibration = counter.calibration;
+    const prompt = buildSummaryPrompt(
+      {
+        previousSummary: previous?.text ?? null,
+        messages: plan.messages,
+        budgetTokens: Math.max(1, promptBudget - Math.ceil(calibration.fixedTokens)),
+        messageOverheadTokens: Math.ceil(calibration.perMessageTokens),
+      },
+      counter,
+    );
+    const result = await this.llm.completeChat({ model, messages: prompt.messages, maxTokens, numCtx });
+    observeUpkeepCall(counter, prompt.messages, result.promptTokens, numCtx);
     const text = result.text.trim();
     if (text.length === 0) throw new Error("The model returned an empty summary.");
-    const last = uncovered.at(-1)!;
-    const coveredCount = (previous?.coveredCount ?? 0) + uncovered.length;
+    // Everything due, unless even a minimum of each message did not fit: the rest waits for the next update.
+    const last = prompt.covered.at(-1)!;
+    const coveredCount = (previous?.coveredCount ?? 0) + prompt.covered.length;
     await this.prisma.sessionSummary.upsert({
       where: { sessionId },
       create: { sessionId, content: text, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 },
       update: { content: text, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 },
     });
     await this.onWritten(userId, sessionId);
-    this.rememberWait(sessionId, this.options.segmentMessages);
+    this.messagesUntilCheck.set(sessionId, this.options.segmentMessages);
   }
-
-  private rememberWait(sessionId: string, messages: number): void {
-    this.messagesUntilCheck.set(sessionId, messages);
-    if (this.messagesUntilCheck.size > 10_000) {
-      const oldest = this.messagesUntilCheck.keys().next().value;
-      if (oldest !== undefined) this.messagesUntilCheck.delete(oldest);
-    }
-  }
-}
-
-function isFinishedTurn(message: HistoryMessage): boolean {
-  return (message.role === "user" || message.role === "assistant") && message.status !== "streaming" && message.content.trim().length > 0;
 }

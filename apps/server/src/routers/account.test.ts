@@ -1,10 +1,11 @@
 import type { ChatRequestInfo } from "@recall/fake-ollama";
+import { episodeInstructions, summaryInstructions } from "@recall/memory";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConversationStateCache } from "../memory/conversation-state.ts";
 import { collectStream, startHarness, type Harness, type RecallClient } from "../testing/harness.ts";
 
-const isEpisodeRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content.startsWith("Summarize this finished chat") ?? false;
-const isSummaryRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content.startsWith("You keep a running summary") ?? false;
+const isEpisodeRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content === episodeInstructions;
+const isSummaryRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content === summaryInstructions;
 
 let harness: Harness;
 beforeAll(async () => {

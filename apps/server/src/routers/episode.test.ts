@@ -1,9 +1,10 @@
 import type { ChatRequestInfo } from "@recall/fake-ollama";
+import { episodeInstructions } from "@recall/memory";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EpisodeService } from "../memory/episodes.ts";
 import { collectStream, startHarness, type Harness, type RecallClient } from "../testing/harness.ts";
 
-const isEpisodeRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content.startsWith("Summarize this finished chat") ?? false;
+const isEpisodeRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content === episodeInstructions;
 const lisbonEpisode = { summary: "The user planned a trip to Lisbon in March and asked about trams.", facts: ["Flies to Lisbon on March 14"] };
 
 let harness: Harness;
@@ -114,6 +115,7 @@ describe("episodes the user can see, correct and forget", () => {
     const restarted = new EpisodeService(
       harness.database.prisma,
       services.llm,
+      services.models,
       { idleAfterMs: 0, sweepEveryMs: 60_000, recentEpisodes: 3, minimumMessages: 2, model: null, defaultModel: services.config.defaultModel },
       services.profiles,
       services.logger,

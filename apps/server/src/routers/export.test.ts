@@ -1,9 +1,10 @@
 import type { ChatRequestInfo } from "@recall/fake-ollama";
+import { episodeInstructions } from "@recall/memory";
 import type { Message, Session } from "@recall/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectStream, startHarness, type Harness, type RecallClient } from "../testing/harness.ts";
 
-const isEpisodeRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content.startsWith("Summarize this finished chat") ?? false;
+const isEpisodeRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content === episodeInstructions;
 
 let harness: Harness;
 beforeAll(async () => {

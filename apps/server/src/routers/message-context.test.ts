@@ -1,4 +1,5 @@
 import type { ChatRequestInfo } from "@recall/fake-ollama";
+import { summaryInstructions } from "@recall/memory";
 import { describe, expect, it } from "vitest";
 import { collectStream, type Harness, type RecallClient } from "../testing/harness.ts";
 import { harnessPerFile } from "../testing/harness-per-file.ts";
@@ -7,7 +8,7 @@ let harness: Harness;
 let client: RecallClient;
 let userId: string;
 
-const isSummaryRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content.startsWith("You keep a running summary") ?? false;
+const isSummaryRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content === summaryInstructions;
 
 harnessPerFile(
   {

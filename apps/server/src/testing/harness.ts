@@ -6,7 +6,7 @@ import { startFakeOllama, type FakeOllama, type FakeOllamaOptions } from "@recal
 import type { StreamEvent } from "@recall/schema";
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
-import { createRecall, type Recall } from "../create-recall.ts";
+import { createRecall, type Recall, type RecallOptions } from "../create-recall.ts";
 import { loadConfig, type RecallConfig } from "../env.ts";
 import type { AppRouter } from "../router.ts";
 
@@ -32,11 +32,13 @@ export function testConfig(overrides: Partial<RecallConfig> = {}): RecallConfig 
 }
 
 /** Recall over real HTTP on port 0, a real database (SQLite, or PostgreSQL by env) and the fake Ollama. */
-export async function startHarness(options: { fake?: FakeOllamaOptions; config?: Partial<RecallConfig>; database?: TestDatabase } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { fake?: FakeOllamaOptions; config?: Partial<RecallConfig>; database?: TestDatabase; recall?: RecallOptions } = {},
+): Promise<Harness> {
   const fake = await startFakeOllama(options.fake ?? {});
   const database = options.database ?? (await createTestDatabase());
   const config = testConfig({ databaseUrl: database.url, ollamaUrl: fake.url, ...options.config });
-  const recall = await createRecall(config);
+  const recall = await createRecall(config, options.recall);
   const address = await recall.app.listen({ host: "127.0.0.1", port: 0 });
   const clientFor = (token: string | null): RecallClient => createClient(address, token);
   return {
