@@ -53,7 +53,7 @@ interface Admission {
 function admit(exchange: Exchange, cost: CostModel, endpoint: RequestCost["endpoint"], model: CatalogModel): Admission {
   const controller = new AbortController();
   exchange.response.once("close", () => controller.abort());
-  return { cost, requestCost: emptyRequestCost(endpoint, model.name, cost.clock.now()), signal: controller.signal };
+  return { cost, requestCost: emptyRequestCost(endpoint, model.name, exchange.simulatedArrival), signal: controller.signal };
 }
 
 /** The scheduler's answer: a lease, or undefined once the 503 (or nothing, for a client that left) went out. */

@@ -228,6 +228,35 @@ describe("slots and the queue", () => {
     expect(fake.costs.queueWaits).toBe(2);
   });
 
+  it("timeScale 0: requests sent together (holdClock) arrive at one simulated moment and queue for the slot", async () => {
+    const { fake, ollama } = await start({ loadMs: 1000, prefillTokensPerSecond: 100, decodeTokensPerSecond: 10, timeScale: 0 }, { replyTokens: 5 });
+    const release = fake.holdClock();
+    await Promise.all(["one", "two", "three"].map((word) => ollama.chat({ model: "llama3.2", messages: ask(word) })));
+    release();
+    const costs = fake.requests.map((request) => request.cost!);
+    expect(costs.map((cost) => cost.arrivedAt)).toEqual([0, 0, 0]);
+    // One load; the other two waited for it in the scheduler, then for the slot.
+    expect(costs.map((cost) => cost.loaded)).toEqual([true, false, false]);
+    expect(costs.map((cost) => cost.schedulerWaitMs)).toEqual([0, 1000, 1000]);
+    expect(costs[1]?.slotWaitMs).toBeCloseTo(costs[0]!.finishedAt - 1000, 6);
+    expect(costs[2]?.startedAt).toBeCloseTo(costs[1]!.finishedAt, 6);
+    expect(fake.costs.queueWaits).toBe(2);
+    expect(fake.simulatedNow()).toBeCloseTo(costs[2]!.finishedAt, 6);
+
+    // Released: the next request arrives after the replies it could have seen.
+    await ollama.chat({ model: "llama3.2", messages: ask("four") });
+    expect(fake.requests[3]?.cost).toMatchObject({ arrivedAt: costs[2]!.finishedAt, queuedMs: 0 });
+  });
+
+  it("timeScale 0 without holdClock: requests are answered one by one, each arriving after the last reply", async () => {
+    const { fake, ollama } = await start({ decodeTokensPerSecond: 10, timeScale: 0 }, { replyTokens: 5 });
+    await ollama.chat({ model: "llama3.2", messages: ask("warm up") });
+    await Promise.all(["one", "two"].map((word) => ollama.chat({ model: "llama3.2", messages: ask(word) })));
+    const costs = fake.requests.map((request) => request.cost!);
+    for (let index = 1; index < costs.length; index++) expect(costs[index]!.startedAt).toBeGreaterThanOrEqual(costs[index - 1]!.finishedAt);
+    expect(fake.simulatedNow()).toBeCloseTo(1500, 6);
+  });
+
   it("holds a slot while a stream hangs, and the next request waits for it (timeScale 0)", async () => {
     const { fake, ollama } = await start({ decodeTokensPerSecond: 10, timeScale: 0 });
     fake.queueScript({ text: "one two three", failure: { kind: "hang", afterTokens: 2 } });

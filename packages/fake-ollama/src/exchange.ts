@@ -9,6 +9,8 @@ export class Exchange {
   readonly record: RecordedRequest;
   readonly state: ServerState;
   readonly arrivedAt: number;
+  /** The cost model's simulated clock when the request's headers arrived (before its body was read). */
+  readonly simulatedArrival: number;
   body: Record<string, unknown> = {};
 
   constructor(request: IncomingMessage, response: ServerResponse, record: RecordedRequest, state: ServerState) {
@@ -17,6 +19,7 @@ export class Exchange {
     this.record = record;
     this.state = state;
     this.arrivedAt = record.receivedAt;
+    this.simulatedArrival = state.cost?.clock.arrival() ?? 0;
   }
 
   json(status: number, payload: unknown): void {

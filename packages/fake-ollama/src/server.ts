@@ -126,6 +126,9 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     advanceClock(milliseconds) {
       state.cost?.clock.advance(milliseconds);
     },
+    holdClock() {
+      return state.cost?.clock.hold() ?? (() => {});
+    },
     loadedRunners() {
       return state.cost?.scheduler.runners().map((runner) => runner.snapshot()) ?? [];
     },

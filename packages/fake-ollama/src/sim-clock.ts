@@ -7,7 +7,10 @@
  *   that reply's simulated end) or when `advanceClock` is called. A request is stamped
  *   with the clock when it arrives, so a request sent after a reply came back never
  *   waits for it, while requests inside the server at the same time queue for slots in
- *   simulated time.
+ *   simulated time. Requests reach this server one after another even when a client sends
+ *   them together (each is answered before the next one's bytes are read), so to model
+ *   clients that send at the same moment, `hold()` the clock: every request arriving while
+ *   it is held is stamped with the same simulated time and queues for the slots.
  *
  * Never goes backwards.
  */
@@ -16,6 +19,8 @@ export class SimClock {
   private realStart = performance.now();
   private offset = 0;
   private floor = 0;
+  private holds = 0;
+  private heldAt = 0;
 
   constructor(timeScale: number) {
     this.timeScale = timeScale;
@@ -24,6 +29,23 @@ export class SimClock {
   now(): number {
     if (this.timeScale <= 0) return this.floor;
     return Math.max(this.floor, this.offset + (performance.now() - this.realStart) / this.timeScale);
+  }
+
+  /** The simulated arrival time of a request arriving now. */
+  arrival(): number {
+    return this.holds > 0 ? this.heldAt : this.now();
+  }
+
+  /** Stamps every arrival with the current time until the returned function is called. Nests. */
+  hold(): () => void {
+    if (this.holds === 0) this.heldAt = this.now();
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+    };
   }
 
   /** A reply delivered at simulated time `at`: the clock is at least there. */
@@ -44,9 +66,4 @@ export class SimClock {
     return Math.max(0, (at - this.now()) * this.timeScale);
   }
 
-  reset(): void {
-    this.realStart = performance.now();
-    this.offset = 0;
-    this.floor = 0;
-  }
 }

@@ -301,6 +301,12 @@ export interface FakeOllama {
   simulatedNow(): number;
   /** With the `cost` option: moves the simulated clock forward, e.g. a user's think time, so keep_alive can run out without waiting. */
   advanceClock(milliseconds: number): void;
+  /**
+   * With the `cost` option: until the returned function is called, every request that arrives
+   * is stamped with the same simulated time, as if sent together. Needed with timeScale 0,
+   * where the server answers each request before it reads the next one.
+   */
+  holdClock(): () => void;
   /** With the `cost` option: the loaded runners and their slots; [] without it. */
   loadedRunners(): RunnerSnapshot[];
   /** Stops every generation, drops open connections, closes the server. */
