@@ -3,16 +3,25 @@ export { DEFAULT_MODELS, normalizeModelName } from "./models.ts";
 export { countTokens, splitTokens } from "./tokenizer.ts";
 export { templatedPromptTokens, TEMPLATE_TOKENS_PER_MESSAGE, TEMPLATE_TOKENS_PER_PROMPT } from "./prompt-budget.ts";
 export { embedText } from "./embeddings.ts";
+export { tokenIds } from "./token-ids.ts";
+export { SERVER_BUSY_MESSAGE } from "./scheduler.ts";
 export type {
   ChatMessage,
   ChatRequestInfo,
   ChatScript,
   EndpointCounts,
+  FakeCostOptions,
+  FakeCosts,
   FakeModel,
   FakeOllama,
   FakeOllamaOptions,
   Failure,
   GenerationOutcome,
+  ModelCost,
+  PromptEvalCountMode,
   RecordedRequest,
+  RequestCost,
+  RunnerSnapshot,
   ScriptedToolCall,
+  SlotSnapshot,
 } from "./types.ts";
