@@ -1,4 +1,5 @@
 import type { ChatRequestInfo } from "@recall/fake-ollama";
+import { summaryInstructions } from "@recall/memory";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { collectStream, startHarness, waitFor, type Harness, type RecallClient } from "../testing/harness.ts";
 
@@ -8,7 +9,7 @@ let summaryCalls: ChatRequestInfo[] = [];
 let failNextSummary = false;
 let slowSummaries = false;
 
-const isSummaryRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content.startsWith("You keep a running summary") ?? false;
+const isSummaryRequest = (request: ChatRequestInfo): boolean => request.messages[0]?.content === summaryInstructions;
 
 beforeAll(async () => {
   harness = await startHarness({
