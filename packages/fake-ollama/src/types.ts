@@ -147,7 +147,7 @@ export interface FakeOllamaOptions {
 
 /**
  * What `prompt_eval_count` reports when part of the prompt came from the KV cache:
- * - `"whole"`: the whole (truncated) templated prompt. Ollama 0.1.49 to 0.29 (the Go runners'
+ * - `"whole"`: the whole (truncated) templated prompt. Ollama 0.2.0 up to 0.30 (the Go runners'
  *   `numPromptInputs`) and again from 0.30.1 (`cache_n + prompt_n` from llama-server).
  * - `"prefilled"`: only the tokens evaluated for this request, at least one. Ollama 0.30.0,
  *   the first llama-server release, which passed llama-server's `prompt_n` through.
