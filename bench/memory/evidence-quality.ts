@@ -18,6 +18,7 @@ import {
   type ContextRequest,
   type StrategyTools,
 } from "./context-strategies.ts";
+import { assembleRecallWithBudget } from "./recall-strategies.ts";
 
 export const qualitySeeds = [1, 2, 3];
 export const qualityBudgets = [1000, 2000, 4000];
@@ -57,6 +58,7 @@ export const strategies: readonly Strategy[] = [
   { key: "trim-messages", label: "LangChain.js trimMessages (last)", assemble: assembleTrimMessages },
   { key: "recall", label: `**Recall** (buffer ${bufferSize} + recall ${recallLimit})`, assemble: (request, tools) => assembleRecall(request, tools) },
   { key: "recall-wide", label: `Recall, recall limit ${wideRecallLimit} (sensitivity)`, assemble: (request, tools) => assembleRecall(request, tools, wideRecallLimit) },
+  { key: "recall-budget", label: "Recall, recall fills the budget + question time", assemble: assembleRecallWithBudget },
 ];
 
 const defaultStrategies = strategies;

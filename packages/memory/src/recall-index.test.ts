@@ -191,6 +191,37 @@ describe("RecallIndex scoring", () => {
   });
 });
 
+describe("RecallIndex temporal cues", () => {
+  const day = 86_400_000;
+  const askedAt = new Date(Date.UTC(2026, 2, 23, 12));
+  let index: RecallIndex;
+
+  beforeEach(() => {
+    index = new RecallIndex();
+    // Three gigs weeks apart, the same words each time: only the time tells them apart.
+    index.add({ id: "gig-feb", sessionId: "a", role: "user", content: "Saw Wet Leg live last Tuesday, what a gig.", createdAt: new Date(askedAt.getTime() - 40 * day) });
+    index.add({ id: "gig-mar", sessionId: "b", role: "user", content: "Saw Big Thief live yesterday, what a gig.", createdAt: new Date(askedAt.getTime() - 14 * day) });
+    index.add({ id: "gig-late", sessionId: "c", role: "user", content: "Saw Parcels live on Friday, what a gig.", createdAt: new Date(askedAt.getTime() - 2 * day) });
+    for (const noise of noiseTurns(300, 11)) index.add(noise);
+  });
+
+  it("boosts the turns said in the period the question names, relative or absolute", () => {
+    const relative = index.search("Which band did I see live two weeks ago?", { limit: 3, queryTime: askedAt });
+    expect(relative[0]).toMatchObject({ id: "gig-mar", inQueryPeriod: true });
+    // The gig was the day before the turn that told it: March 8 names the period the turn falls in.
+    expect(index.search("Which band did I see live on March 8?", { limit: 3, queryTime: askedAt })[0]!.id).toBe("gig-mar");
+    expect(index.search("Which band did I see live in mid-February?", { limit: 3, queryTime: askedAt })[0]!.id).toBe("gig-feb");
+  });
+
+  it("changes nothing without a query time or a time expression, and never searches the relative words", () => {
+    const plain = index.search("Which band did I see live?", { limit: 3 });
+    expect(index.search("Which band did I see live?", { limit: 3, queryTime: askedAt })).toEqual(plain);
+    expect(plain.every((result) => result.inQueryPeriod === undefined)).toBe(true);
+    // "two weeks ago" alone names a period but no words: nothing to rank.
+    expect(index.search("two weeks ago", { limit: 3, queryTime: askedAt })).toEqual([]);
+  });
+});
+
 describe("RecallIndex.expandToExchanges", () => {
   let index: RecallIndex;
 
@@ -222,15 +253,43 @@ describe("RecallIndex.expandToExchanges", () => {
     const exchanges = index.expandToExchanges(results, { excludeIds: new Set(["system"]) });
     const turnIds = exchanges.flatMap((exchange) => exchange.turnIds);
     expect(new Set(turnIds).size).toBe(turnIds.length);
+    // a2 asks a question, so it brings the user's answer after it too.
     expect(exchanges.map((exchange) => exchange.turnIds)).toEqual(
       expect.arrayContaining([
         ["u1", "a1"],
-        ["u2", "a2"],
+        ["u2", "a2", "u3"],
       ]),
     );
     const first = exchanges.find((exchange) => exchange.turnIds[0] === "u1")!;
     expect(first.matchedIds.sort()).toEqual(["a1", "u1"]);
     expect(first.score).toBe(Math.max(...results.filter((result) => ["u1", "a1"].includes(result.id)).map((result) => result.score)));
+  });
+
+  it("brings the user's answer after a matched reply that asked a question, keeping the question before it", () => {
+    const exchanges = index.expandToExchanges([{ id: "a2", score: 1 }]);
+    expect(exchanges).toEqual([{ sessionId: "chat", turnIds: ["u2", "a2", "u3"], matchedIds: ["a2"], score: 1, matchedTerms: [] }]);
+    // A reply that asks nothing brings only its question; `answers: false` keeps the old pairing.
+    expect(index.expandToExchanges([{ id: "a1", score: 1 }])[0]!.turnIds).toEqual(["u1", "a1"]);
+    expect(index.expandToExchanges([{ id: "a2", score: 1 }], { answers: false })[0]!.turnIds).toEqual(["u2", "a2"]);
+    expect(index.expandToExchanges([{ id: "a2", score: 1 }], { excludeIds: new Set(["u3"]) })[0]!.turnIds).toEqual(["u2", "a2"]);
+  });
+
+  it("never lists a turn in two exchanges when an answer is also another exchange's question", () => {
+    const exchanges = index.expandToExchanges([
+      { id: "a2", score: 3 },
+      { id: "a1", score: 2 },
+    ]);
+    index.add(turn("a3", "chat", "assistant", "Owls are great.", 6));
+    const withReply = index.expandToExchanges([
+      { id: "a2", score: 3 },
+      { id: "a3", score: 2 },
+    ]);
+    expect(exchanges.map((exchange) => exchange.turnIds)).toEqual([
+      ["u2", "a2", "u3"],
+      ["u1", "a1"],
+    ]);
+    // u3 answered a2 and was asked back by a3: it stays with a2, a3 comes alone.
+    expect(withReply.map((exchange) => exchange.turnIds)).toEqual([["u2", "a2", "u3"], ["a3"]]);
   });
 
   it("leaves out halves already in the context and keeps system and unanswered turns alone", () => {

@@ -1,4 +1,5 @@
 import type { MemoryRole } from "./ports.ts";
+import { isWithinCue, parseTemporalCue, withoutRelativeCue, type TemporalCue } from "./temporal-cues.ts";
 import { extractTerms } from "./text-terms.ts";
 
 /** A conversation turn as the recall index needs it. */
@@ -19,8 +20,16 @@ export interface RecallSearchOptions {
   sessionId?: string;
   /** Also search the owner's other chats (always the case when `sessionId` is absent). */
   includeOtherSessions?: boolean;
-  /** Drop turns scoring below this BM25 score. */
+  /** Drop turns scoring below this BM25 score (before the temporal boost). */
   minScore?: number;
+  /**
+   * When the question is asked (the server's "now", passed in: the index never reads a clock).
+   * With it, a time expression in the query ("two weeks ago", "last Tuesday", "in March", "on
+   * March 14") boosts the turns said in that period, and relative phrases are not searched as words.
+   */
+  queryTime?: Date;
+  /** How much a turn in the query's period gains: its score is multiplied by 1 + this. Default 1. */
+  temporalBoost?: number;
 }
 
 export interface RecallSearchResult {
@@ -29,12 +38,17 @@ export interface RecallSearchResult {
   score: number;
   /** The query's terms (stemmed, as indexed) that this turn contains, in query order. */
   matchedTerms: string[];
+  /** Set when the query named a period and this turn was said in it (its score was boosted). */
+  inQueryPeriod?: true;
 }
 
 /** A matched turn with the other half of its exchange, ready to put in the context. */
 export interface RecallExchange {
   sessionId: string;
-  /** One or two turn ids, oldest first: a user turn and the assistant reply that followed it. */
+  /**
+   * One to three turn ids, oldest first: a user turn and the assistant reply that followed it,
+   * and, when a matched reply ended with a question, the user's answer after it.
+   */
   turnIds: string[];
   /** Which of `turnIds` were ranked matches (the rest is context). */
   matchedIds: string[];
@@ -71,6 +85,8 @@ interface IndexedTurn {
   sequence: number;
   length: number;
   termFrequencies: Map<string, number>;
+  /** An assistant turn that ends by asking something: the user's next turn is its answer. */
+  asksQuestion: boolean;
   /** Scratch space for one search: a score is valid only when `searchRound` matches the current search. */
   searchRound: number;
   searchScore: number;
@@ -132,6 +148,7 @@ export class RecallIndex {
       sequence: this.#nextSequence,
       length: terms.length,
       termFrequencies,
+      asksQuestion: turn.role === "assistant" && endsWithQuestion(turn.content),
       searchRound: 0,
       searchScore: 0,
     };
@@ -182,7 +199,8 @@ export class RecallIndex {
     }
     const cost: RecallSearchCost = { termsLookedUp: 0, postingsVisited: 0, turnsScored: 0 };
     this.#lastSearchCost = cost;
-    const queryTerms = [...new Set(extractTerms(query))];
+    const cue: TemporalCue | null = options.queryTime === undefined ? null : parseTemporalCue(query, options.queryTime);
+    const queryTerms = [...new Set(extractTerms(withoutRelativeCue(query, cue)))];
     if (options.limit === 0 || queryTerms.length === 0 || this.#turns.size === 0) return [];
 
     const onlySession = options.includeOtherSessions === true ? undefined : options.sessionId;
@@ -224,26 +242,39 @@ export class RecallIndex {
     if (this.#userTurnWeight !== 1) {
       for (const turn of scored) if (turn.role === "user") turn.searchScore *= this.#userTurnWeight;
     }
-    const best = selectBest(scored, options.limit, options.minScore ?? Number.NEGATIVE_INFINITY);
+    const minScore = options.minScore ?? Number.NEGATIVE_INFINITY;
+    const inPeriod = new Set<IndexedTurn>();
+    if (cue !== null) {
+      const boost = 1 + (options.temporalBoost ?? 1);
+      for (const turn of scored) {
+        if (turn.searchScore < minScore || !isWithinCue(turn.createdAtMs, cue)) continue;
+        turn.searchScore *= boost;
+        inPeriod.add(turn);
+      }
+    }
+    const best = selectBest(scored, options.limit, minScore);
     return best.map(({ turn, score }) => ({
       id: turn.id,
       sessionId: turn.sessionId,
       score,
       matchedTerms: queryTerms.filter((term) => turn.termFrequencies.has(term)),
+      ...(inPeriod.has(turn) ? { inQueryPeriod: true as const } : {}),
     }));
   }
 
   /**
    * Pairs each ranked turn with the other half of its exchange: a user turn with the
    * assistant reply right after it, a reply with the user turn right before it, in the
-   * same session. Exchanges keep the order of their best-ranked turn; a turn appears
-   * once even when both halves matched; halves in `excludeIds` (already in the
-   * context) are left out. Accepts fused rankings too, so it runs after `fuseRankings`.
-   * Ids no longer in the index (deleted since the search) are dropped.
+   * same session; and a reply that ends with a question with the user's answer right
+   * after it ("Any plans for the summer?" / "Moving to Lisbon"), unless `answers` is false.
+   * Exchanges keep the order of their best-ranked turn; a turn appears once even when
+   * several matched; turns in `excludeIds` (already in the context) are left out. Accepts
+   * fused rankings too, so it runs after `fuseRankings`. Ids no longer in the index
+   * (deleted since the search) are dropped.
    */
   expandToExchanges(
     results: ReadonlyArray<{ id: string; score: number; matchedTerms?: readonly string[] }>,
-    options: { excludeIds?: ReadonlySet<string> } = {},
+    options: { excludeIds?: ReadonlySet<string>; answers?: boolean } = {},
   ): RecallExchange[] {
     const exchanges: RecallExchange[] = [];
     const exchangeByTurnId = new Map<string, RecallExchange>();
@@ -260,9 +291,11 @@ export class RecallIndex {
         }
         continue;
       }
-      const partner = this.#exchangePartner(turn);
-      const includePartner = partner !== undefined && options.excludeIds?.has(partner.id) !== true;
-      const ordered = includePartner ? [turn, partner].sort(compareChronologically) : [turn];
+      const partners = this.#exchangePartners(turn, options.answers ?? true).filter(
+        // A turn already brought by a better-ranked exchange stays there.
+        (partner) => options.excludeIds?.has(partner.id) !== true && !exchangeByTurnId.has(partner.id),
+      );
+      const ordered = [turn, ...partners].sort(compareChronologically);
       const exchange: RecallExchange = {
         sessionId: turn.sessionId,
         turnIds: ordered.map((member) => member.id),
@@ -299,18 +332,30 @@ export class RecallIndex {
     else sessionTurns.splice(findPosition(sessionTurns, turn), 0, turn);
   }
 
-  /** User turns pair with the reply after them, replies with the user turn before them; system turns stand alone. */
-  #exchangePartner(turn: IndexedTurn): IndexedTurn | undefined {
+  /**
+   * User turns pair with the reply after them, replies with the user turn before them and,
+   * when they end with a question, with the user turn after them; system turns stand alone.
+   */
+  #exchangePartners(turn: IndexedTurn, answers: boolean): IndexedTurn[] {
     const sessionTurns = this.#sessions.get(turn.sessionId);
-    if (sessionTurns === undefined || turn.role === "system") return undefined;
+    if (sessionTurns === undefined || turn.role === "system") return [];
     const position = findPosition(sessionTurns, turn);
     if (turn.role === "user") {
       const next = sessionTurns[position + 1];
-      return next?.role === "assistant" ? next : undefined;
+      return next?.role === "assistant" ? [next] : [];
     }
+    const partners: IndexedTurn[] = [];
     const previous = sessionTurns[position - 1];
-    return previous?.role === "user" ? previous : undefined;
+    if (previous?.role === "user") partners.push(previous);
+    const next = sessionTurns[position + 1];
+    if (answers && turn.asksQuestion && next?.role === "user") partners.push(next);
+    return partners;
   }
+}
+
+/** The reply's last sentence asks something ("… Any plans for the summer?"). */
+function endsWithQuestion(content: string): boolean {
+  return /\?["'”’)\]]*$/.test(content.trimEnd());
 }
 
 function compareChronologically(left: IndexedTurn, right: IndexedTurn): number {
