@@ -6,15 +6,9 @@ import { howLongAgo } from "./realistic-facts.ts";
 const defaults: ConversationSetOptions = { seed: 42, sessions: 20, turnsPerSession: [8, 20], startDate: new Date("2026-01-05T09:00:00Z"), questionCount: 40 };
 const seeds = Array.from({ length: 12 }, (_, index) => index * 7919 + 1);
 const setsBySeed = seeds.map((seed) => generateConversationSet({ ...defaults, seed }));
-const stopwords = new Set("the and for you your what whats when which who whos did does say said tell told was were are is its it's that this with about remind again now these days there anything have has had how our their his her she him can can't should would did i'd i'm some time ago while back earlier chat".split(" "));
 
 function messagesOf(set: ConversationSet): Map<string, GeneratedMessage> {
   return new Map(set.sessions.flatMap((session) => session.messages).map((message) => [message.id, message]));
-}
-
-function contentWords(text: string): Set<string> {
-  const words = text.toLowerCase().match(/[a-z][a-z'-]+/g) ?? [];
-  return new Set(words.map((word) => word.replace(/'s$/, "")).filter((word) => word.length >= 3 && !stopwords.has(word)));
 }
 
 function sharedWords(left: string, right: string): string[] {
