@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { generateConversationSet, plainQuestionTypes, questionTypes, roughStems, type ConversationSet, type ConversationSetOptions, type GeneratedMessage } from "./conversation-generator.ts";
 import { howLongAgo } from "./realistic-facts.ts";
 
-const defaults: ConversationSetOptions = { seed: 42, sessions: 20, turnsPerSession: [8, 20], startDate: new Date("2026-01-05T09:00:00Z"), questionCount: 40 };
+const defaults: ConversationSetOptions = { seed: 42, sessions: 20, turnsPerSession: [8, 20], startDate: new Date("2026-01-05T09:00:00Z"), questionCount: 40, style: "realistic" };
 const seeds = Array.from({ length: 12 }, (_, index) => index * 7919 + 1);
 const setsBySeed = seeds.map((seed) => generateConversationSet({ ...defaults, seed }));
 
@@ -96,6 +96,9 @@ describe("generateConversationSet", () => {
     for (const set of setsBySeed) expect(new Set(set.questions.map((question) => question.type))).toEqual(new Set(questionTypes));
     const plain = generateConversationSet({ ...defaults, sessions: 8, turnsPerSession: [4, 8], questionCount: 6, style: "plain" });
     expect(new Set(plain.questions.map((question) => question.type))).toEqual(new Set(plainQuestionTypes));
+    // Callers that do not choose a style keep the plain sets they always had.
+    const { style: _style, ...unstyled } = defaults;
+    expect(generateConversationSet(unstyled)).toEqual(generateConversationSet({ ...defaults, style: "plain" }));
   });
 
   it("reproduces the plain sets of the benchmark's earlier tables exactly", () => {

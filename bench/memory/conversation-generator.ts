@@ -7,11 +7,12 @@ import { withExtras } from "./realistic-facts.ts";
 export { plainQuestionTypes, questionTypes, type QuestionType } from "./planted-facts.ts";
 
 /**
- * "realistic" (the default) makes sets about as hard as real chats: questions that share no
+ * "realistic" makes sets about as hard as real chats (the memory benchmark's reference options ask for it): questions that share no
  * word with their evidence, assistants restating facts in other words, distractor turns that
  * share a question's words, facts given as answers to the assistant's question, relative
- * dates and open-ended requests (see realistic-facts.ts). "plain" is the generator as it was:
- * six types, every question sharing a word with its evidence; the same seed gives the same set.
+ * dates and open-ended requests (see realistic-facts.ts). "plain" (the default, so callers that
+ * do not ask keep their sets) is the generator as it was: six types, every question sharing a
+ * word with its evidence; the same seed gives the same set.
  */
 export type ConversationStyle = "realistic" | "plain";
 
@@ -22,7 +23,7 @@ export interface ConversationSetOptions {
   turnsPerSession: readonly [min: number, max: number];
   startDate: Date;
   questionCount: number;
-  /** Default "realistic". */
+  /** Default "plain". */
   style?: ConversationStyle;
 }
 
@@ -99,7 +100,7 @@ const acknowledgements = ["Noted, thanks for telling me.", "Got it, I'll keep th
 const invitations = ["How are you feeling about it?", "Anything I can help with there?", "Want to talk it through?"];
 
 export function generateConversationSet(options: ConversationSetOptions): ConversationSet {
-  const style = options.style ?? "realistic";
+  const style = options.style ?? "plain";
   const types = style === "plain" ? plainQuestionTypes : questionTypes;
   validate(options, types);
   const random = createRandom(options.seed);

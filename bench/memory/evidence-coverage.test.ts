@@ -5,7 +5,7 @@ import { historyBefore, scoreEvidenceCoverage } from "./evidence-coverage.ts";
 let set: ConversationSet;
 
 beforeEach(() => {
-  set = generateConversationSet({ seed: 5, sessions: 12, turnsPerSession: [8, 14], startDate: new Date("2026-03-01T08:00:00Z"), questionCount: 30 });
+  set = generateConversationSet({ seed: 5, sessions: 12, turnsPerSession: [8, 14], startDate: new Date("2026-03-01T08:00:00Z"), questionCount: 30, style: "realistic" });
 });
 
 describe("historyBefore", () => {
@@ -22,7 +22,8 @@ describe("historyBefore", () => {
 describe("scoreEvidenceCoverage", () => {
   it("scores the full history as complete and an empty context as nothing", () => {
     const full = scoreEvidenceCoverage(set.questions, (question) => new Set(historyBefore(set, question).map((message) => message.id)));
-    expect(full.every((row) => row.share === 1)).toBe(true);
+    expect(full.filter((row) => row.questions > 0).every((row) => row.share === 1)).toBe(true);
+    expect(full.filter((row) => row.questions === 0)).toEqual([]);
     const empty = scoreEvidenceCoverage(set.questions, () => new Set());
     expect(empty.find((row) => row.type === "all")).toMatchObject({ questions: 30, covered: 0, share: 0 });
   });

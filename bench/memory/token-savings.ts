@@ -28,7 +28,8 @@ export interface SavingsRow {
 /** One long chat: session 0 of a set whose sessions are longer than the longest level (four, so a fact can change three times). */
 export function generateLongChat(seed: number, messages: number): GeneratedMessage[] {
   const exchanges = Math.ceil(messages / 2) + 1;
-  const set = generateConversationSet({ ...referenceOptions, seed, sessions: 4, turnsPerSession: [exchanges, exchanges], questionCount: 6 });
+  // Plain style: the long chat is filler and facts, the same as in earlier tables.
+  const set = generateConversationSet({ ...referenceOptions, style: "plain", seed, sessions: 4, turnsPerSession: [exchanges, exchanges], questionCount: 6 });
   return set.sessions[0]!.messages;
 }
 

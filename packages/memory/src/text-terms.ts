@@ -84,6 +84,20 @@ function pushCharacterPairs(word: string, terms: string[]): void {
  */
 export function stemWord(word: string): string {
   if (word.length < 3 || !asciiWordPattern.test(word)) return word;
+  let stem = stemMemo.get(word);
+  if (stem === undefined) {
+    stem = porterStem(word);
+    // Chats reuse a small vocabulary: the memo makes indexing cost a lookup per word. Bounded, so odd input cannot grow it forever.
+    if (stemMemo.size >= stemMemoLimit) stemMemo.clear();
+    stemMemo.set(word, stem);
+  }
+  return stem;
+}
+
+const stemMemo = new Map<string, string>();
+const stemMemoLimit = 50_000;
+
+function porterStem(word: string): string {
   const exception = porterExceptions.get(word);
   if (exception !== undefined) return exception;
   // "Y" marks a consonant y: at the start or after a vowel ("yes", "saying").
