@@ -5,7 +5,7 @@
  * Recall runs as the real server; the baselines call Ollama's API with their own prompts.
  * Times are simulated from the token counts for two hardware profiles.
  *
- * BENCH_COST_SCENARIOS=single,long,shared,slots runs a subset (and leaves the README alone).
+ * BENCH_COST_SCENARIOS=single,long,shared,slots,slots-multiuser runs a subset (and leaves the README alone).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -16,7 +16,7 @@ import { updateReadmeSection } from "./shared.ts";
 import { longChatUser, multiSessionUser, type ReplayUser } from "./cost/replay-data.ts";
 import { llamaTokenize, replayBaseline, replayRecall, type ReplayConfig, type ReplayResult, type TurnCost } from "./cost/replay.ts";
 import { langchainTrimMessages, recallBefore, slidingWindow, wholeChat, type BaselineStrategy, type StrategySettings } from "./cost/strategies.ts";
-import { bufferSize, recallLimit, systemPrompt } from "./memory/context-strategies.ts";
+import { bufferSize, recallLimitBefore, systemPrompt } from "./memory/context-strategies.ts";
 
 /** Llama 3.2 on a laptop: the profiles. Load time is what a reload costs (weights from the page cache). */
 const profiles = {
@@ -30,12 +30,13 @@ const numCtx = 2000;
 const budgetTokens = 1488;
 
 const counter = createTokenCounter("llama", { modelName: "llama3.2" });
-const settings: StrategySettings = { systemPrompt, budgetTokens, bufferSize, recallLimit, counter };
+const settings: StrategySettings = { systemPrompt, budgetTokens, bufferSize, recallLimit: recallLimitBefore, counter };
 
 interface Scenario {
   key: string;
   label: string;
   numParallel: number;
+  multiUserCache?: boolean;
   /** Each entry is replayed on its own fresh model (its users interleaved turn by turn). */
   runs: ReplayUser[][];
 }
@@ -47,7 +48,19 @@ const scenarios: Scenario[] = [
   { key: "single", label: "one user, 20 chats (multi-session set, seed 1), 1 slot", numParallel: 1, runs: [[multiSessionUser(1)]] },
   { key: "long", label: "one long chat of 200 messages (seeds 11-13, each on its own), 1 slot", numParallel: 1, runs: [11, 12, 13].map((seed) => [longChatUser(seed, 200)]) },
   { key: "shared", label: "10 users interleaved turn by turn (5 chats each), 1 slot", numParallel: 1, runs: [tenUsers()] },
-  { key: "slots", label: "10 users interleaved turn by turn (5 chats each), 4 slots", numParallel: 4, runs: [tenUsers()] },
+  {
+    key: "slots",
+    label: "10 users interleaved turn by turn (5 chats each), 4 slots (OLLAMA_NUM_PARALLEL=4; Ollama's default slot choice takes the longest common prefix, and the shared system prompt makes that slot 0 for everyone)",
+    numParallel: 4,
+    runs: [tenUsers()],
+  },
+  {
+    key: "slots-multiuser",
+    label: "10 users interleaved turn by turn (5 chats each), 4 slots with OLLAMA_MULTIUSER_CACHE=1 (least recently used slot for a new sequence)",
+    numParallel: 4,
+    multiUserCache: true,
+    runs: [tenUsers()],
+  },
 ];
 
 const baselines: Array<(settings: StrategySettings) => BaselineStrategy> = [wholeChat, slidingWindow, langchainTrimMessages, recallBefore];
@@ -91,7 +104,7 @@ function evidenceAt2000(): Record<string, number> {
 }
 
 async function runScenario(scenario: Scenario): Promise<ReplayResult[]> {
-  const config: ReplayConfig = { settings, numCtx, numParallel: scenario.numParallel, tokenize: llamaTokenize };
+  const config: ReplayConfig = { settings, numCtx, numParallel: scenario.numParallel, multiUserCache: scenario.multiUserCache ?? false, tokenize: llamaTokenize };
   const results: ReplayResult[] = [];
   const merge = (parts: ReplayResult[]): ReplayResult => ({
     strategy: parts[0]!.strategy,

@@ -15,7 +15,7 @@ import { createTokenCounter } from "@recall/memory/tokens";
 import { formatMs, markdownTable } from "./stats.ts";
 import { measureAssemblyTime, warmUpRuns, type TimingRow } from "./memory/assembly-time.ts";
 import { questionTypes } from "./memory/conversation-generator.ts";
-import { bufferSize, recallLimit } from "./memory/context-strategies.ts";
+import { bufferSize } from "./memory/context-strategies.ts";
 import { measureEvidenceQuality, qualityBudgets, qualitySeeds, referenceOptions, strategies, type QualityResult } from "./memory/evidence-quality.ts";
 import { measureTokenSavings, savingsSeeds, type SavingsRow } from "./memory/token-savings.ts";
 
@@ -46,7 +46,8 @@ function qualitySection(result: QualityResult): string {
     `Memory quality without an LLM: the share of questions whose evidence turns are all in the assembled context, verbatim. ` +
     `${qualitySeeds.length} seeded sets (seeds ${qualitySeeds.join(", ")}; ${referenceOptions.sessions} chats of ${referenceOptions.turnsPerSession[0]}-${referenceOptions.turnsPerSession[1]} exchanges; ` +
     `${integer(meanMessages)} messages and ${integer(meanTokens)} Llama 3 tokens per set on average), ${result.questions} questions (${perType}). ` +
-    `**Recall is the engine as it exists today: the current chat's last ${bufferSize} messages plus up to ${recallLimit} older turns (this chat and earlier ones) recalled by BM25 and paired into exchanges; no running summary, episodes or profile yet.**`;
+    `**Recall is the server's own builder (\`buildContextFromHistory\`, i.e. \`buildTurnPrompt\`) laying a prompt out afresh: the current chat's last ${bufferSize} messages at most (capped at 40% of the budget), then older turns from this chat and earlier ones, recalled by BM25 with two-way exchange pairing and time cues until the room left is used; no running summary, episodes or profile (they need a model).** ` +
+    "Recall before this issue put the same recall (limit 16) in the memory message before a sliding buffer.";
   const notes =
     "Each budget is the whole prompt (system prompt, memory, messages and the question, plus 4 tokens of template per message), counted with the Llama 3 tokenizer. " +
     "Recency and trimMessages see every chat as one history; plain BM25 fills the budget with the best-ranked single messages and nothing else; trimMessages keeps the system message and starts on a human turn. " +
@@ -72,7 +73,7 @@ function savingsSection(rows: SavingsRow[]): string {
   );
   const heading =
     `Tokens per request against the full history (Llama 3 tokens, whole prompt, means over ${savingsSeeds.length} generated chats per length and ${qualitySeeds.length} multi-session sets): ` +
-    `Recall (buffer ${bufferSize} + recall, no summary yet) at the default budget of ${integer(promptBudget)} prompt tokens.`;
+    `Recall (a fresh layout, as the server builds it; no summary) at the default budget of ${integer(promptBudget)} prompt tokens.`;
   const notes =
     "The reduction is each chat's own 1 - Recall / full history, averaged. Recency and trimMessages fill the same budget for comparison. " +
     "Targets from the issue: 80% fewer than the full history at 50 messages (the reference design's claim), about 90% fewer than full context (the memory literature), and flat as chats grow.";

@@ -24,6 +24,8 @@ export interface ReplayConfig {
   /** num_ctx every strategy sends (Recall's server plans the same one). */
   numCtx: number;
   numParallel: number;
+  /** OLLAMA_MULTIUSER_CACHE: least recently used slot for a new sequence instead of the longest prefix. */
+  multiUserCache: boolean;
   /** Ollama's template and tokenizer for the prompt cache: Llama 3's. */
   tokenize: (text: string) => number[];
 }
@@ -42,6 +44,8 @@ export interface TurnCost {
   prefilledTokens: number;
   reloaded: boolean;
   truncated: boolean;
+  /** Recall only: whether its prompt continued the last one or was laid out afresh (and why). */
+  layout?: string;
 }
 
 export interface ReplayResult {
@@ -60,7 +64,7 @@ export function llamaTokenize(text: string): number[] {
 
 function costOptions(config: ReplayConfig): FakeCostOptions {
   // Token counts only: time is derived from them per hardware profile afterwards.
-  return { numParallel: config.numParallel, tokenize: config.tokenize, timeScale: 0, keepAlive: -1 };
+  return { numParallel: config.numParallel, multiUserCache: config.multiUserCache, tokenize: config.tokenize, timeScale: 0, keepAlive: -1 };
 }
 
 /** The untruncated whole chat as Ollama would count it: Llama 3's template adds about 5 tokens per message and 5 per prompt. */
@@ -137,7 +141,6 @@ export async function replayRecall(users: readonly ReplayUser[], config: ReplayC
       maxContextTokens: config.numCtx,
       answerReserveTokens: config.numCtx - config.settings.budgetTokens,
       bufferMessages: config.settings.bufferSize,
-      recallLimit: config.settings.recallLimit,
       defaultModel: model,
     },
   });
@@ -158,6 +161,8 @@ export async function replayRecall(users: readonly ReplayUser[], config: ReplayC
       if (sessionId === undefined) {
         sessionId = (await client.session.create.mutate({ model })).id;
         sessions.set(key, sessionId);
+        // The user takes a moment to type: what a new chat starts (the last chat's episode) runs meanwhile.
+        await settle();
       }
       const chat = chats.get(key) ?? [];
       chats.set(key, chat);
@@ -169,9 +174,9 @@ export async function replayRecall(users: readonly ReplayUser[], config: ReplayC
       const modelCalls = harness.fake.requests.filter((request) => request.path === "/api/chat" || request.path === "/api/generate");
       const reply = modelCalls.find((request) => isReply((request.body as { messages?: Array<{ role: string; content: string }> }).messages ?? []));
       upkeepCalls += modelCalls.length - (reply ? 1 : 0);
-      turns.push(
-        turnCost(reply?.cost, reply, turnBase(config, step, chat)),
-      );
+      const cache = (await client.message.context.query({ messageId: assistantMessage.id })).metadata?.promptCache;
+      const layout = cache === undefined ? undefined : cache.decision === "rebuilt" ? `rebuilt:${cache.rebuildReason ?? "?"}` : "continued";
+      turns.push({ ...turnCost(reply?.cost, reply, turnBase(config, step, chat)), ...(layout === undefined ? {} : { layout }) });
       chat.push(step.turn.user, step.turn.reply);
     }
     return { strategy, turns, upkeepCalls, reloads: harness.fake.costs.reloads, seconds: (performance.now() - started) / 1000 };

@@ -28,6 +28,7 @@ export interface StrategySettings {
   systemPrompt: string;
   budgetTokens: number;
   bufferSize: number;
+  /** Recall before this issue looked for this many matches. */
   recallLimit: number;
   counter: TokenCounter;
 }

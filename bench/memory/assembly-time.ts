@@ -7,7 +7,7 @@ import { RecallIndex } from "@recall/memory";
 import { createTokenCounter } from "@recall/memory/tokens";
 import { percentile } from "../stats.ts";
 import { generateConversationSet } from "./conversation-generator.ts";
-import { assembleRecall, assembleTrimMessages, recallLimit, type ContextRequest, type StrategyTools } from "./context-strategies.ts";
+import { assembleRecall, assembleTrimMessages, recallLimitBefore, type ContextRequest, type StrategyTools } from "./context-strategies.ts";
 import { qualitySeeds, referenceOptions } from "./evidence-quality.ts";
 import { createRandom } from "./random.ts";
 import { generateLongChat } from "./token-savings.ts";
@@ -61,7 +61,7 @@ export async function measureAssemblyTime(budgetTokens: number): Promise<TimingR
     const searchTimes: number[] = [];
     queries.forEach((query, run) => {
       const searchStarted = performance.now();
-      const results = index.search(query, { limit: recallLimit, includeOtherSessions: true });
+      const results = index.search(query, { limit: recallLimitBefore, includeOtherSessions: true });
       index.expandToExchanges(results);
       const started = performance.now();
       assembleRecall(request(query), tools);

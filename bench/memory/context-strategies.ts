@@ -6,8 +6,10 @@
  */
 import { AIMessage, HumanMessage, SystemMessage, trimMessages, type BaseMessage } from "@langchain/core/messages";
 import {
+  assembleMemoryContext,
   defaultMessageOverheadTokens,
   buildContextFromHistory,
+  recallForContext,
   measurePromptTokens,
   type MemoryContext,
   type PromptMessage,
@@ -20,10 +22,8 @@ export const systemPrompt = "You are Recall, a helpful assistant. Answer clearly
 
 /** The reference design's "10 messages considered". */
 export const bufferSize = 10;
-/** Matched turns asked of the index per reply, as the server's default (RECALL_RECALL_LIMIT). */
-export const recallLimit = 16;
-/** A wider search, to show how much the default limit leaves on the table when the budget has room. */
-export const wideRecallLimit = 32;
+/** Matched turns asked of the index per reply before this issue (the server's RECALL_RECALL_LIMIT then; now 64, with the budget deciding). */
+export const recallLimitBefore = 16;
 /** How deep the plain BM25 baseline looks before the budget stops it. */
 const bm25Depth = 200;
 
@@ -93,12 +93,12 @@ export interface RecallEngineResult extends AssembledPrompt {
 }
 
 /**
- * Recall's engine as it exists: the current chat's last K messages, older turns (this chat
- * and earlier ones) recalled by BM25 and paired into exchanges, all under one budget. No
- * running summary, episodes or profile yet.
+ * Recall as the server builds a reply's prompt from a fresh layout (`buildContextFromHistory`,
+ * which is `buildTurnPrompt`): the chat's recent messages, older turns (this chat and earlier
+ * ones) recalled to fill the room the layout leaves, knowing when the question is asked. No
+ * running summary, episodes or profile (they need a model).
  */
-export function assembleRecall(request: ContextRequest, tools: StrategyTools, limit = recallLimit): RecallEngineResult {
-  // Exactly the engine's plain-data entry point, with the index the benchmark keeps current.
+export function assembleRecall(request: ContextRequest & { askedAt?: Date }, tools: StrategyTools): RecallEngineResult {
   const context = buildContextFromHistory(
     {
       systemPrompt,
@@ -107,11 +107,31 @@ export function assembleRecall(request: ContextRequest, tools: StrategyTools, li
       userMessage: request.userMessage,
       budgetTokens: request.budgetTokens,
       bufferSize,
-      recallLimit: limit,
       index: tools.index,
+      ...(request.askedAt === undefined ? {} : { queryTime: request.askedAt }),
     },
     tools.tokenCounter,
   );
+  return withMessageIds(context);
+}
+
+/**
+ * Recall's layout before this issue, with today's recall index: memory (recalled turns among it)
+ * right after the system prompt, the last K messages after it, recall limited to 16 matches.
+ */
+export function assembleRecallBefore(request: ContextRequest, tools: StrategyTools): RecallEngineResult {
+  const chat = request.chat ?? request.history.filter((message) => message.sessionId === request.sessionId);
+  const buffer = chat.slice(-bufferSize);
+  const excludeIds = new Set(buffer.map((message) => message.id));
+  const recalled = recallForContext(tools.index, tools.messagesById, { query: request.userMessage, limit: recallLimitBefore, excludeIds, sessionId: request.sessionId, includeOtherSessions: true });
+  const context = assembleMemoryContext(
+    { systemPrompt, episodes: [], profile: [], summary: null, recalled, passages: [], buffer, userMessage: request.userMessage, budgetTokens: request.budgetTokens, bufferSize, placement: "sections-first" },
+    tools.tokenCounter,
+  );
+  return withMessageIds(context);
+}
+
+function withMessageIds(context: MemoryContext): RecallEngineResult {
   // A reply whose beginning was cut is in the buffer layer's ids but not whole.
   const cut = new Set(context.trimmed.filter((part) => part.layer === "buffer").flatMap((part) => part.ids));
   const messageIds = context.layers

@@ -12,13 +12,12 @@ import {
   assembleRecency,
   assembleTrimMessages,
   bufferSize,
-  recallLimit,
-  wideRecallLimit,
+  assembleRecallBefore,
+  recallLimitBefore,
   type AssembledPrompt,
   type ContextRequest,
   type StrategyTools,
 } from "./context-strategies.ts";
-import { assembleRecallWithBudget } from "./recall-strategies.ts";
 
 export const qualitySeeds = [1, 2, 3];
 export const qualityBudgets = [1000, 2000, 4000];
@@ -56,9 +55,8 @@ export const strategies: readonly Strategy[] = [
   { key: "recency", label: "recency (most recent messages that fit)", assemble: assembleRecency },
   { key: "bm25", label: "plain BM25 over messages", assemble: assembleBm25 },
   { key: "trim-messages", label: "LangChain.js trimMessages (last)", assemble: assembleTrimMessages },
-  { key: "recall", label: `**Recall** (buffer ${bufferSize} + recall ${recallLimit})`, assemble: (request, tools) => assembleRecall(request, tools) },
-  { key: "recall-wide", label: `Recall, recall limit ${wideRecallLimit} (sensitivity)`, assemble: (request, tools) => assembleRecall(request, tools, wideRecallLimit) },
-  { key: "recall-budget", label: "Recall, recall fills the budget + question time", assemble: assembleRecallWithBudget },
+  { key: "recall-before", label: `Recall's layout before this issue (memory first, buffer ${bufferSize}, recall ${recallLimitBefore})`, assemble: assembleRecallBefore },
+  { key: "recall", label: `**Recall** (fresh layout: buffer up to ${bufferSize}, recall fills the budget, question time)`, assemble: assembleRecall },
 ];
 
 const defaultStrategies = strategies;

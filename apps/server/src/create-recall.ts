@@ -124,7 +124,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   const contextBuilder = new ContextBuilder(models, recallIndexes, conversations, {
     ...config,
     embedQuery: embeddingModel ? async (text) => (await llm.embed(embeddingModel, [text]))[0] ?? [] : undefined,
-  });
+  }, clock);
   const metrics = new MemoryMetrics(cache, summaries, episodes, clock);
   const services: Services = {
     config: { ...config, ollamaUrl },

@@ -20,7 +20,7 @@ const environmentSchema = z.object({
   RECALL_BUFFER_MESSAGES: z.coerce.number().int().min(2).max(200).default(10),
   RECALL_MAX_CONTEXT_TOKENS: z.coerce.number().int().min(512).max(1_048_576).default(2000),
   RECALL_ANSWER_RESERVE_TOKENS: z.coerce.number().int().min(64).max(65_536).default(512),
-  RECALL_RECALL_LIMIT: z.coerce.number().int().min(0).max(50).default(16),
+  RECALL_RECALL_LIMIT: z.coerce.number().int().min(0).max(200).default(64),
   RECALL_RECALL_ACROSS_CHATS: z.enum(["1", "0", "true", "false"]).default("1").transform((value) => value === "1" || value === "true"),
   RECALL_RECALL_CACHED_USERS: z.coerce.number().int().min(1).default(2000),
   RECALL_SUMMARY_EVERY_MESSAGES: z.coerce.number().int().min(2).max(500).default(20),

@@ -22,8 +22,10 @@ export interface BuildContextFromHistoryInput {
   budgetTokens: number;
   /** Working buffer: the last K messages of this chat, verbatim. Default 10. */
   bufferSize?: number;
-  /** Matching older turns recall looks for. Default 16. */
+  /** The most matching older turns recall looks for; the budget decides how many go in. */
   recallLimit?: number;
+  /** When the message is sent: "two weeks ago" in it favours turns from then. */
+  queryTime?: Date;
   /** Recall from the user's other chats too. Default true. */
   recallAcrossChats?: boolean;
   summary?: ContextSummary | null;
@@ -60,13 +62,16 @@ export function buildContextFromHistory(input: BuildContextFromHistoryInput, tok
       profile: input.profile ?? [],
       summary: input.summary ?? null,
       chat,
-      recall: (inPrompt) =>
+      recall: (inPrompt, budgetTokens) =>
         recallForContext(recallIndex, turns, {
           query: input.userMessage,
-          limit: input.recallLimit ?? 16,
+          ...(input.recallLimit === undefined ? {} : { limit: input.recallLimit }),
           excludeIds: inPrompt,
           sessionId: input.sessionId,
           includeOtherSessions: input.recallAcrossChats ?? true,
+          budgetTokens,
+          tokenCounter,
+          ...(input.queryTime === undefined ? {} : { queryTime: input.queryTime }),
         }),
       passages: input.passages ?? [],
       turnById: (id) => turns.get(id),

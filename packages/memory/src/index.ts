@@ -13,6 +13,7 @@ export * from "./recall-context.ts";
 export * from "./recall-index.ts";
 export * from "./running-summary.ts";
 export * from "./sentences.ts";
+export * from "./temporal-cues.ts";
 export * from "./text-terms.ts";
 export * from "./upkeep-transcript.ts";
 export * from "./working-buffer.ts";

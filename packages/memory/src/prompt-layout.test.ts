@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ContextEpisode, ContextProfileFact, ContextRecalledTurn, ContextSummary } from "./context-sections.ts";
 import type { MemoryMessage, PromptMessage, TokenCounter } from "./ports.ts";
-import { buildTurnPrompt, renderFrame, type PromptLayoutState, type TurnPrompt, type TurnPromptInput } from "./prompt-layout.ts";
+import { buildTurnPrompt, renderFrame, summaryDue, type PromptLayoutState, type TurnPrompt, type TurnPromptInput } from "./prompt-layout.ts";
 
 const wordCounter: TokenCounter = { count: (text) => text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)?.length ?? 0 };
 const at = (minute: number): Date => new Date(Date.UTC(2026, 2, 1, 9, minute));
@@ -129,14 +129,20 @@ describe("buildTurnPrompt", () => {
     expect(deleted.prompts[1]?.messages.some((message) => message.content.includes("Lisbon"))).toBe(false);
   });
 
-  it("pins the running summary until a rebuild takes the new one", () => {
+  it("lays the prompt out afresh with a newer running summary, and only then", () => {
     const conversation = newConversation();
     turn(conversation, 0);
-    const next = turn(conversation, 1, { summary: { text: "A newer summary.", coveredMessageIds: ["s1"] } });
-    expect(next.decision.kind).toBe("continued");
-    expect(next.messages[1]?.content).toContain("green tea");
-    const rebuilt = turn(conversation, 2, { summary: { text: "A newer summary.", coveredMessageIds: ["s1"] }, previous: null });
+    expect(turn(conversation, 1).decision.kind).toBe("continued");
+    const newer = { text: "A newer summary.", coveredMessageIds: ["s1"] };
+    const rebuilt = turn(conversation, 2, { summary: newer });
+    expect(rebuilt.decision).toEqual({ kind: "rebuilt", reason: "summary-updated" });
     expect(rebuilt.messages[1]?.content).toContain("A newer summary.");
+    expect(turn(conversation, 3, { summary: newer }).decision.kind).toBe("continued");
+  });
+
+  it("asks for a summary only when the prompt is close to its budget", () => {
+    expect(summaryDue({ totalTokens: 850, budgetTokens: 1000 })).toBe(false);
+    expect(summaryDue({ totalTokens: 900, budgetTokens: 1000 })).toBe(true);
   });
 
   it("rebuilds when the anchor is not on the branch any more (an edit before it)", () => {

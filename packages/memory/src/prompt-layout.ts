@@ -14,6 +14,7 @@ import {
 import type { MemoryMessage, MemoryRole, PromptMessage, TokenCounter } from "./ports.ts";
 import { fitMessagesToBudget } from "./fit-to-budget.ts";
 import { clipAtSentence } from "./recall-context.ts";
+import { extractTerms } from "./text-terms.ts";
 
 /**
  * Ollama keeps each slot's tokens and re-reads only what follows the longest common prefix
@@ -72,8 +73,11 @@ export interface TurnPromptInput {
   summary: ContextSummary | null;
   /** This chat's branch before the new message, oldest first, reaching back at least to the previous anchor. */
   chat: readonly MemoryMessage[];
-  /** This turn's recall candidates, leaving out what the prompt already holds. Pure: called once per layout tried. */
-  recall: (alreadyInPrompt: ReadonlySet<string>) => readonly ContextRecalledTurn[];
+  /**
+   * This turn's recall candidates, leaving out what the prompt already holds, filling about
+   * `budgetTokens` (the room the layout leaves for them). Pure: called once per layout tried.
+   */
+  recall: (alreadyInPrompt: ReadonlySet<string>, budgetTokens: number) => readonly ContextRecalledTurn[];
   passages?: readonly ContextPassage[];
   /** Looks up a turn an earlier block recalled, to render it again (the recall index has them). */
   turnById: (id: string) => LayoutTurn | undefined;
@@ -95,14 +99,23 @@ export interface LayoutTuning {
   continuingRecallShare: number;
   /** A continuing turn's recall keeps only candidates scoring at least this share of the best one. */
   continuingMinRelativeScore: number;
+  /** ... and sharing at least this many distinct terms with the message (fewer when the message has fewer). */
+  continuingMinSharedTerms: number;
+  /** To make room, what the last this-many turns recalled may be dropped; past them the prompt is rebuilt. */
+  droppableRecentBlocks: number;
+  /** A rebuild inside a chat leaves this share of the budget free for the turns that follow. */
+  rebuildHeadroomShare: number;
   /** Neighbours (the other half of a matched exchange) are clipped at this many characters. */
   neighbourMaxCharacters: number;
 }
 
 export const defaultLayoutTuning: LayoutTuning = {
   stretchShare: 0.4,
-  continuingRecallShare: 0.1,
+  continuingRecallShare: 0.08,
   continuingMinRelativeScore: 0.5,
+  continuingMinSharedTerms: 3,
+  droppableRecentBlocks: 3,
+  rebuildHeadroomShare: 0.35,
   neighbourMaxCharacters: 400,
 };
 
@@ -111,7 +124,7 @@ export type LayoutDecision =
   | { kind: "continued"; droppedRecall: boolean }
   | { kind: "rebuilt"; reason: RebuildReason };
 
-export type RebuildReason = "first-turn" | "incompatible-state" | "not-appendable" | "branch-changed" | "memory-changed" | "budget-full";
+export type RebuildReason = "first-turn" | "incompatible-state" | "not-appendable" | "branch-changed" | "memory-changed" | "summary-updated" | "budget-full";
 
 export interface TurnPrompt extends MemoryContext {
   layout: PromptLayoutState;
@@ -147,6 +160,9 @@ function continueLayout(input: TurnPromptInput, chat: readonly MemoryMessage[], 
     return { kind: "rebuild", reason: "branch-changed" };
   }
 
+  // A newer running summary is written only when the prompt is close to full (`summaryDue`),
+  // and on a model with one slot its call has cost the chat its cache: lay out afresh with it.
+  if (!sameIds(input.summary?.coveredMessageIds ?? [], previous.frame.summaryCoveredIds)) return { kind: "rebuild", reason: "summary-updated" };
   const episodes = pick(input.episodes, previous.frame.episodeIds);
   const profile = pick(input.profile, previous.frame.profileIds);
   if (episodes === null || profile === null) return { kind: "rebuild", reason: "memory-changed" };
@@ -166,9 +182,15 @@ function continueLayout(input: TurnPromptInput, chat: readonly MemoryMessage[], 
   let blocks = previous.blocks;
   let base = render(blocks);
   const cap = Math.floor(input.budgetTokens * tuning.continuingRecallShare);
-  const candidates = input.recall(new Set([...stretchIds, ...base.recalledIds])).filter((turn) => !stretchIds.has(turn.id) && turn.content.trim().length > 0);
+  const candidates = input.recall(new Set([...stretchIds, ...base.recalledIds]), Math.max(0, Math.min(cap, input.budgetTokens - base.tokens))).filter((turn) => !stretchIds.has(turn.id) && turn.content.trim().length > 0);
+  // While the chat goes on, the chat itself is the context: a turn from elsewhere earns its
+  // place (and the tokens the model must read for it) only when it shares several of the
+  // message's words and ranks near the best.
+  const queryTerms = new Set(extractTerms(input.userMessage));
+  const sharedTerms = (turn: ContextRecalledTurn): number => new Set(extractTerms(turn.content).filter((term) => queryTerms.has(term))).size;
+  const needed = Math.min(tuning.continuingMinSharedTerms, queryTerms.size);
   const best = candidates.reduce((top, turn) => Math.max(top, turn.score), 0);
-  const strong = candidates.filter((turn) => turn.score >= best * tuning.continuingMinRelativeScore);
+  const strong = candidates.filter((turn) => turn.score >= best * tuning.continuingMinRelativeScore && sharedTerms(turn) >= needed);
   // Room for at least the best match this turn recalls: a question about something said long
   // ago is worth making room for, not worth answering without it.
   const wanted = fillBlock(strong.toSorted((left, right) => right.score - left.score).slice(0, 1), input.passages?.slice(0, 1) ?? [], cap, overhead, counter);
@@ -177,7 +199,8 @@ function continueLayout(input: TurnPromptInput, chat: readonly MemoryMessage[], 
   // Dropping the newest recall re-reads only what came after it, far less than a rebuild.
   while (base.tokens + reserve > input.budgetTokens) {
     const newest = blocks.findLastIndex((block) => block.recalled.length > 0 || block.passageIds.length > 0);
-    if (newest < 0) break;
+    // Only the last few turns' recall: dropping an older one re-reads nearly as much as a rebuild.
+    if (newest < 0 || newest < blocks.length - tuning.droppableRecentBlocks) break;
     dropped.push(blocks[newest]!);
     blocks = blocks.map((block, index) => (index === newest ? { ...block, recalled: [], passageIds: [] } : block));
     base = render(blocks);
@@ -246,7 +269,19 @@ function rebuild(input: TurnPromptInput, chat: readonly MemoryMessage[], tuning:
   const overhead = input.messageOverheadTokens ?? defaultMessageOverheadTokens;
   const buffer = chat.slice(-input.bufferSize);
   const bufferIds = new Set(buffer.map((message) => message.id));
-  const recalled = input.recall(bufferIds).filter((turn) => !bufferIds.has(turn.id));
+  // What a fresh layout leaves for recall: the budget less the instructions, the message, the
+  // recent chat (at most its share) and the frame.
+  const cost = (text: string): number => (text.length === 0 ? 0 : counter.count(text) + overhead);
+  const stretchTokens = Math.min(
+    buffer.reduce((sum, message) => sum + cost(message.content), 0),
+    Math.floor(input.budgetTokens * tuning.stretchShare),
+  );
+  const frameTokens = cost(renderFrame(input.episodes, input.profile, input.summary?.text.trim() || null));
+  // Inside a chat, room is left for the chat to grow so the next turns continue this layout;
+  // a chat's first message may use it all (it is read in full either way).
+  const headroom = chat.length > 0 ? Math.floor(input.budgetTokens * tuning.rebuildHeadroomShare) : 0;
+  const recallRoom = Math.max(0, input.budgetTokens - headroom - cost(input.systemPrompt) - cost(input.userMessage) - stretchTokens - frameTokens - overhead);
+  const recalled = input.recall(bufferIds, recallRoom).filter((turn) => !bufferIds.has(turn.id));
   const context = assembleMemoryContext(
     {
       systemPrompt: input.systemPrompt,
@@ -287,7 +322,8 @@ function rebuild(input: TurnPromptInput, chat: readonly MemoryMessage[], tuning:
       episodeIds: episodes.map((episode) => episode.id),
       profileIds: profile.map((fact) => fact.id),
       summaryText: context.summaryText,
-      summaryCoveredIds: context.summaryText === null ? [] : [...(input.summary?.coveredMessageIds ?? [])],
+      // What the offered summary covers, kept or not: a newer summary is told apart by it.
+      summaryCoveredIds: [...(input.summary?.coveredMessageIds ?? [])],
     },
     blocks: [block],
   };
@@ -313,6 +349,21 @@ function rebuild(input: TurnPromptInput, chat: readonly MemoryMessage[], tuning:
     layout,
     decision: { kind: "rebuilt", reason },
   };
+}
+
+/**
+ * Whether the chat's running summary should be brought up to date after this turn: only when
+ * the prompt is close to its budget, so the summary is ready for the fresh layout that comes
+ * next (until then the chat is sent verbatim and a summary of it would be read by nobody).
+ */
+export function summaryDue(prompt: Pick<TurnPrompt, "totalTokens" | "budgetTokens">, share = defaultSummaryDueShare): boolean {
+  return prompt.totalTokens >= prompt.budgetTokens * share;
+}
+
+export const defaultSummaryDueShare = 0.9;
+
+function sameIds(left: readonly string[], right: readonly string[]): boolean {
+  return left.length === right.length && left.every((id, index) => id === right[index]);
 }
 
 /** The frame message: the same sections, headings and order as the assembly renders. */

@@ -40,7 +40,7 @@ export const promptLayoutStateSchema = z.object({
 });
 export type PromptLayoutStateView = z.infer<typeof promptLayoutStateSchema>;
 
-export const rebuildReasons = ["first-turn", "incompatible-state", "not-appendable", "branch-changed", "memory-changed", "budget-full"] as const;
+export const rebuildReasons = ["first-turn", "incompatible-state", "not-appendable", "branch-changed", "memory-changed", "summary-updated", "budget-full"] as const;
 
 /** Whether this prompt continued the last one (Ollama can serve the start from its cache) or was laid out afresh. */
 export const promptCacheSchema = z.object({

@@ -1,5 +1,5 @@
 import type { MemoryMessage, PromptLayoutState, PromptMessage, TurnPrompt } from "@recall/memory";
-import { buildTurnPrompt, planBudget, rankByEmbedding, recallForContext } from "@recall/memory";
+import { buildTurnPrompt, planBudget, rankByEmbedding, recallForContext, systemClock, type Clock } from "@recall/memory";
 import type { ContextMetadata } from "@recall/schema";
 import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
 import { isEphemeralId } from "../chat/ephemeral-store.ts";
@@ -38,6 +38,7 @@ export class ContextBuilder {
     private readonly recall: RecallIndexes,
     private readonly conversations: ConversationStateCache,
     private readonly options: ContextBuilderOptions,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async build(input: {
@@ -52,15 +53,18 @@ export class ContextBuilder {
     /** The layout of the reply the new message follows, so this prompt can extend it; null lays it out afresh. */
     previousLayout?: PromptLayoutState | null;
   }): Promise<{ messages: PromptMessage[]; numCtx: number; metadata: ContextMetadata }> {
-    const [details, counter, recall, conversation] = await Promise.all([
+    const [details, runner, counter, recall, conversation] = await Promise.all([
       this.models.detailsOf(input.model),
+      // One set of runner options per model for replies and upkeep alike: a different num_ctx reloads the model.
+      this.models.runnerOptions(input.model),
       this.counterFor(input.model),
       this.recall.get(input.userId),
       // Ephemeral chats never put anything in the cache (it may be Redis, which may persist).
       this.conversations.get(input.userId, input.sessionId, { bypass: isEphemeralId(input.sessionId) }),
     ]);
     const { summary, episodes, profile } = conversation.state;
-    const { numCtx, promptBudget } = planBudget({
+    const { numCtx } = runner;
+    const { promptBudget } = planBudget({
       modelContextLength: details?.contextLength ?? null,
       maxContextTokens: this.options.maxContextTokens,
       answerReserve: Math.min(this.options.answerReserveTokens, Math.floor(this.options.maxContextTokens / 2)),
@@ -78,13 +82,16 @@ export class ContextBuilder {
         profile,
         summary: summary ? { text: summary.text, coveredMessageIds: summary.coveredMessageId ? [summary.coveredMessageId] : [] } : null,
         chat: input.history,
-        recall: (inPrompt) =>
+        recall: (inPrompt, recallBudget) =>
           recallForContext(recall.index, recall.turns, {
             query: input.userMessage,
             limit: this.options.recallLimit,
             excludeIds: new Set([...inPrompt, ...excluded]),
             sessionId: input.sessionId,
             includeOtherSessions: this.options.recallAcrossChats,
+            budgetTokens: recallBudget,
+            tokenCounter: counter.calibrated,
+            queryTime: this.clock.now(),
             ...(embeddingRanking ? { embeddingRanking } : {}),
           }),
         turnById: (id) => recall.turns.get(id),

@@ -60,9 +60,18 @@ export class SummaryService {
     return row ? { text: row.content, coveredMessageId: row.coveredMessageId, coveredCount: row.coveredCount } : null;
   }
 
-  /** After a reply: summarize the chat's evicted turns if a whole segment is waiting. Never throws. */
-  schedule(userId: string, sessionId: string, leafMessageId: string, chatModel: string): void {
+  /**
+   * After a reply: summarize the chat's evicted turns if a whole segment is waiting. Never throws.
+   * `due` (the prompt is close to full, `summaryDue`): only then is a summary worth a model call,
+   * since the chat is still sent verbatim until the next fresh layout, and on a model with one
+   * slot the call costs the chat its prompt cache.
+   */
+  schedule(userId: string, sessionId: string, leafMessageId: string, chatModel: string, due = true): void {
     const wait = this.messagesUntilCheck.get(sessionId);
+    if (!due) {
+      if (wait !== undefined) this.messagesUntilCheck.set(sessionId, Math.max(0, wait - 2));
+      return;
+    }
     if (wait !== undefined && wait > 2) {
       // One more exchange (a user message and its reply) moved two messages closer.
       this.messagesUntilCheck.set(sessionId, wait - 2);
@@ -86,7 +95,7 @@ export class SummaryService {
           this.rerun.delete(sessionId);
           return;
         }
-        if (this.rerun.delete(sessionId)) this.schedule(userId, sessionId, leafMessageId, chatModel);
+        if (this.rerun.delete(sessionId)) this.schedule(userId, sessionId, leafMessageId, chatModel, true);
       });
     this.running.set(sessionId, run);
   }

@@ -18,6 +18,7 @@ const rebuildReasons: Record<string, string> = {
   "first-turn": "the first message of this chat",
   "budget-full": "the chat had filled the context, so it was laid out again with the latest summary",
   "memory-changed": "what Recall remembers about you changed",
+  "summary-updated": "the chat's running summary was brought up to date",
   "branch-changed": "an edit or another branch changed the chat",
   "not-appendable": "the previous prompt had to be cut to fit",
   "incompatible-state": "Recall was updated since the previous reply",
