@@ -95,7 +95,7 @@ describe("MessageItem", () => {
   it("shows a stream error on the message with its text", async () => {
     const { article } = renderItem(assistantMessage());
     await act(async () => {
-      openSubscription().emit({ id: "1", data: { type: "error", code: "MODEL_FAILED", message: "Ollama stopped answering." } });
+      openSubscription().emit({ id: "1", data: { type: "error", code: "MODEL_ERROR", message: "Ollama stopped answering." } });
     });
     expect(article().textContent).toContain("The reply failed: Ollama stopped answering.");
     expect(article().dataset.status).toBe("error");

@@ -75,7 +75,7 @@ describe("applyStreamEvent", () => {
   it("records the error message", () => {
     const state = applyAll([
       ["1", { type: "delta", text: "Par" }],
-      ["2", { type: "error", code: "MODEL_FAILED", message: "The model crashed." }],
+      ["2", { type: "error", code: "MODEL_ERROR", message: "The model crashed." }],
     ]);
     expect(state).toMatchObject({ content: "Par", status: "error", error: "The model crashed." });
   });
@@ -88,7 +88,7 @@ describe("applyStreamEvent", () => {
     const after = applyAll(
       [
         ["3", { type: "delta", text: " more" }],
-        ["4", { type: "error", code: "LATE", message: "late" }],
+        ["4", { type: "error", code: "STREAM_BROKEN", message: "late" }],
       ],
       finished,
     );
