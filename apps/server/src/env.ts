@@ -24,6 +24,7 @@ const environmentSchema = z.object({
   RECALL_RECALL_ACROSS_CHATS: z.enum(["1", "0", "true", "false"]).default("1").transform((value) => value === "1" || value === "true"),
   RECALL_RECALL_CACHED_USERS: z.coerce.number().int().min(1).default(2000),
   RECALL_SUMMARY_EVERY_MESSAGES: z.coerce.number().int().min(2).max(500).default(20),
+  RECALL_SUMMARY_DUE_SHARE: z.coerce.number().min(0).max(1).default(0.9),
   RECALL_SUMMARY_FIRST_AFTER_MESSAGES: z.coerce.number().int().min(1).max(500).default(20),
   RECALL_SUMMARY_MODEL: z.string().min(1).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must look like redis://host:6379").optional(),
@@ -92,6 +93,12 @@ export interface RecallConfig {
   summaryEveryMessages: number;
   /** The first summary of a chat is written once this many messages have left the buffer. */
   summaryFirstAfterMessages: number;
+  /**
+   * A summary is asked for only once a reply's prompt uses this share of its budget: until the
+   * prompt is laid out afresh the chat is sent verbatim, and on a one-slot model the call costs
+   * the chat its prompt cache. 0 checks after every reply.
+   */
+  summaryDueShare: number;
   /** A smaller model may write summaries; unset uses the chat's model. */
   summaryModel: string | null;
   /** Redis for the conversation cache; unset keeps it in process memory. */
@@ -155,6 +162,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     recallCachedUsers: values.RECALL_RECALL_CACHED_USERS,
     summaryEveryMessages: values.RECALL_SUMMARY_EVERY_MESSAGES,
     summaryFirstAfterMessages: values.RECALL_SUMMARY_FIRST_AFTER_MESSAGES,
+    summaryDueShare: values.RECALL_SUMMARY_DUE_SHARE,
     summaryModel: values.RECALL_SUMMARY_MODEL ?? null,
     redisUrl: values.REDIS_URL ?? null,
     redisDatabase: values.RECALL_REDIS_DB,

@@ -17,7 +17,7 @@ beforeAll(async () => {
         return request.messages[0]?.content === summaryInstructions ? { text: "The user is planning a trip to Lisbon." } : undefined;
       },
     },
-    config: { bufferMessages: 4, summaryEveryMessages: 6, summaryFirstAfterMessages: 6, episodeMinimumMessages: 2 },
+    config: { bufferMessages: 4, summaryEveryMessages: 6, summaryFirstAfterMessages: 6, episodeMinimumMessages: 2, summaryDueShare: 0 },
   });
 });
 afterAll(async () => {

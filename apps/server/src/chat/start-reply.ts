@@ -78,7 +78,7 @@ export async function startReply<Saved extends { assistantMessage: Message }>(se
     onFinished: (result) => {
       if (!built.metadata.overBudget) void contextBuilder.observe(model, built.messages, result.promptTokens, built.numCtx);
       if (!remembered) return;
-      if (result.status === "complete") summaries.schedule(userId, session.id, reply.id, model, summaryDue({ totalTokens: built.metadata.estimatedPromptTokens, budgetTokens: built.metadata.budgetTokens }));
+      if (result.status === "complete") summaries.schedule(userId, session.id, reply.id, model, summaryDue({ totalTokens: built.metadata.estimatedPromptTokens, budgetTokens: built.metadata.budgetTokens }, config.summaryDueShare));
       if (result.status !== "error") {
         recallIndexes.note(userId, { id: reply.id, sessionId: session.id, role: "assistant", content: result.content, createdAt: new Date(reply.createdAt) });
       }

@@ -24,7 +24,8 @@ beforeAll(async () => {
         return { text: `Summary ${summaryCalls.length}: the user is planning a trip to Lisbon.`, ...(slowSummaries ? { firstTokenLatencyMs: 400 } : {}) };
       },
     },
-    config: { bufferMessages: 4, summaryEveryMessages: 6, summaryFirstAfterMessages: 6 },
+    // Segments are checked after every reply here; when they are due is tested on its own below.
+    config: { bufferMessages: 4, summaryEveryMessages: 6, summaryFirstAfterMessages: 6, summaryDueShare: 0 },
   });
 });
 afterAll(async () => {
@@ -68,18 +69,71 @@ describe("the running summary", () => {
     expect(summaryCalls[1]?.lastUserMessage).not.toContain("Question number 1 about");
     expect(summaryCalls[1]?.lastUserMessage).toContain("Question number 4 about");
 
+    // A newer summary lays the next prompt out afresh, with the summary in its frame.
     const reply = await exchange(session.id, 9);
-    expect(lastChatPrompt().some((message) => message.role === "system" && message.content.includes("Summary 2:"))).toBe(true);
     const metadata = (await client.message.context.query({ messageId: reply.id })).metadata!;
+    expect(metadata.promptCache).toMatchObject({ decision: "rebuilt", rebuildReason: "summary-updated" });
+    expect(lastChatPrompt().some((message) => message.role === "system" && message.content.includes("Summary 2:"))).toBe(true);
     expect(metadata.layers.find((layer) => layer.layer === "summary")?.tokens).toBeGreaterThan(0);
     // Upkeep stays far below one model call per turn.
     expect(summaryCalls.length).toBeLessThanOrEqual(3);
   });
 
+  it("reaches the prompt when the chat outgrows the budget and the prompt is laid out afresh", async () => {
+    const small = await startHarness({
+      fake: { reply: (request) => (isSummaryRequest(request) ? { text: `Summary of the trip, version ${Date.now()}.` } : undefined) },
+      config: { bufferMessages: 4, summaryEveryMessages: 6, summaryFirstAfterMessages: 6, maxContextTokens: 500, answerReserveTokens: 100 },
+    });
+    try {
+      const user = await small.newUser();
+      const session = await user.client.session.create.mutate({});
+      let rebuilt: { prompt: Array<{ role: string; content: string }>; summaryText: string | null } | null = null;
+      for (let index = 1; index <= 30 && rebuilt === null; index += 1) {
+        const { assistantMessage } = await user.client.message.send.mutate({ sessionId: session.id, content: `Question number ${index} about the trip.` });
+        await collectStream(user.client, assistantMessage.id);
+        await small.recall.services.summaries.idle();
+        const metadata = (await user.client.message.context.query({ messageId: assistantMessage.id })).metadata!;
+        const summarized = (await small.recall.services.summaries.current(session.id)) !== null;
+        if (summarized && metadata.promptCache?.decision === "rebuilt") {
+          const chats = small.fake.requests.filter((request) => request.path === "/api/chat" && !isSummaryRequest({ messages: (request.body as { messages: ChatRequestInfo["messages"] }).messages } as ChatRequestInfo));
+          rebuilt = { prompt: (chats.at(-1)?.body as { messages: Array<{ role: string; content: string }> }).messages, summaryText: metadata.layout?.frame.summaryText ?? null };
+        }
+      }
+      expect(rebuilt).not.toBeNull();
+      const current = await small.recall.services.summaries.current(session.id);
+      expect(current).not.toBeNull();
+      expect(rebuilt!.summaryText).toBe(current!.text);
+      expect(rebuilt!.prompt.some((message) => message.role === "system" && message.content.includes(current!.text))).toBe(true);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("is not asked for while the chat still fits the prompt (the model would read it for nothing)", async () => {
+    const roomy = await startHarness({
+      fake: { reply: (request) => (isSummaryRequest(request) ? { text: "Unneeded summary." } : undefined) },
+      config: { bufferMessages: 4, summaryEveryMessages: 6, summaryFirstAfterMessages: 6 },
+    });
+    try {
+      const user = await roomy.newUser();
+      const session = await user.client.session.create.mutate({});
+      for (let index = 1; index <= 10; index += 1) {
+        const { assistantMessage } = await user.client.message.send.mutate({ sessionId: session.id, content: `Question number ${index} about the trip.` });
+        await collectStream(user.client, assistantMessage.id);
+        await roomy.recall.services.summaries.idle();
+      }
+      // 20 messages, 16 past the buffer: far more than a segment, but all still in the prompt.
+      expect(roomy.recall.services.summaries.stats.runs).toBe(0);
+      expect(await roomy.recall.services.summaries.current(session.id)).toBeNull();
+    } finally {
+      await roomy.close();
+    }
+  });
+
   it("writes the first summary sooner than the later updates", async () => {
     const early = await startHarness({
       fake: { reply: (request) => (isSummaryRequest(request) ? { text: "Early summary." } : undefined) },
-      config: { bufferMessages: 4, summaryEveryMessages: 20, summaryFirstAfterMessages: 2 },
+      config: { bufferMessages: 4, summaryEveryMessages: 20, summaryFirstAfterMessages: 2, summaryDueShare: 0 },
     });
     try {
       const user = await early.newUser();

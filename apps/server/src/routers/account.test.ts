@@ -19,7 +19,7 @@ beforeAll(async () => {
       },
     },
     // Small chats earn a summary (after 2 evicted messages) and an episode, so every table has rows.
-    config: { episodeMinimumMessages: 2, bufferMessages: 2, summaryFirstAfterMessages: 2, summaryEveryMessages: 2 },
+    config: { episodeMinimumMessages: 2, bufferMessages: 2, summaryFirstAfterMessages: 2, summaryEveryMessages: 2, summaryDueShare: 0 },
   });
 });
 afterAll(async () => {

@@ -13,7 +13,7 @@ const isSummaryRequest = (request: ChatRequestInfo): boolean => request.messages
 harnessPerFile(
   {
     fake: { reply: (request) => (isSummaryRequest(request) ? { text: "The user is planning a trip to Lisbon in May." } : undefined) },
-    config: { bufferMessages: 4, summaryEveryMessages: 4, summaryFirstAfterMessages: 4 },
+    config: { bufferMessages: 4, summaryEveryMessages: 4, summaryFirstAfterMessages: 4, summaryDueShare: 0 },
   },
   (context) => ({ harness, client, userId } = context),
 );
