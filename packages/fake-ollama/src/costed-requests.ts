@@ -7,13 +7,13 @@ import { cutToContext, templatedTokens, type TokenPrompt } from "./chat-tokens.t
 import { emptyRequestCost, millisPerToken, numKeepOf, type CostModel } from "./cost-model.ts";
 import type { Exchange } from "./exchange.ts";
 import { Generation } from "./generation.ts";
-import { composePieces, lastUserMessage, loadReply, pickScript, wireToolCalls, type Endpoint } from "./generation-request.ts";
+import { lastUserMessage, loadReply, scriptReply, type Endpoint } from "./generation-request.ts";
 import { appendWithShift, type SlotChoice } from "./input-cache.ts";
 import type { CatalogModel } from "./models.ts";
 import { hashText } from "./reply-text.ts";
 import { RequestGoneError, runnerOptionsOf, ServerBusyError, type Lease } from "./scheduler.ts";
 import { BEGIN_OF_TEXT } from "./token-ids.ts";
-import type { ChatMessage, ChatRequestInfo, PromptEvalCountMode, RequestCost } from "./types.ts";
+import type { ChatMessage, PromptEvalCountMode, RequestCost } from "./types.ts";
 import { chatWire, generateWire, type GenerationMetrics } from "./wire-format.ts";
 
 const NANOS_PER_MILLI = 1e6;
@@ -156,33 +156,20 @@ export async function playCostedGeneration(exchange: Exchange, cost: CostModel, 
 
   // The script is picked on arrival, so queued scripts go to requests in the order they came.
   const seedText = endpoint === "chat" ? lastUserMessage(messages) : request.prompt;
-  const info: ChatRequestInfo = {
+  const scripted = scriptReply(exchange, {
     endpoint,
-    model: requestedModel,
+    requestedModel,
     messages,
-    lastUserMessage: seedText,
-    options,
-    format: body["format"],
-    think: body["think"] as ChatRequestInfo["think"],
-    tools: request.tools,
-    promptEvalCount: promptTokens,
-    numCtx,
-    truncated: prompt.truncated,
-  };
-  const script = pickScript(exchange, info);
-  if (script?.failure?.kind === "http-error") return exchange.error(script.failure.status, script.failure.message);
-  const pieces = composePieces({
-    script,
     seedText,
-    format: body["format"],
-    thinkingModel: request.thinkingModel,
-    thinkOff: body["think"] === false,
-    replyTokens: state.settings.replyTokens,
     options,
-    contextRoom: body["shift"] === false ? numCtx - promptTokens : undefined,
+    tools: request.tools,
+    numCtx,
+    promptTokens,
+    truncated: prompt.truncated,
+    thinkingModel: request.thinkingModel,
   });
-  const toolCalls = endpoint === "chat" && pieces.toolCalls.length > 0 ? wireToolCalls(pieces.toolCalls) : undefined;
-  const toolCallTokens = toolCalls ? state.settings.countTokens(JSON.stringify(pieces.toolCalls)) : 0;
+  if (!scripted) return;
+  const { script, failure, pieces, toolCalls, toolCallTokens } = scripted;
 
   const lease = await getRunner(exchange, admission, model, options, numCtx, request.keepAliveMs);
   if (!lease) return;
@@ -271,7 +258,7 @@ export async function playCostedGeneration(exchange: Exchange, cost: CostModel, 
       content: pieces.content,
       toolCalls,
       toolCallTokens,
-      failure: script?.failure,
+      failure,
       doneReason: pieces.doneReason,
       intervalMs: tokenMs * cost.timeScale,
       firstTokenLatencyMs: cost.clock.realDelayUntil(firstWriteAt),

@@ -1,21 +1,12 @@
 import { checkFieldTypes, type Exchange } from "./exchange.ts";
 import { Generation } from "./generation.ts";
 import { playCostedGeneration } from "./costed-requests.ts";
-import {
-  composePieces,
-  effectiveNumCtx,
-  lastUserMessage,
-  loadReply,
-  pickScript,
-  thinkRequested,
-  wireToolCalls,
-  type Endpoint,
-} from "./generation-request.ts";
+import { effectiveNumCtx, lastUserMessage, loadReply, scriptReply, thinkRequested, type Endpoint } from "./generation-request.ts";
 import { findModel, modelNotFoundMessage, type CatalogModel } from "./models.ts";
 import { measurePrompt } from "./prompt-budget.ts";
 import { hashText } from "./reply-text.ts";
 import { keepAliveMillis, markLoaded, requestKeepAlive } from "./state.ts";
-import type { ChatMessage, ChatRequestInfo } from "./types.ts";
+import type { ChatMessage } from "./types.ts";
 import { chatWire, generateWire } from "./wire-format.ts";
 
 const chatFields = { model: "string", messages: "array", stream: "bool", options: "object", tools: "array", truncate: "bool", shift: "bool" } as const;
@@ -163,33 +154,20 @@ function playReply(exchange: Exchange, accepted: AcceptedRequest): void {
   const { body, state } = exchange;
   const { endpoint, requestedModel, messages, prompt, options, numCtx, promptEvalCount } = accepted;
   const seedText = endpoint === "chat" ? lastUserMessage(messages) : prompt;
-  const info: ChatRequestInfo = {
+  const scripted = scriptReply(exchange, {
     endpoint,
-    model: requestedModel,
+    requestedModel,
     messages,
-    lastUserMessage: seedText,
-    options,
-    format: body["format"],
-    think: body["think"] as ChatRequestInfo["think"],
-    tools: accepted.tools,
-    promptEvalCount,
-    numCtx,
-    truncated: accepted.truncated,
-  };
-  const script = pickScript(exchange, info);
-  if (script?.failure?.kind === "http-error") return exchange.error(script.failure.status, script.failure.message);
-
-  const pieces = composePieces({
-    script,
     seedText,
-    format: body["format"],
-    thinkingModel: accepted.thinkingModel,
-    thinkOff: body["think"] === false,
-    replyTokens: state.settings.replyTokens,
     options,
-    contextRoom: body["shift"] === false ? numCtx - promptEvalCount : undefined,
+    tools: accepted.tools,
+    numCtx,
+    promptTokens: promptEvalCount,
+    truncated: accepted.truncated,
+    thinkingModel: accepted.thinkingModel,
   });
-  const toolCalls = endpoint === "chat" && pieces.toolCalls.length > 0 ? wireToolCalls(pieces.toolCalls) : undefined;
+  if (!scripted) return;
+  const { script, failure, pieces, toolCalls, toolCallTokens } = scripted;
   const tokensPerSecond = script?.tokensPerSecond ?? state.settings.tokensPerSecond;
   const wire =
     endpoint === "chat"
@@ -201,8 +179,8 @@ function playReply(exchange: Exchange, accepted: AcceptedRequest): void {
       thinking: pieces.thinking,
       content: pieces.content,
       toolCalls,
-      toolCallTokens: toolCalls ? state.settings.countTokens(JSON.stringify(pieces.toolCalls)) : 0,
-      failure: script?.failure,
+      toolCallTokens,
+      failure,
       doneReason: pieces.doneReason,
       intervalMs: tokensPerSecond > 0 && Number.isFinite(tokensPerSecond) ? 1000 / tokensPerSecond : 0,
       firstTokenLatencyMs: Math.max(0, script?.firstTokenLatencyMs ?? state.settings.firstTokenLatencyMs),

@@ -3,7 +3,7 @@ import type { CatalogModel } from "./models.ts";
 import { composeReply, hashText } from "./reply-text.ts";
 import { composeStructuredReply } from "./structured-reply.ts";
 import { splitTokens } from "./tokenizer.ts";
-import type { ChatMessage, ChatRequestInfo, ChatScript, ScriptedToolCall } from "./types.ts";
+import type { ChatMessage, ChatRequestInfo, ChatScript, Failure, ScriptedToolCall } from "./types.ts";
 import { timestamp } from "./wire-format.ts";
 
 export type Endpoint = "chat" | "generate";
@@ -130,4 +130,68 @@ export function wireToolCalls(toolCalls: ScriptedToolCall[]): unknown[] {
     const suffix = hashText(`${index}:${call.name}:${JSON.stringify(call.arguments)}`).toString(36).padStart(8, "0").slice(0, 8);
     return { id: `call_${suffix}`, function: { index, name: call.name, arguments: call.arguments } };
   });
+}
+
+/** What the handlers know of a request once it passed every check: enough to script its reply. */
+export interface AcceptedReply {
+  endpoint: Endpoint;
+  requestedModel: string;
+  messages: ChatMessage[];
+  /** The last user message (chat) or the prompt (generate): the reply hook's seed. */
+  seedText: string;
+  options: Record<string, unknown>;
+  tools: unknown[];
+  numCtx: number;
+  promptTokens: number;
+  truncated: boolean;
+  thinkingModel: boolean;
+}
+
+export interface ScriptedReply {
+  script: ChatScript | undefined;
+  /** The script's failure, once an HTTP error (answered at once) is ruled out. */
+  failure: Exclude<Failure, { kind: "http-error" }> | undefined;
+  pieces: ReplyPieces;
+  toolCalls: unknown[] | undefined;
+  toolCallTokens: number;
+}
+
+/**
+ * Asks for the reply (a queued script, else the hook, else the default) and splits it into
+ * pieces; undefined when the script was an HTTP error, which is answered here.
+ */
+export function scriptReply(exchange: Exchange, accepted: AcceptedReply): ScriptedReply | undefined {
+  const { body, state } = exchange;
+  const info: ChatRequestInfo = {
+    endpoint: accepted.endpoint,
+    model: accepted.requestedModel,
+    messages: accepted.messages,
+    lastUserMessage: accepted.seedText,
+    options: accepted.options,
+    format: body["format"],
+    think: body["think"] as ChatRequestInfo["think"],
+    tools: accepted.tools,
+    promptEvalCount: accepted.promptTokens,
+    numCtx: accepted.numCtx,
+    truncated: accepted.truncated,
+  };
+  const script = pickScript(exchange, info);
+  const failure = script?.failure;
+  if (failure?.kind === "http-error") {
+    exchange.error(failure.status, failure.message);
+    return undefined;
+  }
+  const pieces = composePieces({
+    script,
+    seedText: accepted.seedText,
+    format: body["format"],
+    thinkingModel: accepted.thinkingModel,
+    thinkOff: body["think"] === false,
+    replyTokens: state.settings.replyTokens,
+    options: accepted.options,
+    contextRoom: body["shift"] === false ? accepted.numCtx - accepted.promptTokens : undefined,
+  });
+  const toolCalls = accepted.endpoint === "chat" && pieces.toolCalls.length > 0 ? wireToolCalls(pieces.toolCalls) : undefined;
+  const toolCallTokens = toolCalls ? state.settings.countTokens(JSON.stringify(pieces.toolCalls)) : 0;
+  return { script, failure, pieces, toolCalls, toolCallTokens };
 }

@@ -134,8 +134,8 @@ export interface TurnPrompt extends MemoryContext {
 /** Builds this turn's prompt so that it extends the previous one whenever it can. Pure. */
 export function buildTurnPrompt(input: TurnPromptInput, tokenCounter: TokenCounter): TurnPrompt {
   const tuning = { ...defaultLayoutTuning, ...input.tuning };
-  const chat = input.chat.filter((message) => message.content.trim().length > 0);
   const previous = input.previous;
+  const chat = relevantTail(input.chat, previous, input.bufferSize);
   let reason: RebuildReason = "first-turn";
   if (previous !== null) {
     const continued = continueLayout(input, chat, previous, tuning, tokenCounter);
@@ -364,6 +364,22 @@ export const defaultSummaryDueShare = 0.9;
 
 function sameIds(left: readonly string[], right: readonly string[]): boolean {
   return left.length === right.length && left.every((id, index) => id === right[index]);
+}
+
+/**
+ * The part of the chat this turn can use, without empty messages: from just before the
+ * previous anchor (or, when it is gone, the last few buffers' worth) to the end. A long chat's
+ * older messages are never looked at, so a turn costs the same at message 50 and at 10,000.
+ */
+function relevantTail(chat: readonly MemoryMessage[], previous: PromptLayoutState | null, bufferSize: number): MemoryMessage[] {
+  let start = Math.max(0, chat.length - 4 * bufferSize);
+  if (previous !== null && previous.anchorId === null) start = 0;
+  else if (previous !== null) {
+    const anchorId = previous.anchorId;
+    const anchor = chat.findLastIndex((message) => message.id === anchorId);
+    if (anchor >= 0) start = Math.min(start, Math.max(0, anchor - 1));
+  }
+  return chat.slice(start).filter((message) => message.content.trim().length > 0);
 }
 
 /** The frame message: the same sections, headings and order as the assembly renders. */
