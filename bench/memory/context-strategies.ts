@@ -102,7 +102,9 @@ export function assembleRecall(request: ContextRequest & { askedAt?: Date }, too
   const context = buildContextFromHistory(
     {
       systemPrompt,
-      history: request.chat ? [...request.history.filter((message) => message.sessionId !== request.sessionId), ...request.chat] : request.history,
+      history: request.history,
+      ...(request.chat ? { chat: request.chat } : {}),
+      turnsById: tools.messagesById,
       sessionId: request.sessionId,
       userMessage: request.userMessage,
       budgetTokens: request.budgetTokens,

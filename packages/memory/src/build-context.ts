@@ -34,6 +34,10 @@ export interface BuildContextFromHistoryInput {
   passages?: readonly ContextPassage[];
   /** An index already built over `history` (a server keeps one current); built here when absent. */
   index?: RecallIndex;
+  /** This chat's messages, oldest first, when the caller keeps them apart (else picked out of `history`). */
+  chat?: readonly HistoryMessage[];
+  /** `history` by id, when the caller keeps such a map (else built here). */
+  turnsById?: ReadonlyMap<string, RecallTurn>;
   /** The layout of the previous turn in this chat, to extend it; absent lays the prompt out afresh. */
   previous?: PromptLayoutState | null;
   messageOverheadTokens?: number;
@@ -47,8 +51,8 @@ export interface BuildContextFromHistoryInput {
  * benchmarks use exactly this; pass `previous` (the last turn's `layout`) to replay a chat.
  */
 export function buildContextFromHistory(input: BuildContextFromHistoryInput, tokenCounter: TokenCounter): TurnPrompt {
-  const chat = input.history.filter((message) => message.sessionId === input.sessionId);
-  const turns = new Map<string, RecallTurn>(input.history.map((message) => [message.id, message]));
+  const chat = input.chat ?? input.history.filter((message) => message.sessionId === input.sessionId);
+  const turns = input.turnsById ?? new Map<string, RecallTurn>(input.history.map((message) => [message.id, message]));
   let index = input.index;
   if (!index) {
     index = new RecallIndex();
