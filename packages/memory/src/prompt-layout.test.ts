@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ContextEpisode, ContextProfileFact, ContextRecalledTurn, ContextSummary } from "./context-sections.ts";
 import type { MemoryMessage, PromptMessage, TokenCounter } from "./ports.ts";
-import { buildTurnPrompt, renderFrame, summaryDue, type PromptLayoutState, type TurnPrompt, type TurnPromptInput } from "./prompt-layout.ts";
+import { buildTurnPrompt, referencesThePast, renderFrame, summaryDue, type PromptLayoutState, type TurnPrompt, type TurnPromptInput } from "./prompt-layout.ts";
 
 const wordCounter: TokenCounter = { count: (text) => text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)?.length ?? 0 };
 const at = (minute: number): Date => new Date(Date.UTC(2026, 2, 1, 9, minute));
@@ -138,6 +138,24 @@ describe("buildTurnPrompt", () => {
     expect(rebuilt.decision).toEqual({ kind: "rebuilt", reason: "summary-updated" });
     expect(rebuilt.messages[1]?.content).toContain("A newer summary.");
     expect(turn(conversation, 3, { summary: newer }).decision.kind).toBe("continued");
+  });
+
+  it("tells a message that points back from one that does not", () => {
+    expect(referencesThePast("Remind me, when is my sister's wedding?")).toBe(true);
+    expect(referencesThePast("What did I say about the kettle last week?")).toBe(true);
+    expect(referencesThePast("How do I keep basil fresh?")).toBe(false);
+  });
+
+  it("recalls on a continuing turn only what shares several of the message's words, unless the message points back", () => {
+    const conversation = newConversation();
+    turn(conversation, 0, { recall: () => [] });
+    const weak: ContextRecalledTurn = { id: "w1", role: "user", content: "The sister of a friend sings.", createdAt: at(1), score: 5 };
+    const byId = (id: string) => (id === "w1" ? weak : conversation.chat.find((message) => message.id === id));
+    const plain = buildTurnPrompt({ ...input(conversation, "Is my sister's wedding in June?"), recall: () => [weak], turnById: byId }, wordCounter);
+    expect(plain.decision.kind).toBe("continued");
+    expect(plain.layers.find((layer) => layer.layer === "recalled")?.ids).toEqual([]);
+    const pointing = buildTurnPrompt({ ...input(conversation, "Remind me: is my sister's wedding in June?"), recall: () => [weak], turnById: byId }, wordCounter);
+    expect(pointing.layers.find((layer) => layer.layer === "recalled")?.ids).toEqual(["w1"]);
   });
 
   it("asks for a summary only when the prompt is close to its budget", () => {

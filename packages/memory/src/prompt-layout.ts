@@ -188,7 +188,8 @@ function continueLayout(input: TurnPromptInput, chat: readonly MemoryMessage[], 
   // message's words and ranks near the best.
   const queryTerms = new Set(extractTerms(input.userMessage));
   const sharedTerms = (turn: ContextRecalledTurn): number => new Set(extractTerms(turn.content).filter((term) => queryTerms.has(term))).size;
-  const needed = Math.min(tuning.continuingMinSharedTerms, queryTerms.size);
+  // A message that points back ("remind me", "what did I say", "last week") needs less proof.
+  const needed = referencesThePast(input.userMessage) ? 1 : Math.min(tuning.continuingMinSharedTerms, queryTerms.size);
   const best = candidates.reduce((top, turn) => Math.max(top, turn.score), 0);
   const strong = candidates.filter((turn) => turn.score >= best * tuning.continuingMinRelativeScore && sharedTerms(turn) >= needed);
   // Room for at least the best match this turn recalls: a question about something said long
@@ -361,6 +362,14 @@ export function summaryDue(prompt: Pick<TurnPrompt, "totalTokens" | "budgetToken
 }
 
 export const defaultSummaryDueShare = 0.9;
+
+/** Words people use when they ask about something said before. */
+const pastReference = /\b(remind|remember|recall|forgot|forget|mentioned|told you|i said|did i|have i|earlier|last time|before|again|ago|yesterday|last (week|month|year|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b/i;
+
+/** Whether a message asks about something said before. */
+export function referencesThePast(message: string): boolean {
+  return pastReference.test(message);
+}
 
 function sameIds(left: readonly string[], right: readonly string[]): boolean {
   return left.length === right.length && left.every((id, index) => id === right[index]);
