@@ -74,6 +74,8 @@ const strategyLabels: Record<string, string> = {
 /** The memory benchmark's rows that stand for the same context: evidence in context at 2,000 tokens. */
 const evidenceRows: Record<string, string> = { "whole-chat": "recency", "trim-messages": "trim-messages", "recall-before": "recall-before", recall: "recall" };
 
+const turnColumns = ["userIndex", "position", "firstInChat", "fullHistoryTokens", "wholeChatFits", "promptTokens", "cachedTokens", "prefilledTokens", "reloaded", "truncated", "layout"] as const satisfies ReadonlyArray<keyof TurnCost>;
+
 const requested = process.env.BENCH_COST_SCENARIOS?.split(",").map((part) => part.trim());
 
 function ttftMs(turn: TurnCost, profile: Profile): number {
@@ -207,7 +209,15 @@ async function main(): Promise<void> {
     if (requested !== undefined && !requested.includes(scenario.key)) continue;
     console.log(`scenario ${scenario.key}`);
     const results = await runScenario(scenario);
-    raw[scenario.key] = results.map((result) => ({ strategy: result.strategy, upkeepCalls: result.upkeepCalls, reloads: result.reloads, seconds: result.seconds, turns: result.turns }));
+    // One compact row per turn (see turnColumns), so the raw file stays small enough to keep in git.
+    raw[scenario.key] = results.map((result) => ({
+      strategy: result.strategy,
+      upkeepCalls: result.upkeepCalls,
+      reloads: result.reloads,
+      seconds: result.seconds,
+      turnColumns,
+      turns: result.turns.map((turn) => turnColumns.map((column) => (typeof turn[column] === "boolean" ? Number(turn[column]) : (turn[column] ?? null)))),
+    }));
     const turns = results[0]?.turns.length ?? 0;
     sections.push(`**${scenario.label}**, ${integer(turns)} turns:\n\n${costTable(results, evidence)}`);
     allTargets.push(...targets(scenario.key, results));
