@@ -5,9 +5,9 @@
  * work (memory sections first, a working buffer that slides one exchange per turn). Recall as
  * it is now is not here: the benchmark drives the real server for it.
  */
-import { AIMessage, HumanMessage, SystemMessage, trimMessages, type BaseMessage } from "@langchain/core/messages";
-import { assembleMemoryContext, defaultMessageOverheadTokens, recallForContext, RecallIndex, type PromptMessage, type RecallTurn, type TokenCounter } from "@recall/memory";
+import { assembleMemoryContext, recallForContext, RecallIndex, type PromptMessage, type RecallTurn, type TokenCounter } from "@recall/memory";
 import type { GeneratedMessage } from "../memory/conversation-generator.ts";
+import { roleOf, textOf, trimLikeLangChain } from "../memory/context-strategies.ts";
 
 export interface TurnInput {
   /** This chat's messages before the turn, oldest first. */
@@ -54,23 +54,11 @@ export function slidingWindow(settings: StrategySettings): BaselineStrategy {
 }
 
 export function langchainTrimMessages(settings: StrategySettings): BaselineStrategy {
-  const count = (message: BaseMessage): number => settings.counter.count(textOf(message)) + defaultMessageOverheadTokens;
   return {
     key: "trim-messages",
     label: "LangChain.js trimMessages (last, to the budget)",
     async prompt(turn) {
-      const input: BaseMessage[] = [
-        new SystemMessage(settings.systemPrompt),
-        ...turn.chat.map((message) => (message.role === "user" ? new HumanMessage(message.content) : new AIMessage(message.content))),
-        new HumanMessage(turn.userMessage),
-      ];
-      const trimmed = await trimMessages(input, {
-        maxTokens: settings.budgetTokens,
-        strategy: "last",
-        includeSystem: true,
-        startOn: "human",
-        tokenCounter: (messages) => messages.reduce((sum, message) => sum + count(message), 0),
-      });
+      const trimmed = await trimLikeLangChain(turn.chat, turn.userMessage, settings.budgetTokens, settings.counter);
       return trimmed.map((message) => ({ role: roleOf(message), content: textOf(message) }));
     },
     remember: () => {},
@@ -116,13 +104,4 @@ export function recallBefore(settings: StrategySettings): BaselineStrategy {
       turns.set(message.id, message);
     },
   };
-}
-
-function textOf(message: BaseMessage): string {
-  return typeof message.content === "string" ? message.content : message.text;
-}
-
-function roleOf(message: BaseMessage): PromptMessage["role"] {
-  const type = message.getType();
-  return type === "system" ? "system" : type === "human" ? "user" : "assistant";
 }

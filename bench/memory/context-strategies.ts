@@ -148,20 +148,7 @@ function withMessageIds(context: MemoryContext): RecallEngineResult {
  * the last messages, keep the system message, start on a human turn), with our counter.
  */
 export async function assembleTrimMessages(request: ContextRequest, tools: StrategyTools): Promise<AssembledPrompt> {
-  const input: BaseMessage[] = [
-    new SystemMessage(systemPrompt),
-    ...request.history.map((message) =>
-      message.role === "user" ? new HumanMessage({ content: message.content, id: message.id }) : new AIMessage({ content: message.content, id: message.id }),
-    ),
-    new HumanMessage(request.userMessage),
-  ];
-  const trimmed = await trimMessages(input, {
-    maxTokens: request.budgetTokens,
-    strategy: "last",
-    includeSystem: true,
-    startOn: "human",
-    tokenCounter: (messages) => messages.reduce((sum, message) => sum + tools.tokenCounter.count(textOf(message)) + defaultMessageOverheadTokens, 0),
-  });
+  const trimmed = await trimLikeLangChain(request.history, request.userMessage, request.budgetTokens, tools.tokenCounter);
   const messages = trimmed.map((message): PromptMessage => ({ role: roleOf(message), content: textOf(message) }));
   const messageIds = trimmed.flatMap((message) => (message.id !== undefined && tools.messagesById.has(message.id) ? [message.id] : []));
   return { messages, messageIds, totalTokens: measure(messages, tools.tokenCounter) };
@@ -176,11 +163,32 @@ function finish(kept: readonly GeneratedMessage[], request: ContextRequest, tool
   return { messages, messageIds: kept.map((message) => message.id), totalTokens: measure(messages, tools.tokenCounter) };
 }
 
-function textOf(message: BaseMessage): string {
+/** LangChain.js `trimMessages` as its documentation recommends for chat history: keep the last messages and the system message, start on a human turn. */
+export async function trimLikeLangChain(
+  history: ReadonlyArray<{ id?: string; role: "user" | "assistant"; content: string }>,
+  userMessage: string,
+  budgetTokens: number,
+  counter: TokenCounter,
+): Promise<BaseMessage[]> {
+  const input: BaseMessage[] = [
+    new SystemMessage(systemPrompt),
+    ...history.map((message) => (message.role === "user" ? new HumanMessage({ content: message.content, id: message.id }) : new AIMessage({ content: message.content, id: message.id }))),
+    new HumanMessage(userMessage),
+  ];
+  return trimMessages(input, {
+    maxTokens: budgetTokens,
+    strategy: "last",
+    includeSystem: true,
+    startOn: "human",
+    tokenCounter: (messages) => messages.reduce((sum, message) => sum + counter.count(textOf(message)) + defaultMessageOverheadTokens, 0),
+  });
+}
+
+export function textOf(message: BaseMessage): string {
   return typeof message.content === "string" ? message.content : message.text;
 }
 
-function roleOf(message: BaseMessage): PromptMessage["role"] {
+export function roleOf(message: BaseMessage): PromptMessage["role"] {
   const type = message.getType();
   return type === "system" ? "system" : type === "human" ? "user" : "assistant";
 }

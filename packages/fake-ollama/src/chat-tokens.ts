@@ -1,6 +1,7 @@
 import { IMAGE_TOKENS } from "./prompt-budget.ts";
 import { BEGIN_OF_TEXT, END_HEADER, END_OF_TURN, imageTokenId, START_HEADER } from "./token-ids.ts";
 import type { ChatMessage } from "./types.ts";
+import { toolBlockStart } from "./prompt-budget.ts";
 
 export type Tokenize = (text: string) => number[];
 
@@ -47,15 +48,6 @@ function messageTokens(message: ChatMessage, tokenize: Tokenize, vision: boolean
 /** The open assistant header the reply continues: `<|start_header_id|>assistant<|end_header_id|>\n\n`. */
 export function assistantHeader(tokenize: Tokenize): number[] {
   return [START_HEADER, ...tokenize("assistant"), END_HEADER, ...tokenize("\n\n")];
-}
-
-/** A tool result is never kept without the assistant turn that called it (as in prompt-budget.ts). */
-function toolBlockStart(messages: ChatMessage[], index: number): number {
-  if (index <= 0 || messages[index]?.role !== "tool") return index;
-  let start = index;
-  while (start > 0 && messages[start - 1]?.role === "tool") start--;
-  const caller = messages[start - 1];
-  return caller?.role === "assistant" && (caller.tool_calls?.length ?? 0) > 0 ? start - 1 : index;
 }
 
 /**

@@ -35,7 +35,7 @@ function messageTokens(message: ChatMessage, countTokens: (text: string) => numb
 }
 
 /** A tool result is never kept without the assistant turn that called it. */
-function toolBlockStart(messages: ChatMessage[], index: number): number {
+export function toolBlockStart(messages: ChatMessage[], index: number): number {
   if (index <= 0 || messages[index]?.role !== "tool") return index;
   let start = index;
   while (start > 0 && messages[start - 1]?.role === "tool") start--;
