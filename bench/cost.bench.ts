@@ -5,7 +5,7 @@
  * Recall runs as the real server; the baselines call Ollama's API with their own prompts.
  * Times are simulated from the token counts for two hardware profiles.
  *
- * BENCH_COST_SCENARIOS=single,long,shared,slots,slots-multiuser runs a subset (and leaves the README alone).
+ * BENCH_COST_SCENARIOS=single,long,shared,slots,slots-multiuser runs a subset (written to cost.subset.{md,json}; the README and cost.{md,json} keep the full run).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -236,10 +236,12 @@ async function main(): Promise<void> {
   const output = `${heading}\n\n${sections.join("\n\n")}\n\nTargets:\n\n${targetTable}\n`;
   console.log(`\n${output}`);
   console.log(`total: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  // A subset is for development: the saved tables and the README keep the full run.
   const resultsDir = new URL("./results/", import.meta.url).pathname;
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, "cost.md"), output);
-  writeFileSync(join(resultsDir, "cost.json"), `${JSON.stringify(raw)}\n`);
+  const suffix = requested === undefined ? "" : ".subset";
+  writeFileSync(join(resultsDir, `cost${suffix}.md`), output);
+  writeFileSync(join(resultsDir, `cost${suffix}.json`), `${JSON.stringify(raw)}\n`);
   if (requested === undefined) updateReadmeSection("cost", output);
 }
 
