@@ -182,7 +182,9 @@ function continueLayout(input: TurnPromptInput, chat: readonly MemoryMessage[], 
   let blocks = previous.blocks;
   let base = render(blocks);
   const cap = Math.floor(input.budgetTokens * tuning.continuingRecallShare);
-  const candidates = input.recall(new Set([...stretchIds, ...base.recalledIds]), Math.max(0, Math.min(cap, input.budgetTokens - base.tokens))).filter((turn) => !stretchIds.has(turn.id) && turn.content.trim().length > 0);
+  const findCandidates = (inPrompt: ReadonlySet<string>, room: number): ContextRecalledTurn[] =>
+    input.recall(inPrompt, Math.max(0, Math.min(cap, room))).filter((turn) => !inPrompt.has(turn.id) && turn.content.trim().length > 0);
+  let candidates = findCandidates(new Set([...stretchIds, ...base.recalledIds]), input.budgetTokens - base.tokens);
   // While the chat goes on, the chat itself is the context: a turn from elsewhere earns its
   // place (and the tokens the model must read for it) only when it shares several of the
   // message's words and ranks near the best.
@@ -190,8 +192,11 @@ function continueLayout(input: TurnPromptInput, chat: readonly MemoryMessage[], 
   const sharedTerms = (turn: ContextRecalledTurn): number => new Set(extractTerms(turn.content).filter((term) => queryTerms.has(term))).size;
   // A message that points back ("remind me", "what did I say", "last week") needs less proof.
   const needed = referencesThePast(input.userMessage) ? 1 : Math.min(tuning.continuingMinSharedTerms, queryTerms.size);
-  const best = candidates.reduce((top, turn) => Math.max(top, turn.score), 0);
-  const strong = candidates.filter((turn) => turn.score >= best * tuning.continuingMinRelativeScore && sharedTerms(turn) >= needed);
+  const strongOf = (found: readonly ContextRecalledTurn[]): ContextRecalledTurn[] => {
+    const best = found.reduce((top, turn) => Math.max(top, turn.score), 0);
+    return found.filter((turn) => turn.score >= best * tuning.continuingMinRelativeScore && sharedTerms(turn) >= needed);
+  };
+  let strong = strongOf(candidates);
   // Room for at least the best match this turn recalls: a question about something said long
   // ago is worth making room for, not worth answering without it.
   const wanted = fillBlock(strong.toSorted((left, right) => right.score - left.score).slice(0, 1), input.passages?.slice(0, 1) ?? [], cap, overhead, counter);
@@ -209,8 +214,12 @@ function continueLayout(input: TurnPromptInput, chat: readonly MemoryMessage[], 
   if (base.tokens + reserve > input.budgetTokens) return { kind: "rebuild", reason: "budget-full" };
   const droppedLastBlock = dropped.length > 0;
 
-  // What was just taken out to make room does not come straight back at a new place.
-  const inPrompt = new Set([...stretchIds, ...base.recalledIds, ...dropped.flatMap((block) => block.recalled.map((turn) => turn.id))]);
+  const inPrompt = new Set([...stretchIds, ...base.recalledIds]);
+  if (droppedLastBlock) {
+    // What was taken out to make room comes back only when this message is about it.
+    candidates = findCandidates(inPrompt, input.budgetTokens - base.tokens);
+    strong = strongOf(candidates);
+  }
   const room = Math.min(input.budgetTokens - base.tokens, cap);
   const block = fillBlock(
     strong.filter((turn) => !inPrompt.has(turn.id)),
