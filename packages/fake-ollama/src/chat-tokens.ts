@@ -1,7 +1,7 @@
 import { IMAGE_TOKENS } from "./prompt-budget.ts";
 import { BEGIN_OF_TEXT, END_HEADER, END_OF_TURN, imageTokenId, START_HEADER } from "./token-ids.ts";
 import type { ChatMessage } from "./types.ts";
-import { toolBlockStart } from "./prompt-budget.ts";
+import { firstKeptMessage } from "./prompt-budget.ts";
 
 export type Tokenize = (text: string) => number[];
 
@@ -63,22 +63,13 @@ export function templatedTokens(request: TokenPromptRequest): TokenPrompt {
   const tail = assistantHeader(tokenize);
   const rendered = messages.map((message) => messageTokens(message, tokenize, request.vision));
 
-  const suffix = new Array<number>(messages.length + 1).fill(0);
-  for (let index = messages.length - 1; index >= 0; index--) suffix[index] = (suffix[index + 1] ?? 0) + (rendered[index]?.length ?? 0);
-  const systemBefore = new Array<number>(messages.length + 1).fill(0);
-  for (let index = 0; index < messages.length; index++) {
-    systemBefore[index + 1] = (systemBefore[index] ?? 0) + (messages[index]?.role === "system" ? (rendered[index]?.length ?? 0) : 0);
-  }
-  const base = head.length + tail.length;
-  const totalFrom = (start: number) => base + (systemBefore[start] ?? 0) + (suffix[start] ?? 0);
-
-  let keptFrom = 0;
-  if (request.truncate) {
-    for (let index = 0; index < messages.length; index++) {
-      keptFrom = toolBlockStart(messages, index);
-      if (totalFrom(keptFrom) <= numCtx) break;
-    }
-  }
+  const { keptFrom } = firstKeptMessage(
+    messages,
+    rendered.map((message) => message.length),
+    head.length + tail.length,
+    numCtx,
+    request.truncate,
+  );
   const tokens = [...head];
   for (let index = 0; index < messages.length; index++) {
     if (index >= keptFrom || messages[index]?.role === "system") tokens.push(...(rendered[index] ?? []));

@@ -35,12 +35,35 @@ function messageTokens(message: ChatMessage, countTokens: (text: string) => numb
 }
 
 /** A tool result is never kept without the assistant turn that called it. */
-export function toolBlockStart(messages: ChatMessage[], index: number): number {
+export function toolBlockStart(messages: readonly ChatMessage[], index: number): number {
   if (index <= 0 || messages[index]?.role !== "tool") return index;
   let start = index;
   while (start > 0 && messages[start - 1]?.role === "tool") start--;
   const caller = messages[start - 1];
   return caller?.role === "assistant" && (caller.tool_calls?.length ?? 0) > 0 ? start - 1 : index;
+}
+
+/**
+ * server/prompt.go chatPrompt: with `truncate`, whole messages are dropped from the front
+ * (system messages and the last message always stay, a tool result with its caller) until
+ * the prompt fits `numCtx`. Returns where the kept messages start and the prompt's size then.
+ */
+export function firstKeptMessage(messages: readonly ChatMessage[], lengths: readonly number[], base: number, numCtx: number, truncate: boolean): { keptFrom: number; total: number } {
+  const suffix = new Array<number>(messages.length + 1).fill(0);
+  for (let index = messages.length - 1; index >= 0; index--) suffix[index] = (suffix[index + 1] ?? 0) + (lengths[index] ?? 0);
+  const systemBefore = new Array<number>(messages.length + 1).fill(0);
+  for (let index = 0; index < messages.length; index++) {
+    systemBefore[index + 1] = (systemBefore[index] ?? 0) + (messages[index]?.role === "system" ? (lengths[index] ?? 0) : 0);
+  }
+  const totalFrom = (start: number) => base + (systemBefore[start] ?? 0) + (suffix[start] ?? 0);
+  let keptFrom = 0;
+  if (truncate) {
+    for (let index = 0; index < messages.length; index++) {
+      keptFrom = toolBlockStart(messages, index);
+      if (totalFrom(keptFrom) <= numCtx) break;
+    }
+  }
+  return { keptFrom, total: totalFrom(keptFrom) };
 }
 
 /**
@@ -56,22 +79,7 @@ export function measurePrompt(request: PromptRequest): PromptMeasure {
   const base = TEMPLATE_TOKENS_PER_PROMPT + toolTokens + request.extraTokens;
   const tokens = messages.map((message) => messageTokens(message, countTokens, request.vision));
 
-  const suffix = new Array<number>(messages.length + 1).fill(0);
-  for (let index = messages.length - 1; index >= 0; index--) suffix[index] = (suffix[index + 1] ?? 0) + (tokens[index] ?? 0);
-  const systemBefore = new Array<number>(messages.length + 1).fill(0);
-  for (let index = 0; index < messages.length; index++) {
-    systemBefore[index + 1] = (systemBefore[index] ?? 0) + (messages[index]?.role === "system" ? (tokens[index] ?? 0) : 0);
-  }
-  const totalFrom = (start: number) => base + (systemBefore[start] ?? 0) + (suffix[start] ?? 0);
-
-  let keptFrom = 0;
-  if (request.truncate) {
-    for (let index = 0; index < messages.length; index++) {
-      keptFrom = toolBlockStart(messages, index);
-      if (totalFrom(keptFrom) <= numCtx) break;
-    }
-  }
-  const count = totalFrom(keptFrom);
+  const { keptFrom, total: count } = firstKeptMessage(messages, tokens, base, numCtx, request.truncate);
   if (count <= numCtx) return { promptEvalCount: count, truncated: keptFrom > 0, exceedsContext: false };
   if (!request.truncate) return { promptEvalCount: count, truncated: false, exceedsContext: true };
   return { promptEvalCount: numCtx, truncated: true, exceedsContext: false };
