@@ -490,24 +490,31 @@ function fillBlock(candidates: readonly ContextRecalledTurn[], passages: readonl
   const recalled: ContextRecalledTurn[] = [];
   const kept: ContextPassage[] = [];
   const left: string[] = [];
-  const render = (): string =>
-    renderTurnBlock(
-      recalled.toSorted((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id)),
-      kept,
-    );
-  const fits = (): boolean => counter.count(render()) + overhead <= room;
+  const inTimeOrder = (): ContextRecalledTurn[] => recalled.toSorted((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+  // Greedy on per-line counts (each line is counted once and memoised by the counter), not on
+  // the whole block re-rendered and re-tokenised for every candidate: this runs on every reply.
+  const sectionCost = (heading: string): number => counter.count(heading) + 2;
+  let estimate = overhead;
+  const tryAdd = (lineTokens: number, opensSection: string | null): boolean => {
+    const added = lineTokens + 1 + (opensSection === null ? 0 : sectionCost(opensSection));
+    if (estimate + added > room) return false;
+    estimate += added;
+    return true;
+  };
   for (const passage of rankedPassages.slice(0, 3)) {
-    kept.push(passage);
-    if (!fits()) kept.pop();
+    if (tryAdd(counter.count(renderPassage(passage, kept.length + 1)), kept.length === 0 ? contextSectionHeadings.passages : null)) kept.push(passage);
   }
   for (const turn of ranked) {
-    recalled.push(turn);
-    if (!fits()) {
-      recalled.pop();
-      left.push(turn.id);
-    }
+    if (tryAdd(counter.count(renderRecalledTurn(turn)), recalled.length === 0 ? contextSectionHeadings.recalled : null)) recalled.push(turn);
+    else left.push(turn.id);
   }
-  const ordered = recalled.toSorted((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+  // One exact count of the whole block; joining lines can cost a little more than their sum.
+  while (counter.count(renderTurnBlock(inTimeOrder(), kept)) + overhead > room && (recalled.length > 0 || kept.length > 0)) {
+    const dropped = recalled.pop();
+    if (dropped !== undefined) left.push(dropped.id);
+    else kept.pop();
+  }
+  const ordered = inTimeOrder();
   return { text: renderTurnBlock(ordered, kept), recalled: ordered, passages: kept, left };
 }
 
