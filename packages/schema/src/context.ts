@@ -88,3 +88,14 @@ export function parseContextMetadata(json: string | null): ContextMetadata | nul
     return null;
   }
 }
+
+/** Only the prompt layout of a saved context (what the next reply extends): the rest is not validated on the send path. */
+export function parseContextLayout(json: string | null): PromptLayoutStateView | null {
+  if (json === null) return null;
+  try {
+    const parsed = promptLayoutStateSchema.safeParse((JSON.parse(json) as { layout?: unknown } | null)?.layout);
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -3,6 +3,7 @@ import {
   episodeResponseJsonSchema,
   episodeResponseSchema,
   idSchema,
+  parseContextLayout,
   isFinalStreamEvent,
   limits,
   messageContentSchema,
@@ -91,5 +92,15 @@ describe("the episode the model writes", () => {
     expect(schema.properties["profile"]?.items?.properties?.kind?.enum).toEqual([...profileFactKinds]);
     // No string lengths (they blow up llama.cpp's grammar) and no $schema key.
     expect(JSON.stringify(schema)).not.toMatch(/minLength|maxLength|\$schema/);
+  });
+
+  it("reads a saved prompt layout, and nothing from a row without one or one that does not parse", () => {
+    const layout = { version: 1, anchorId: "m1", appendable: true, frame: { digest: "ab", episodeIds: [], profileIds: ["f1"], summaryText: null, summaryCoveredIds: [] }, blocks: [{ afterId: null, recalled: [{ id: "t1", clippedTo: 400 }], passageIds: [] }] };
+    expect(parseContextLayout(JSON.stringify({ model: "llama3.2", layout }))).toEqual(layout);
+    expect(parseContextLayout(JSON.stringify({ model: "llama3.2" }))).toBeNull();
+    expect(parseContextLayout(JSON.stringify({ layout: { ...layout, version: 2 } }))).toBeNull();
+    expect(parseContextLayout("{not json")).toBeNull();
+    expect(parseContextLayout("null")).toBeNull();
+    expect(parseContextLayout(null)).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { summaryDue, type PromptLayoutState } from "@recall/memory";
 import type { Message, Session } from "@recall/schema";
-import { parseContextMetadata } from "@recall/schema";
+import { parseContextLayout } from "@recall/schema";
 import { TRPCError } from "@trpc/server";
 import type { Services } from "../trpc/context.ts";
 
@@ -10,7 +10,7 @@ const maxLayoutMessages = 400;
 /** The prompt layout saved with a reply; null for a user message, an old reply or an unreadable row. */
 async function layoutOf(store: Services["store"], userId: string, messageId: string): Promise<PromptLayoutState | null> {
   const row = await store.contextOf(userId, messageId);
-  return parseContextMetadata(row.contextJson)?.layout ?? null;
+  return parseContextLayout(row.contextJson);
 }
 
 type ReplyServices = Pick<Services, "store" | "generations" | "config" | "contextBuilder" | "recallIndexes" | "summaries" | "metrics">;

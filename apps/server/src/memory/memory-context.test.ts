@@ -52,6 +52,8 @@ describe("memory in replies", () => {
     const metadata = (await client.message.context.query({ messageId: assistantMessage.id })).metadata!;
     expect(metadata.promptCache?.decision).toBe("continued");
     expect(metadata.promptCache?.expectedCachedTokens).toBeGreaterThan(metadata.promptCache!.expectedPrefillTokens);
+    // How the next reply continues this prompt stays on the server.
+    expect("layout" in metadata).toBe(false);
   });
 
   it("recalls an early fact once the chat has outgrown the budget, within budget, and says so in the metadata", async () => {

@@ -1,4 +1,4 @@
-import type { StreamEvent } from "@recall/schema";
+import type { ContextMetadata, StreamEvent } from "@recall/schema";
 import { limits, parseContextMetadata, listMessagesInput, messageIdInput, regenerateMessageInput, sendMessageInput, sessionIdInput, streamInput } from "@recall/schema";
 import { TRPCError, tracked } from "@trpc/server";
 import { isEphemeralId } from "../chat/ephemeral-store.ts";
@@ -15,6 +15,11 @@ function parseEventId(lastEventId: string | null | undefined): number {
 
 /** Recalled turns shown with a reply's context are clipped: the panel shows what they were, not all of them. */
 const recalledTurnMaxChars = 500;
+
+/** The layout is how the next reply continues a prompt: server state, not part of what the user is shown. */
+function withoutLayout({ layout: _layout, ...shown }: ContextMetadata): Omit<ContextMetadata, "layout"> {
+  return shown;
+}
 
 function sleep(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
@@ -149,7 +154,8 @@ export const messageRouter = router({
   context: userProcedure.input(messageIdInput).query(async ({ ctx, input }) => {
     const { store, summaries } = ctx.services;
     const row = await store.contextOf(ctx.userId, input.messageId);
-    const metadata = parseContextMetadata(row.contextJson);
+    const saved = parseContextMetadata(row.contextJson);
+    const metadata = saved ? withoutLayout(saved) : null;
     const [summary, recalled] = await Promise.all([
       // Ephemeral chats are never summarized.
       isEphemeralId(row.sessionId) ? null : summaries.current(row.sessionId),
