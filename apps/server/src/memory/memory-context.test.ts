@@ -64,6 +64,8 @@ describe("memory in replies", () => {
       const send = async (content: string) => {
         const sent = await user.client.message.send.mutate({ sessionId: session.id, content });
         await collectStream(user.client, sent.assistantMessage.id);
+        // Upkeep finishes before the next message, so the layouts do not depend on timing.
+        await small.recall.services.summaries.idle();
         return sent;
       };
       const fact = await send("My sister Anna is getting married in June in Porto.");
