@@ -1,0 +1,60 @@
+import { decodeBase64url, nonceBytes, tagBytes, type Sealed } from "./aes-gcm.ts";
+
+/**
+ * A stored encrypted value: `rc1.<dataKeyVersion>.<nonce>.<ciphertext+tag>`, the last two
+ * base64url without padding. Anything that does not start with `rc<digits>.` is plaintext
+ * written before encryption was turned on.
+ */
+export const valueFormatTag = "rc1";
+
+/** The columns whose text is encrypted; part of every value's associated data. */
+export const encryptedFields = [
+  "Message.content",
+  "SessionSummary.content",
+  "Episode.summary",
+  "Episode.factsJson",
+  "ProfileFact.value",
+  "ChatSession.title",
+] as const;
+export type EncryptedField = (typeof encryptedFields)[number];
+
+/** Where a value lives: a copy in any other row, column or user's data does not decrypt. */
+export interface FieldContext {
+  field: EncryptedField;
+  /** The row's primary key (`SessionSummary`: its sessionId). Must be known before the insert. */
+  rowId: string;
+  /** The owner whose data key encrypts the value. */
+  userId: string;
+}
+
+export type StoredValue =
+  | { kind: "plaintext" }
+  | ({ kind: "encrypted"; version: number } & Sealed)
+  | { kind: "malformed"; reason: string };
+
+const claimedPattern = /^rc\d+\./;
+const versionPattern = /^[1-9][0-9]{0,8}$/;
+
+/** Classifies a stored string without decrypting it. */
+export function parseStoredValue(value: string): StoredValue {
+  if (!claimedPattern.test(value)) return { kind: "plaintext" };
+  const parts = value.split(".");
+  if (parts[0] !== valueFormatTag) return { kind: "malformed", reason: `unknown format ${parts[0]}` };
+  if (parts.length !== 4) return { kind: "malformed", reason: "wrong number of parts" };
+  const [, versionText = "", nonceText = "", bodyText = ""] = parts;
+  if (!versionPattern.test(versionText)) return { kind: "malformed", reason: "bad key version" };
+  const nonce = decodeBase64url(nonceText);
+  const body = decodeBase64url(bodyText);
+  if (nonce === null || nonce.length !== nonceBytes) return { kind: "malformed", reason: "bad nonce" };
+  if (body === null || body.length < tagBytes) return { kind: "malformed", reason: "bad ciphertext" };
+  return { kind: "encrypted", version: Number(versionText), nonce, body };
+}
+
+export function formatEncryptedValue(version: number, sealed: Sealed): string {
+  return `${valueFormatTag}.${version}.${sealed.nonce.toString("base64url")}.${sealed.body.toString("base64url")}`;
+}
+
+/** JSON of an array of strings and numbers is unambiguous: no field can spill into the next. */
+export function fieldAssociatedData(context: FieldContext, version: number): Buffer {
+  return Buffer.from(JSON.stringify([valueFormatTag, context.field, context.rowId, context.userId, version]), "utf8");
+}
