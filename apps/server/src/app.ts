@@ -1,11 +1,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { describeError } from "./errors.ts";
-import { appRouter, type AppRouter } from "./router.ts";
-import { createContextFactory, type Services } from "./trpc/context.ts";
+import { createAppRouter, type AppRouter } from "./router.ts";
+import type { Services } from "./services.ts";
+import { createContextFactory } from "./trpc/context.ts";
 
 /**
  * Defence in depth for the web app, behind the renderer's own rules: only our scripts and
@@ -41,6 +43,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     forceCloseConnections: true,
   });
 
+  const appRouter = createAppRouter(services);
   const policy = contentSecurityPolicy(services.config.imageOrigins);
   app.addHook("onSend", async (_request, reply) => {
     reply.header("content-security-policy", policy);
@@ -48,6 +51,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     reply.header("referrer-policy", "no-referrer");
   });
 
+  // Parses the identity cookie and writes Set-Cookie (`trpc/context.ts`).
+  await app.register(fastifyCookie);
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {

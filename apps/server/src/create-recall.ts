@@ -2,12 +2,13 @@ import { openDatabase } from "@recall/db";
 import { systemClock, type Clock } from "@recall/memory";
 import { createOllamaClient } from "@recall/ollama";
 import type { FastifyInstance } from "fastify";
-import { UserDataStore } from "./account/user-data-store.ts";
+import { UserStore } from "./account/user-store.ts";
 import { buildApp } from "./app.ts";
 import { IdentitySigner } from "./auth/identity.ts";
 import { resolveSecret } from "./auth/secret.ts";
-import { ChatStore } from "./chat/chat-store.ts";
 import { EphemeralChatStore } from "./chat/ephemeral-store.ts";
+import { RoutingChatRepository } from "./chat/routing-chat-repository.ts";
+import { SavedChatStore } from "./chat/saved-chat-store.ts";
 import { EventLogStore } from "./chat/event-log.ts";
 import { GenerationManager } from "./chat/generation.ts";
 import { ModelCatalog } from "./chat/model-catalog.ts";
@@ -21,7 +22,8 @@ import { MemoryMetrics } from "./memory/memory-metrics.ts";
 import { EpisodeService } from "./memory/episodes.ts";
 import { SummaryService } from "./memory/summaries.ts";
 import type { RecallConfig } from "./env.ts";
-import type { Services } from "./trpc/context.ts";
+import { ChatLifecycle } from "./lifecycle/chat-lifecycle.ts";
+import type { Services } from "./services.ts";
 
 export interface Recall {
   app: FastifyInstance;
@@ -57,7 +59,9 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
 
   const database = await openDatabase({ url: config.databaseUrl });
   const ephemeral = new EphemeralChatStore(config.ephemeralIdleMs);
-  const store = new ChatStore(database.prisma, ephemeral, database.provider);
+  const savedChats = new SavedChatStore(database.prisma, database.provider);
+  const chats = new RoutingChatRepository(savedChats, ephemeral);
+  const users = new UserStore(database.prisma);
   const llm = createOllamaClient({ host: ollamaUrl, idleTimeoutMs: config.ollamaIdleTimeoutMs });
   const eventLogs = new EventLogStore({ retainFinishedMs: 60_000 });
   let app: FastifyInstance | null = null;
@@ -67,17 +71,17 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     error: (object: object, message?: string) => app?.log.error(object, message),
   };
   const models = new ModelCatalog(llm, { maxContextTokens: config.maxContextTokens, clock });
-  const generations = new GenerationManager(store, llm, eventLogs, config, logger, clock);
+  const generations = new GenerationManager(chats, llm, eventLogs, config, logger, clock);
   const embeddingModel = config.embeddingModel;
   const recallIndexes = new RecallIndexes(
-    (userId) => store.recallTurns(userId),
+    (userId) => savedChats.recallTurns(userId),
     config.recallCachedUsers,
     embeddingModel ? (texts) => llm.embed(embeddingModel, texts) : null,
   );
   const profiles = new ProfileStore(database.prisma);
   const summaries = new SummaryService(
     database.prisma,
-    store,
+    chats,
     llm,
     models,
     {
@@ -126,10 +130,12 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     embedQuery: embeddingModel ? async (text) => (await llm.embed(embeddingModel, [text]))[0] ?? [] : undefined,
   }, clock);
   const metrics = new MemoryMetrics(cache, summaries, episodes, clock);
+  const lifecycle = new ChatLifecycle({ chats, users, generations, recallIndexes, summaries, episodes, profiles, conversations, logger });
   const services: Services = {
     config: { ...config, ollamaUrl },
-    store,
-    userData: new UserDataStore(database.prisma, ephemeral),
+    chats,
+    users,
+    lifecycle,
     generations,
     eventLogs,
     llm,
@@ -146,7 +152,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
     databaseProvider: database.provider,
   };
-  const interrupted = await store.interruptOrphanedStreams();
+  const interrupted = await savedChats.interruptOrphanedStreams();
   app = await buildApp(services);
   if (interrupted > 0) app.log.warn({ count: interrupted }, "marked replies left streaming by a previous run as interrupted");
   if (config.demoFakeOllama) app.log.warn("DEMO MODE: replies come from Recall's fake Ollama, not a real model");

@@ -1,29 +1,39 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
-import { accountRouter } from "./routers/account.ts";
-import { authRouter } from "./routers/auth.ts";
-import { episodeRouter } from "./routers/episode.ts";
-import { exportRouter } from "./routers/export.ts";
-import { memoryRouter } from "./routers/memory.ts";
-import { messageRouter } from "./routers/message.ts";
-import { profileRouter } from "./routers/profile.ts";
-import { sessionRouter } from "./routers/session.ts";
-import { modelsRouter, systemRouter } from "./routers/system.ts";
+import { createAccountRouter } from "./routers/account.ts";
+import { createAuthRouter } from "./routers/auth.ts";
+import { createEpisodeRouter } from "./routers/episode.ts";
+import { createExportRouter } from "./routers/export.ts";
+import { createMemoryRouter } from "./routers/memory.ts";
+import { createMessageRouter } from "./routers/message.ts";
+import { createProfileRouter } from "./routers/profile.ts";
+import { createSessionRouter } from "./routers/session.ts";
+import { createModelsRouter, createSystemRouter } from "./routers/system.ts";
+import type { Services } from "./services.ts";
 import { router } from "./trpc/init.ts";
 
-export const appRouter = router({
-  auth: authRouter,
-  health: systemRouter.health,
-  settings: systemRouter.settings,
-  models: modelsRouter,
-  session: sessionRouter,
-  message: messageRouter,
-  profile: profileRouter,
-  memory: memoryRouter,
-  episode: episodeRouter,
-  export: exportRouter,
-  account: accountRouter,
-});
+/**
+ * Each router is built from the services it uses (its factory takes a `Pick` of Services),
+ * so a procedure can reach nothing its router was not handed, and the context carries only
+ * request facts. The procedures' types do not depend on the services' values, so
+ * `AppRouter` stays a static type the web app imports without the server.
+ */
+export function createAppRouter(services: Services) {
+  const system = createSystemRouter(services);
+  return router({
+    auth: createAuthRouter(services),
+    health: system.health,
+    settings: system.settings,
+    models: createModelsRouter(services),
+    session: createSessionRouter(services),
+    message: createMessageRouter(services),
+    profile: createProfileRouter(services),
+    memory: createMemoryRouter(services),
+    episode: createEpisodeRouter(services),
+    export: createExportRouter(services),
+    account: createAccountRouter(services),
+  });
+}
 
-export type AppRouter = typeof appRouter;
+export type AppRouter = ReturnType<typeof createAppRouter>;
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

@@ -1,5 +1,5 @@
 import type { EpisodeView, ExportedFile, ExportFormat, Message, ProfileFactView } from "@recall/schema";
-import type { ChatWithMessages } from "./user-data-store.ts";
+import type { ChatWithMessages } from "../chat/chat-repository.ts";
 
 /** What `export.all` adds to the chats: everything else Recall remembers about the user. */
 export interface RememberedData {

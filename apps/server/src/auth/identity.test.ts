@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IdentitySigner, identityCookie, readIdentityToken } from "./identity.ts";
+import { IdentitySigner, identityCookieOptions, readIdentityToken } from "./identity.ts";
 
 const signer = new IdentitySigner("x".repeat(40));
 
@@ -25,17 +25,16 @@ describe("IdentitySigner", () => {
 });
 
 describe("readIdentityToken", () => {
-  it("prefers the bearer header, else reads the cookie", () => {
-    expect(readIdentityToken({ authorization: "Bearer abc.def" })).toBe("abc.def");
-    expect(readIdentityToken({ cookie: `theme=dark; ${identityCookie("abc.def", false).split(";")[0]}` })).toBe("abc.def");
-    expect(readIdentityToken({ cookie: "theme=dark" })).toBeNull();
-    expect(readIdentityToken({ cookie: "recall_identity=%E0%A4%A" })).toBeNull();
+  it("prefers the bearer header, else takes the cookie's value", () => {
+    expect(readIdentityToken("Bearer abc.def", "other.token")).toBe("abc.def");
+    expect(readIdentityToken(undefined, "abc.def")).toBe("abc.def");
+    expect(readIdentityToken("Basic abc", undefined)).toBeNull();
+    expect(readIdentityToken("Bearer  ", undefined)).toBeNull();
+    expect(readIdentityToken(undefined, "")).toBeNull();
   });
 
-  it("sets a cookie that scripts cannot read", () => {
-    const cookie = identityCookie("abc.def", true);
-    expect(cookie).toContain("HttpOnly");
-    expect(cookie).toContain("SameSite=Lax");
-    expect(cookie).toContain("Secure");
+  it("sets a cookie that scripts cannot read, Secure over https", () => {
+    expect(identityCookieOptions(true)).toEqual({ path: "/", httpOnly: true, sameSite: "lax", maxAge: 365 * 24 * 60 * 60, secure: true });
+    expect(identityCookieOptions(false).secure).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { CookieSerializeOptions } from "@fastify/cookie";
 
 export const identityCookieName = "recall_identity";
 const oneYearSeconds = 365 * 24 * 60 * 60;
@@ -37,35 +38,13 @@ export function generateSecret(): string {
   return randomBytes(32).toString("base64url");
 }
 
-/** The token from `Authorization: Bearer …` (programs) or the identity cookie (browsers). */
-export function readIdentityToken(headers: { authorization?: string | undefined; cookie?: string | undefined }): string | null {
-  const authorization = headers.authorization;
+/** The token from `Authorization: Bearer …` (programs), else the identity cookie (browsers; parsed by @fastify/cookie). */
+export function readIdentityToken(authorization: string | undefined, cookie: string | undefined): string | null {
   if (authorization?.startsWith("Bearer ")) return authorization.slice("Bearer ".length).trim() || null;
-  const cookie = headers.cookie;
-  if (!cookie) return null;
-  for (const part of cookie.split(";")) {
-    const separator = part.indexOf("=");
-    if (separator === -1) continue;
-    if (part.slice(0, separator).trim() === identityCookieName) {
-      try {
-        return decodeURIComponent(part.slice(separator + 1).trim()) || null;
-      } catch {
-        return null;
-      }
-    }
-  }
-  return null;
+  return cookie || null;
 }
 
-export function identityCookie(token: string, secure: boolean): string {
-  const attributes = [`${identityCookieName}=${encodeURIComponent(token)}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${oneYearSeconds}`];
-  if (secure) attributes.push("Secure");
-  return attributes.join("; ");
-}
-
-/** Tells the browser to drop its identity cookie (after the user's data was erased). */
-export function expiredIdentityCookie(secure: boolean): string {
-  const attributes = [`${identityCookieName}=`, "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=0"];
-  if (secure) attributes.push("Secure");
-  return attributes.join("; ");
+/** HttpOnly (scripts cannot read it), SameSite=Lax, the whole site, Secure when served over https. */
+export function identityCookieOptions(secure: boolean): CookieSerializeOptions {
+  return { path: "/", httpOnly: true, sameSite: "lax", maxAge: oneYearSeconds, secure };
 }

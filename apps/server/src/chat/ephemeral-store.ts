@@ -1,16 +1,23 @@
 import { randomBytes } from "node:crypto";
 import type { Message, Session } from "@recall/schema";
+import { notFound } from "../domain-errors.ts";
 import { containsIgnoringCase, snippetAround, type SessionSearchHit } from "./chat-search.ts";
-import type { BranchReach, HistoryMessage, ReplyContextRow, TurnView } from "./chat-store.ts";
-import { defaultSessionTitle, notFound, wantsMore } from "./chat-store.ts";
+import {
+  defaultSessionTitle,
+  ephemeralPrefix,
+  wantsMore,
+  type BranchReach,
+  type ChatRepository,
+  type ChatWithMessages,
+  type FinishedReply,
+  type HistoryMessage,
+  type NewExchange,
+  type NewReply,
+  type NewSession,
+  type ReplyContextRow,
+  type TurnView,
+} from "./chat-repository.ts";
 import { titleFromContent } from "./serialize.ts";
-
-/** Ephemeral ids carry their kind, so every lookup knows where to go without asking the database. */
-export const ephemeralPrefix = "e_";
-
-export function isEphemeralId(id: string): boolean {
-  return id.startsWith(ephemeralPrefix);
-}
 
 function newEphemeralId(): string {
   return `${ephemeralPrefix}${Date.now().toString(36)}${randomBytes(10).toString("base64url")}`;
@@ -28,13 +35,12 @@ interface EphemeralChat {
   lastActivity: number;
 }
 
-
 /**
- * Chats that live only in this process's memory: nothing is written to the database,
- * the cache or the memory layers, and a chat idle past its TTL is forgotten entirely.
- * Same method shapes as ChatStore, so the routing store can hand calls to either.
+ * Temporary chats, living only in this process's memory: nothing is written to the database,
+ * the cache or the memory layers, and a chat idle past its TTL is forgotten entirely. Its ids
+ * start with `ephemeralPrefix`, which is how `RoutingChatRepository` sends calls here.
  */
-export class EphemeralChatStore {
+export class EphemeralChatStore implements ChatRepository {
   private readonly chats = new Map<string, EphemeralChat>();
   private readonly messageChat = new Map<string, string>();
   /** Each user's ephemeral chats: listing them must not walk everyone's. */
@@ -68,7 +74,7 @@ export class EphemeralChatStore {
     return removed;
   }
 
-  createSession(userId: string, input: { title?: string | undefined; model?: string | undefined }): Session {
+  async createSession(userId: string, input: NewSession): Promise<Session> {
     const at = new Date(this.now()).toISOString();
     const session: Session = { id: newEphemeralId(), title: input.title ?? defaultSessionTitle, model: input.model ?? null, ephemeral: true, createdAt: at, updatedAt: at };
     this.chats.set(session.id, { userId, session, messages: [], lastActivity: this.now() });
@@ -78,7 +84,15 @@ export class EphemeralChatStore {
     return session;
   }
 
-  listSessions(userId: string): Session[] {
+  async listSessions(userId: string, page: { cursor?: string | undefined; limit: number }): Promise<{ items: Session[]; nextCursor: string | null }> {
+    const sessions = this.sessionsOf(userId);
+    const start = page.cursor ? sessions.findIndex((session) => session.id === page.cursor) + 1 : 0;
+    if (start === 0 && page.cursor) throw notFound("chat");
+    const items = sessions.slice(start, start + page.limit);
+    return { items, nextCursor: start + page.limit < sessions.length ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  private sessionsOf(userId: string): Session[] {
     return [...(this.userChats.get(userId) ?? [])]
       .map((sessionId) => this.chats.get(sessionId)?.session)
       .filter((session): session is Session => session !== undefined)
@@ -86,9 +100,9 @@ export class EphemeralChatStore {
   }
 
   /** Same answer as the saved chats' search: title first, else the oldest matching message. */
-  searchSessions(userId: string, query: string, limit: number): SessionSearchHit[] {
+  async searchSessions(userId: string, query: string, limit: number): Promise<SessionSearchHit[]> {
     const hits: SessionSearchHit[] = [];
-    for (const session of this.listSessions(userId)) {
+    for (const session of this.sessionsOf(userId)) {
       if (hits.length >= limit) break;
       if (containsIgnoringCase(session.title, query)) {
         hits.push({ session, match: "title", snippet: null, messageId: null });
@@ -100,21 +114,21 @@ export class EphemeralChatStore {
     return hits;
   }
 
-  requireSession(userId: string, sessionId: string): Session {
+  async requireSession(userId: string, sessionId: string): Promise<Session> {
     return this.chat(userId, sessionId).session;
   }
 
-  renameSession(userId: string, sessionId: string, title: string): Session {
+  async renameSession(userId: string, sessionId: string, title: string): Promise<Session> {
     const chat = this.chat(userId, sessionId);
     chat.session = { ...chat.session, title, updatedAt: new Date(this.now()).toISOString() };
     return chat.session;
   }
 
-  deleteSession(userId: string, sessionId: string): void {
+  async deleteSession(userId: string, sessionId: string): Promise<void> {
     this.forget(sessionId, this.chat(userId, sessionId));
   }
 
-  listMessages(userId: string, input: { sessionId: string; before?: string | undefined; limit: number }): { items: Message[]; nextBefore: string | null } {
+  async listMessages(userId: string, input: { sessionId: string; before?: string | undefined; limit: number }): Promise<{ items: Message[]; nextBefore: string | null }> {
     const chat = this.chat(userId, input.sessionId);
     const end = input.before ? chat.messages.findIndex((message) => message.id === input.before) : chat.messages.length;
     if (end === -1) throw notFound("message");
@@ -122,31 +136,28 @@ export class EphemeralChatStore {
     return { items: chat.messages.slice(start, end).map(publicMessage), nextBefore: start > 0 ? (chat.messages[start]?.id ?? null) : null };
   }
 
-  thread(userId: string, sessionId: string, limit: number): { messages: Message[]; truncated: boolean } {
+  async thread(userId: string, sessionId: string, limit: number): Promise<{ messages: Message[]; truncated: boolean }> {
     const { messages } = this.chat(userId, sessionId);
     return { messages: messages.slice(Math.max(0, messages.length - limit)).map(publicMessage), truncated: messages.length > limit };
   }
 
-  requireMessage(userId: string, messageId: string, sessionId?: string): Message {
+  async requireMessage(userId: string, messageId: string, sessionId?: string): Promise<Message> {
     const message = this.stored(messageId);
     if (!message || message.userId !== userId || (sessionId && message.sessionId !== sessionId)) throw notFound("message");
     return publicMessage(message);
   }
 
-  sessionForSend(userId: string, sessionId: string): { session: Session; newest: { id: string; status: string } | null } {
+  async sessionForSend(userId: string, sessionId: string): Promise<{ session: Session; newest: { id: string; status: string } | null }> {
     const chat = this.chat(userId, sessionId);
     const newest = chat.messages.at(-1);
     return { session: chat.session, newest: newest ? { id: newest.id, status: newest.status } : null };
   }
 
-  findStreamingMessage(sessionId: string): string | null {
+  async findStreamingMessage(sessionId: string): Promise<string | null> {
     return this.chats.get(sessionId)?.messages.find((message) => message.status === "streaming")?.id ?? null;
   }
 
-  createExchange(input: { userId: string; session: Session; parentId: string | null; content: string; model: string; contextJson?: string }): {
-    userMessage: Message;
-    assistantMessage: Message;
-  } {
+  async createExchange(input: NewExchange): Promise<{ userMessage: Message; assistantMessage: Message }> {
     const chat = this.chat(input.userId, input.session.id);
     const now = this.now();
     const base = { sessionId: chat.session.id, userId: input.userId, promptTokens: null, completionTokens: null, error: null };
@@ -182,7 +193,7 @@ export class EphemeralChatStore {
     return { userMessage: publicMessage(userMessage), assistantMessage: publicMessage(assistantMessage) };
   }
 
-  createReply(input: { userId: string; session: Session; parentId: string; model: string; contextJson?: string }): Message {
+  async createReply(input: NewReply): Promise<Message> {
     const chat = this.chat(input.userId, input.session.id);
     const at = new Date(this.now()).toISOString();
     const reply: StoredMessage = {
@@ -207,7 +218,7 @@ export class EphemeralChatStore {
     return publicMessage(reply);
   }
 
-  branchHistory(sessionId: string, leafId: string, limit: number, reach?: BranchReach): HistoryMessage[] {
+  async branchHistory(sessionId: string, leafId: string, limit: number, reach?: BranchReach): Promise<HistoryMessage[]> {
     const chat = this.chats.get(sessionId);
     if (!chat) return [];
     const byId = new Map(chat.messages.map((message) => [message.id, message]));
@@ -219,13 +230,18 @@ export class EphemeralChatStore {
     return branch.reverse();
   }
 
-  contextOf(userId: string, messageId: string): ReplyContextRow {
+  /** Temporary chats are never in a recall index: there is nothing for recall to leave out. */
+  async offBranchMessageIds(_sessionId: string, _leafId: string | null): Promise<string[]> {
+    return [];
+  }
+
+  async contextOf(userId: string, messageId: string): Promise<ReplyContextRow> {
     const message = this.stored(messageId);
     if (!message || message.userId !== userId) throw notFound("message");
     return { sessionId: message.sessionId, contextJson: message.contextJson, promptTokens: message.promptTokens, completionTokens: message.completionTokens };
   }
 
-  turnsByIds(userId: string, ids: readonly string[]): TurnView[] {
+  async turnsByIds(userId: string, ids: readonly string[]): Promise<TurnView[]> {
     return ids.flatMap((id) => {
       const message = this.stored(id);
       if (!message || message.userId !== userId) return [];
@@ -233,15 +249,12 @@ export class EphemeralChatStore {
     });
   }
 
-  checkpoint(messageId: string, content: string): void {
+  async checkpoint(messageId: string, content: string): Promise<void> {
     const message = this.stored(messageId);
     if (message?.status === "streaming") message.content = content;
   }
 
-  finish(
-    messageId: string,
-    result: { status: "complete" | "interrupted" | "error"; content: string; promptTokens?: number | null; completionTokens?: number | null; error?: string | null },
-  ): void {
+  async finish(messageId: string, result: FinishedReply): Promise<void> {
     const message = this.stored(messageId);
     if (!message) return;
     Object.assign(message, {
@@ -254,6 +267,36 @@ export class EphemeralChatStore {
     });
     const chat = this.chats.get(message.sessionId);
     if (chat) chat.lastActivity = this.now();
+  }
+
+  async chatWithMessages(userId: string, sessionId: string): Promise<ChatWithMessages> {
+    const chat = this.chat(userId, sessionId);
+    return { session: chat.session, messages: chat.messages.map(publicMessage) };
+  }
+
+  async allChatsWithMessages(userId: string): Promise<ChatWithMessages[]> {
+    return this.sessionsOf(userId).map((session) => ({ session, messages: (this.chats.get(session.id)?.messages ?? []).map(publicMessage) }));
+  }
+
+  async streamingMessageIds(userId: string): Promise<string[]> {
+    return this.sessionsOf(userId).flatMap((session) => this.chats.get(session.id)?.messages.find((message) => message.status === "streaming")?.id ?? []);
+  }
+
+  async sessionIds(userId: string): Promise<string[]> {
+    return [...(this.userChats.get(userId) ?? [])];
+  }
+
+  async deleteAllChats(userId: string): Promise<{ chats: number; messages: number }> {
+    let chats = 0;
+    let messages = 0;
+    for (const sessionId of [...(this.userChats.get(userId) ?? [])]) {
+      const chat = this.chats.get(sessionId);
+      if (!chat) continue;
+      messages += chat.messages.length;
+      this.forget(sessionId, chat);
+      chats += 1;
+    }
+    return { chats, messages };
   }
 
   get size(): number {

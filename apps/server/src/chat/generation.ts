@@ -2,7 +2,7 @@ import { systemClock, type Clock } from "@recall/memory";
 import type { LlmChatMessage, LlmClient } from "@recall/ollama";
 import { LlmAbortedError, LlmError } from "@recall/ollama";
 import type { StreamEndReason, StreamEvent } from "@recall/schema";
-import type { ChatStore } from "./chat-store.ts";
+import type { ChatRepository, FinishedReply } from "./chat-repository.ts";
 import type { EventLogStore, MessageEventLog } from "./event-log.ts";
 import { describeError } from "../errors.ts";
 
@@ -61,7 +61,7 @@ export class GenerationManager {
   private ticking = false;
 
   constructor(
-    private readonly store: ChatStore,
+    private readonly store: Pick<ChatRepository, "checkpoint" | "finish">,
     private readonly llm: LlmClient,
     private readonly eventLogs: EventLogStore,
     private readonly options: GenerationOptions,
@@ -119,7 +119,7 @@ export class GenerationManager {
   private async run(generation: ActiveGeneration, request: GenerationRequest): Promise<void> {
     const { log } = generation;
     let final: StreamEvent;
-    let outcome: Parameters<ChatStore["finish"]>[1];
+    let outcome: FinishedReply;
     try {
       const numCtx = request.numCtx;
       let done: Extract<StreamEvent, { type: "done" }> = { type: "done", promptTokens: null, completionTokens: null, doneReason: null };
@@ -155,7 +155,7 @@ export class GenerationManager {
     }
   }
 
-  private async saveFinal(messageId: string, outcome: Parameters<ChatStore["finish"]>[1]): Promise<void> {
+  private async saveFinal(messageId: string, outcome: FinishedReply): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.store.finish(messageId, outcome);

@@ -2,87 +2,43 @@ import { Prisma, type DatabaseProvider, type PrismaClient } from "@recall/db";
 import type { RecallTurn } from "@recall/memory";
 import type { Message, Session } from "@recall/schema";
 import { randomBytes } from "node:crypto";
-import { TRPCError } from "@trpc/server";
+import { notFound } from "../domain-errors.ts";
 import { searchSavedChats, type SessionSearchHit } from "./chat-search.ts";
 import { messagesOffBranch } from "./branch.ts";
-import { isEphemeralId, type EphemeralChatStore } from "./ephemeral-store.ts";
+import {
+  defaultSessionTitle,
+  wantsMore,
+  type BranchReach,
+  type ChatRepository,
+  type ChatWithMessages,
+  type FinishedReply,
+  type HistoryMessage,
+  type NewExchange,
+  type NewReply,
+  type NewSession,
+  type ReplyContextRow,
+  type TurnView,
+} from "./chat-repository.ts";
 import { messageColumns, titleFromContent, toMessage, toSession } from "./serialize.ts";
-
-export const defaultSessionTitle = "New chat";
 
 /** Time-ordered, URL-safe message ids: base36 milliseconds, then 80 random bits. */
 export function newId(): string {
   return `m${Date.now().toString(36)}${randomBytes(10).toString("base64url")}`;
 }
 
-/** A message as the prompt builder needs it. */
-export interface HistoryMessage {
-  id: string;
-  parentId: string | null;
-  role: "system" | "user" | "assistant";
-  content: string;
-  status: string;
-  createdAt: Date;
-}
-
-/** A message as shown outside its chat (recalled turns): no tokens, no status. */
-export interface TurnView {
-  id: string;
-  sessionId: string;
-  role: Message["role"];
-  content: string;
-  createdAt: string;
-}
-
-export interface ReplyContextRow {
-  sessionId: string;
-  contextJson: string | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-}
-
-export function notFound(what: "chat" | "message" | "remembered fact" | "episode"): TRPCError {
-  // The same answer for "does not exist" and "belongs to someone else": ids reveal nothing.
-  return new TRPCError({ code: "NOT_FOUND", message: `That ${what} does not exist or is not yours.` });
-}
-
-/** Every read and write is scoped to its owner here; routers never query Prisma directly. */
-/** Walk further back than `limit` until this message (null: the chat's first) is included, but never past `atMost` messages. */
-export interface BranchReach {
-  backTo: string | null;
-  atMost: number;
-}
-
-/** Whether a branch walk that has collected `branch` (newest first) should go on. */
-export function wantsMore(limit: number, reach: BranchReach | undefined): (branch: readonly { id: string }[]) => boolean {
-  let reached = false;
-  return (branch) => {
-    if (reach !== undefined && reach.backTo !== null && branch.at(-1)?.id === reach.backTo) reached = true;
-    if (branch.length < limit) return true;
-    return reach !== undefined && !reached && branch.length < reach.atMost;
-  };
-}
-
-export class ChatStore {
+/**
+ * Saved chats, in the database. Every read and write is scoped to its owner here; routers
+ * never query Prisma directly. Knows nothing of temporary chats: `RoutingChatRepository`
+ * sends their ids elsewhere.
+ */
+export class SavedChatStore implements ChatRepository {
   constructor(
     private readonly prisma: PrismaClient,
-    /** Ephemeral chats (ids starting `e_`) are answered from memory, never from the database. */
-    readonly ephemeral: EphemeralChatStore,
     /** Only search differs by provider (LIKE or ILIKE). */
     private readonly provider: DatabaseProvider,
   ) {}
 
-  async createUser(): Promise<string> {
-    const user = await this.prisma.user.create({ data: {} });
-    return user.id;
-  }
-
-  async userExists(userId: string): Promise<boolean> {
-    return (await this.prisma.user.count({ where: { id: userId } })) > 0;
-  }
-
-  async createSession(userId: string, input: { title?: string | undefined; model?: string | undefined; ephemeral?: boolean | undefined }): Promise<Session> {
-    if (input.ephemeral) return this.ephemeral.createSession(userId, input);
+  async createSession(userId: string, input: NewSession): Promise<Session> {
     const row = await this.prisma.chatSession.create({
       data: { userId, title: input.title ?? defaultSessionTitle, model: input.model ?? null },
     });
@@ -90,7 +46,6 @@ export class ChatStore {
   }
 
   async listSessions(userId: string, input: { cursor?: string | undefined; limit: number }): Promise<{ items: Session[]; nextCursor: string | null }> {
-    if (input.cursor && isEphemeralId(input.cursor)) throw new TRPCError({ code: "BAD_REQUEST", message: "Page with the cursor of a saved chat." });
     if (input.cursor) await this.requireSession(userId, input.cursor);
     const rows = await this.prisma.chatSession.findMany({
       where: { userId },
@@ -101,39 +56,30 @@ export class ChatStore {
     const hasMore = rows.length > input.limit;
     const items = rows.slice(0, input.limit).map(toSession);
     const nextCursor = hasMore ? (items.at(-1)?.id ?? null) : null;
-    // Ephemeral chats come first on the first page: there are few, and they are the live ones.
-    return { items: input.cursor ? items : [...this.ephemeral.listSessions(userId), ...items], nextCursor };
+    return { items, nextCursor };
   }
 
-  /** Chats whose title or any message contains `query`, ignoring case, newest first, ephemeral ones included. */
-  async searchSessions(userId: string, query: string, limit: number): Promise<SessionSearchHit[]> {
-    const saved = await searchSavedChats(this.prisma, this.provider, userId, query, limit);
-    return [...this.ephemeral.searchSessions(userId, query, limit), ...saved]
-      .sort((left, right) => right.session.updatedAt.localeCompare(left.session.updatedAt))
-      .slice(0, limit);
+  searchSessions(userId: string, query: string, limit: number): Promise<SessionSearchHit[]> {
+    return searchSavedChats(this.prisma, this.provider, userId, query, limit);
   }
 
   async requireSession(userId: string, sessionId: string): Promise<Session> {
-    if (isEphemeralId(sessionId)) return this.ephemeral.requireSession(userId, sessionId);
     const row = await this.prisma.chatSession.findFirst({ where: { id: sessionId, userId } });
     if (!row) throw notFound("chat");
     return toSession(row);
   }
 
   async renameSession(userId: string, sessionId: string, title: string): Promise<Session> {
-    if (isEphemeralId(sessionId)) return this.ephemeral.renameSession(userId, sessionId, title);
     await this.requireSession(userId, sessionId);
     return toSession(await this.prisma.chatSession.update({ where: { id: sessionId }, data: { title } }));
   }
 
   async deleteSession(userId: string, sessionId: string): Promise<void> {
-    if (isEphemeralId(sessionId)) return this.ephemeral.deleteSession(userId, sessionId);
     const { count } = await this.prisma.chatSession.deleteMany({ where: { id: sessionId, userId } });
     if (count === 0) throw notFound("chat");
   }
 
   async listMessages(userId: string, input: { sessionId: string; before?: string | undefined; limit: number }): Promise<{ items: Message[]; nextBefore: string | null }> {
-    if (isEphemeralId(input.sessionId)) return this.ephemeral.listMessages(userId, input);
     await this.requireSession(userId, input.sessionId);
     if (input.before) await this.requireMessage(userId, input.before, input.sessionId);
     const rows = await this.prisma.message.findMany({
@@ -152,7 +98,6 @@ export class ChatStore {
    * when there are more. One query, which also proves the chat is the user's.
    */
   async thread(userId: string, sessionId: string, limit: number): Promise<{ messages: Message[]; truncated: boolean }> {
-    if (isEphemeralId(sessionId)) return this.ephemeral.thread(userId, sessionId, limit);
     const row = await this.prisma.chatSession.findFirst({
       where: { id: sessionId, userId },
       select: { messages: { select: messageColumns, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1 } },
@@ -162,7 +107,6 @@ export class ChatStore {
   }
 
   async requireMessage(userId: string, messageId: string, sessionId?: string): Promise<Message> {
-    if (isEphemeralId(messageId)) return this.ephemeral.requireMessage(userId, messageId, sessionId);
     const row = await this.prisma.message.findFirst({ where: { id: messageId, userId, ...(sessionId ? { sessionId } : {}) } });
     if (!row) throw notFound("message");
     return toMessage(row);
@@ -170,7 +114,6 @@ export class ChatStore {
 
   /** The chat and its newest message (the default parent, and the one that may still be streaming), in one query. */
   async sessionForSend(userId: string, sessionId: string): Promise<{ session: Session; newest: { id: string; status: string } | null }> {
-    if (isEphemeralId(sessionId)) return this.ephemeral.sessionForSend(userId, sessionId);
     const row = await this.prisma.chatSession.findFirst({
       where: { id: sessionId, userId },
       include: { messages: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 1, select: { id: true, status: true } } },
@@ -180,7 +123,6 @@ export class ChatStore {
   }
 
   async findStreamingMessage(sessionId: string): Promise<string | null> {
-    if (isEphemeralId(sessionId)) return this.ephemeral.findStreamingMessage(sessionId);
     const row = await this.prisma.message.findFirst({ where: { sessionId, status: "streaming" }, select: { id: true } });
     return row?.id ?? null;
   }
@@ -189,16 +131,7 @@ export class ChatStore {
    * Persists the user's message and the empty `streaming` assistant reply in one
    * transaction, so neither can exist without the other.
    */
-  async createExchange(input: {
-    userId: string;
-    session: Session;
-    parentId: string | null;
-    content: string;
-    model: string;
-    /** What memory assembled for the reply (JSON). */
-    contextJson?: string;
-  }): Promise<{ userMessage: Message; assistantMessage: Message }> {
-    if (input.session.ephemeral) return this.ephemeral.createExchange(input);
+  async createExchange(input: NewExchange): Promise<{ userMessage: Message; assistantMessage: Message }> {
     const now = Date.now();
     const isFirstMessage = input.parentId === null && input.session.title === defaultSessionTitle;
     // Ids made here let the three writes go as one batch transaction (cheaper than an interactive one).
@@ -240,8 +173,7 @@ export class ChatStore {
   }
 
   /** Saves a new empty `streaming` reply to an existing user message: a sibling of its earlier replies. */
-  async createReply(input: { userId: string; session: Session; parentId: string; model: string; contextJson?: string }): Promise<Message> {
-    if (input.session.ephemeral) return this.ephemeral.createReply(input);
+  async createReply(input: NewReply): Promise<Message> {
     const [row] = await this.prisma.$transaction([
       this.prisma.message.create({
         data: {
@@ -267,7 +199,6 @@ export class ChatStore {
    * recent messages in pages instead of the whole chat.
    */
   async branchHistory(sessionId: string, leafId: string, limit: number, reach?: BranchReach): Promise<HistoryMessage[]> {
-    if (isEphemeralId(sessionId)) return this.ephemeral.branchHistory(sessionId, leafId, limit, reach);
     const byId = new Map<string, HistoryMessage>();
     const branch: HistoryMessage[] = [];
     const pageSize = Math.max(limit * 4, 64);
@@ -299,10 +230,9 @@ export class ChatStore {
 
   /**
    * Messages of the chat on other branches than the one ending at `leafId`: edited-away or
-   * replaced turns that recall must leave out. Ephemeral chats are never in a recall index.
+   * replaced turns that recall must leave out.
    */
   async offBranchMessageIds(sessionId: string, leafId: string | null): Promise<string[]> {
-    if (isEphemeralId(sessionId)) return [];
     // The common case, on every send: a chat that never forked, answered at its newest message.
     // Asked in SQL so a long chat's rows are not read into memory just to find nothing.
     if (leafId !== null) {
@@ -328,7 +258,6 @@ export class ChatStore {
 
   /** The assembled-context metadata of a reply, with the counts Ollama reported. */
   async contextOf(userId: string, messageId: string): Promise<ReplyContextRow> {
-    if (isEphemeralId(messageId)) return this.ephemeral.contextOf(userId, messageId);
     const row = await this.prisma.message.findFirst({
       where: { id: messageId, userId },
       select: { sessionId: true, contextJson: true, promptTokens: true, completionTokens: true },
@@ -339,30 +268,21 @@ export class ChatStore {
 
   /** The user's turns with these ids, in the order given; ids deleted since (or not theirs) are skipped. */
   async turnsByIds(userId: string, ids: readonly string[]): Promise<TurnView[]> {
-    const savedIds = ids.filter((id) => !isEphemeralId(id));
-    const rows =
-      savedIds.length > 0
-        ? await this.prisma.message.findMany({
-            where: { userId, id: { in: savedIds } },
-            select: { id: true, sessionId: true, role: true, content: true, createdAt: true },
-          })
-        : [];
+    if (ids.length === 0) return [];
+    const rows = await this.prisma.message.findMany({
+      where: { userId, id: { in: [...ids] } },
+      select: { id: true, sessionId: true, role: true, content: true, createdAt: true },
+    });
     const byId = new Map<string, TurnView>(rows.map((row) => [row.id, { ...row, role: row.role as TurnView["role"], createdAt: row.createdAt.toISOString() }]));
-    for (const turn of this.ephemeral.turnsByIds(userId, ids.filter(isEphemeralId))) byId.set(turn.id, turn);
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async checkpoint(messageId: string, content: string): Promise<void> {
-    if (isEphemeralId(messageId)) return this.ephemeral.checkpoint(messageId, content);
     // Only while still streaming: a late checkpoint must never overwrite a final state.
     await this.prisma.message.updateMany({ where: { id: messageId, status: "streaming" }, data: { content } });
   }
 
-  async finish(
-    messageId: string,
-    result: { status: "complete" | "interrupted" | "error"; content: string; promptTokens?: number | null; completionTokens?: number | null; error?: string | null },
-  ): Promise<void> {
-    if (isEphemeralId(messageId)) return this.ephemeral.finish(messageId, result);
+  async finish(messageId: string, result: FinishedReply): Promise<void> {
     await this.prisma.message.update({
       where: { id: messageId },
       data: {
@@ -373,6 +293,44 @@ export class ChatStore {
         error: result.error ?? null,
       },
     });
+  }
+
+  async chatWithMessages(userId: string, sessionId: string): Promise<ChatWithMessages> {
+    const row = await this.prisma.chatSession.findFirst({
+      where: { id: sessionId, userId },
+      include: { messages: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } },
+    });
+    if (!row) throw notFound("chat");
+    return { session: toSession(row), messages: row.messages.map(toMessage) };
+  }
+
+  async allChatsWithMessages(userId: string): Promise<ChatWithMessages[]> {
+    const rows = await this.prisma.chatSession.findMany({
+      where: { userId },
+      orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+      include: { messages: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } },
+    });
+    return rows.map((row) => ({ session: toSession(row), messages: row.messages.map(toMessage) }));
+  }
+
+  async streamingMessageIds(userId: string): Promise<string[]> {
+    const rows = await this.prisma.message.findMany({ where: { userId, status: "streaming" }, select: { id: true } });
+    return rows.map((row) => row.id);
+  }
+
+  async sessionIds(userId: string): Promise<string[]> {
+    const rows = await this.prisma.chatSession.findMany({ where: { userId }, select: { id: true } });
+    return rows.map((row) => row.id);
+  }
+
+  /** Deletes the chats; the schema cascades them to messages, summaries and episodes. Counts are taken in the same transaction. */
+  async deleteAllChats(userId: string): Promise<{ chats: number; messages: number }> {
+    const [chats, messages] = await this.prisma.$transaction([
+      this.prisma.chatSession.count({ where: { userId } }),
+      this.prisma.message.count({ where: { userId } }),
+      this.prisma.chatSession.deleteMany({ where: { userId } }),
+    ]);
+    return { chats, messages };
   }
 
   /** At start-up: replies left `streaming` by a crash can no longer finish. */

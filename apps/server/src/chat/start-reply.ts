@@ -1,24 +1,25 @@
 import { summaryDue, type PromptLayoutState } from "@recall/memory";
 import type { Message, Session } from "@recall/schema";
 import { parseContextLayout } from "@recall/schema";
-import { TRPCError } from "@trpc/server";
-import type { Services } from "../trpc/context.ts";
+import { ConflictError } from "../domain-errors.ts";
+import type { Services } from "../services.ts";
+import type { ChatRepository } from "./chat-repository.ts";
 
 /** The longest stretch of a chat a prompt continues; past it the prompt is laid out afresh. */
 const maxLayoutMessages = 400;
 
 /** The prompt layout saved with a reply; null for a user message, an old reply or an unreadable row. */
-async function layoutOf(store: Services["store"], userId: string, messageId: string): Promise<PromptLayoutState | null> {
-  const row = await store.contextOf(userId, messageId);
+async function layoutOf(chats: ChatRepository, userId: string, messageId: string): Promise<PromptLayoutState | null> {
+  const row = await chats.contextOf(userId, messageId);
   return parseContextLayout(row.contextJson);
 }
 
-type ReplyServices = Pick<Services, "store" | "generations" | "config" | "contextBuilder" | "recallIndexes" | "summaries" | "metrics">;
+export type ReplyServices = Pick<Services, "chats" | "generations" | "config" | "contextBuilder" | "recallIndexes" | "summaries" | "metrics">;
 
 /** A chat writes one reply at a time: send and regenerate refuse while its newest reply still streams. */
 export function assertNoReplyStreaming(generations: Services["generations"], newest: { id: string; status: string } | null): void {
   if (newest?.status === "streaming" && generations.isActive(newest.id)) {
-    throw new TRPCError({ code: "CONFLICT", message: "A reply is still being written in this chat. Stop it or wait for it to finish." });
+    throw new ConflictError("A reply is still being written in this chat. Stop it or wait for it to finish.");
   }
 }
 
@@ -42,17 +43,17 @@ export interface ReplyRequest<Saved extends { assistantMessage: Message }> {
  * Returns at once; the reply's text arrives through `message.stream`.
  */
 export async function startReply<Saved extends { assistantMessage: Message }>(services: ReplyServices, request: ReplyRequest<Saved>): Promise<Saved> {
-  const { store, generations, config, contextBuilder, recallIndexes, summaries, metrics } = services;
+  const { chats, generations, config, contextBuilder, recallIndexes, summaries, metrics } = services;
   const { userId, session, model } = request;
   // The prompt extends the one of the reply it follows: read that reply's layout, then the
   // branch back to its anchor (the chat since then is sent verbatim).
   const leafId = request.historyLeafId;
-  const previousLayout = leafId ? await layoutOf(store, userId, leafId) : null;
+  const previousLayout = leafId ? await layoutOf(chats, userId, leafId) : null;
   const [history, offBranch] = await Promise.all([
     leafId
-      ? store.branchHistory(session.id, leafId, config.bufferMessages, previousLayout ? { backTo: previousLayout.anchorId, atMost: maxLayoutMessages } : undefined)
+      ? chats.branchHistory(session.id, leafId, config.bufferMessages, previousLayout ? { backTo: previousLayout.anchorId, atMost: maxLayoutMessages } : undefined)
       : [],
-    store.offBranchMessageIds(session.id, leafId),
+    chats.offBranchMessageIds(session.id, leafId),
   ]);
   const built = await contextBuilder.build({
     userId,

@@ -2,7 +2,7 @@ import type { MemoryMessage, PromptLayoutState, PromptMessage, TurnPrompt } from
 import { buildTurnPrompt, planBudget, rankByEmbedding, recallForContext, systemClock, type Clock } from "@recall/memory";
 import type { ContextMetadata } from "@recall/schema";
 import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
-import { isEphemeralId } from "../chat/ephemeral-store.ts";
+import { isEphemeralId } from "../chat/chat-repository.ts";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { RecallConfig } from "../env.ts";
 import type { ConversationStateCache } from "./conversation-state.ts";

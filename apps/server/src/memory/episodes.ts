@@ -5,7 +5,7 @@ import type { LlmClient } from "@recall/ollama";
 import { LlmAbortedError } from "@recall/ollama";
 import { episodeResponseJsonSchema, episodeResponseSchema, type EpisodeResponse, type EpisodeView } from "@recall/schema";
 import { z } from "zod";
-import { notFound } from "../chat/chat-store.ts";
+import { notFound } from "../domain-errors.ts";
 import type { ModelCatalog, RunnerOptions } from "../chat/model-catalog.ts";
 import { describeError } from "../errors.ts";
 import type { ProfileStore } from "./profile-store.ts";

@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@recall/db";
 import { extractProfileFacts, planProfileMerge } from "@recall/memory";
 import type { ProfileFactKind, ProfileFactView } from "@recall/schema";
-import { notFound } from "../chat/chat-store.ts";
+import { notFound } from "../domain-errors.ts";
 
 interface FactRow {
   id: string;

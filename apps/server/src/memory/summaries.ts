@@ -2,7 +2,7 @@ import type { PrismaClient } from "@recall/db";
 import { buildSummaryPrompt, planSummaryUpdate, planUpkeepBudget, summaryBranchWindow, summaryPromptLimits, verbatimStartForBuffer } from "@recall/memory";
 import type { LlmClient } from "@recall/ollama";
 import { LRUCache } from "lru-cache";
-import type { ChatStore } from "../chat/chat-store.ts";
+import type { ChatRepository } from "../chat/chat-repository.ts";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
 import { describeError } from "../errors.ts";
 import { observeUpkeepCall } from "./upkeep-calls.ts";
@@ -45,7 +45,7 @@ export class SummaryService {
 
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly store: ChatStore,
+    private readonly store: Pick<ChatRepository, "branchHistory">,
     private readonly llm: LlmClient,
     private readonly models: ModelCatalog,
     private readonly options: SummaryOptions,

@@ -112,7 +112,7 @@ describe("delete everything Recall holds about me", () => {
     expect(harness.recall.services.generations.isActive(streaming.assistantMessage.id)).toBe(false);
     await settle();
     expect(await rowsOf(alice.userId, sessionIds)).toEqual({ users: 0, sessions: 0, messages: 0, summaries: 0, episodes: 0, facts: 0 });
-    expect(harness.recall.services.store.ephemeral.listSessions(alice.userId)).toEqual([]);
+    expect((await harness.recall.services.chats.listSessions(alice.userId, { limit: 50 })).items).toEqual([]);
     expect(await harness.recall.services.cache.get(cacheKey)).toBeUndefined();
 
     expect((await alice.client.session.list.query()).items).toEqual([]);

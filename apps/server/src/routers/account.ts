@@ -1,17 +1,20 @@
 import { deleteAllDataInput } from "@recall/schema";
-import { eraseUserData } from "../account/erase-user-data.ts";
-import { expiredIdentityCookie } from "../auth/identity.ts";
+import type { Services } from "../services.ts";
 import { router, userProcedure } from "../trpc/init.ts";
 
-export const accountRouter = router({
-  /**
-   * Erases everything Recall holds about the caller. The input must carry the exact
-   * confirmation words; the identity cookie is cleared, so the next `auth.ensure`
-   * starts a new, empty user.
-   */
-  deleteAll: userProcedure.input(deleteAllDataInput).mutation(async ({ ctx }) => {
-    const deleted = await eraseUserData(ctx.services, ctx.userId);
-    ctx.request.setHeader?.("set-cookie", expiredIdentityCookie(ctx.request.secure));
-    return { deleted };
-  }),
-});
+export type AccountRouterServices = Pick<Services, "lifecycle">;
+
+export function createAccountRouter({ lifecycle }: AccountRouterServices) {
+  return router({
+    /**
+     * Erases everything Recall holds about the caller. The input must carry the exact
+     * confirmation words; the identity cookie is cleared, so the next `auth.ensure`
+     * starts a new, empty user.
+     */
+    deleteAll: userProcedure.input(deleteAllDataInput).mutation(async ({ ctx }) => {
+      const deleted = await lifecycle.eraseUser(ctx.userId);
+      ctx.request.setIdentityCookie?.(null);
+      return { deleted };
+    }),
+  });
+}

@@ -56,7 +56,7 @@ describe("message.context", () => {
   it("looks recalled turns up only among the caller's own messages", async () => {
     const session = await client.session.create.mutate({});
     const mine = await say(session.id, fact);
-    const store = harness.recall.services.store;
+    const store = harness.recall.services.chats;
     expect((await store.turnsByIds(userId, [mine.userMessage.id, "gone", mine.assistantMessage.id])).map((turn) => turn.id)).toEqual([
       mine.userMessage.id,
       mine.assistantMessage.id,

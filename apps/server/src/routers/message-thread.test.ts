@@ -93,7 +93,7 @@ describe("message.thread", () => {
   });
 
   it("returns only the newest messages, flagged truncated, past the limit", async () => {
-    const store = harness.recall.services.store;
+    const store = harness.recall.services.chats;
     for (const ephemeral of [false, true]) {
       const session = await client.session.create.mutate({ ephemeral });
       const exchanges = [];

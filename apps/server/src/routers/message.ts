@@ -1,10 +1,11 @@
 import type { ContextMetadata, StreamEvent } from "@recall/schema";
 import { limits, parseContextMetadata, listMessagesInput, messageIdInput, regenerateMessageInput, sendMessageInput, sessionIdInput, streamInput } from "@recall/schema";
-import { TRPCError, tracked } from "@trpc/server";
-import { isEphemeralId } from "../chat/ephemeral-store.ts";
+import { tracked } from "@trpc/server";
+import { isEphemeralId } from "../chat/chat-repository.ts";
 import { clipText } from "../chat/serialize.ts";
-import { assertNoReplyStreaming, startReply } from "../chat/start-reply.ts";
-import { describeError } from "../errors.ts";
+import { assertNoReplyStreaming, startReply, type ReplyServices } from "../chat/start-reply.ts";
+import { InvalidRequestError } from "../domain-errors.ts";
+import type { Services } from "../services.ts";
 import { router, userProcedure } from "../trpc/init.ts";
 
 function parseEventId(lastEventId: string | null | undefined): number {
@@ -25,156 +26,149 @@ function sleep(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
-export const messageRouter = router({
-  list: userProcedure.input(listMessagesInput).query(({ ctx, input }) => ctx.services.store.listMessages(ctx.userId, input)),
+export type MessageRouterServices = ReplyServices & Pick<Services, "lifecycle" | "eventLogs">;
 
-  /**
-   * Every message of the chat, every branch (each with its `parentId`), oldest first, so the
-   * client can render the active branch and switch between sibling versions.
-   */
-  thread: userProcedure
-    .input(sessionIdInput)
-    .query(({ ctx, input }) => ctx.services.store.thread(ctx.userId, input.sessionId, limits.threadMaxMessages)),
+export function createMessageRouter(services: MessageRouterServices) {
+  const { chats, config, generations, lifecycle, eventLogs, summaries } = services;
+  return router({
+    list: userProcedure.input(listMessagesInput).query(({ ctx, input }) => chats.listMessages(ctx.userId, input)),
 
-  /**
-   * Saves the user's message and an empty `streaming` reply, starts generation and
-   * returns at once; the reply's text arrives through `message.stream`.
-   */
-  send: userProcedure.input(sendMessageInput).mutation(async ({ ctx, input }) => {
-    const { store, config, profiles, recallIndexes, logger } = ctx.services;
-    const userId = ctx.userId;
-    const { session, newest } = await store.sessionForSend(userId, input.sessionId);
-    assertNoReplyStreaming(ctx.services.generations, newest);
-    // undefined: answer the newest message; null: a new root (the first message, edited).
-    const parentId =
-      input.parentId === undefined
-        ? (newest?.id ?? null)
-        : input.parentId === null
-          ? null
-          : (await store.requireMessage(userId, input.parentId, session.id)).id;
-    const model = input.model ?? session.model ?? config.defaultModel;
-    return startReply(ctx.services, {
-      userId,
-      session,
-      historyLeafId: parentId,
-      userContent: input.content,
-      model,
-      save: async (contextJson) => {
-        const exchange = await store.createExchange({ userId, session, parentId, content: input.content, model, contextJson });
-        // An ephemeral chat leaves nothing behind: no profile facts, no recall.
-        if (!session.ephemeral) {
-          // Off the reply's path: a reply never waits for profile upkeep.
-          void profiles.learnFromMessage(userId, exchange.userMessage.id, input.content).catch((error: unknown) => {
-            logger.warn({ error: describeError(error) }, "profile extraction failed");
-          });
-          // Indexed after assembly, so a message never recalls itself.
-          recallIndexes.note(userId, { ...exchange.userMessage, role: "user", createdAt: new Date(exchange.userMessage.createdAt) });
-        }
-        return exchange;
-      },
-    });
-  }),
+    /**
+     * Every message of the chat, every branch (each with its `parentId`), oldest first, so the
+     * client can render the active branch and switch between sibling versions.
+     */
+    thread: userProcedure
+      .input(sessionIdInput)
+      .query(({ ctx, input }) => chats.thread(ctx.userId, input.sessionId, limits.threadMaxMessages)),
 
-  /**
-   * Answers an assistant reply's question again: a new `streaming` reply under the same
-   * user message (a sibling of the old one, which stays), streamed like a sent message.
-   */
-  regenerate: userProcedure.input(regenerateMessageInput).mutation(async ({ ctx, input }) => {
-    const { store, config } = ctx.services;
-    const userId = ctx.userId;
-    const oldReply = await store.requireMessage(userId, input.messageId);
-    if (oldReply.role !== "assistant") {
-      throw new TRPCError({ code: "BAD_REQUEST", message: "Only an assistant reply can be regenerated. To change your own message, edit it and send it again." });
-    }
-    const { session, newest } = await store.sessionForSend(userId, oldReply.sessionId);
-    assertNoReplyStreaming(ctx.services.generations, newest);
-    const question = oldReply.parentId ? await store.requireMessage(userId, oldReply.parentId, session.id) : null;
-    if (question?.role !== "user") {
-      throw new TRPCError({ code: "BAD_REQUEST", message: "This reply answers no message of yours, so there is nothing to regenerate it from." });
-    }
-    const model = input.model ?? session.model ?? config.defaultModel;
-    // The question is already in the recall index and the profile: neither is noted again.
-    return startReply(ctx.services, {
-      userId,
-      session,
-      historyLeafId: question.parentId,
-      userContent: question.content,
-      model,
-      excludeFromRecall: [question.id, oldReply.id],
-      save: async (contextJson) => ({
-        assistantMessage: await store.createReply({ userId, session, parentId: question.id, model, contextJson }),
-      }),
-    });
-  }),
+    /**
+     * Saves the user's message and an empty `streaming` reply, starts generation and
+     * returns at once; the reply's text arrives through `message.stream`.
+     */
+    send: userProcedure.input(sendMessageInput).mutation(async ({ ctx, input }) => {
+      const userId = ctx.userId;
+      const { session, newest } = await chats.sessionForSend(userId, input.sessionId);
+      assertNoReplyStreaming(generations, newest);
+      // undefined: answer the newest message; null: a new root (the first message, edited).
+      const parentId =
+        input.parentId === undefined
+          ? (newest?.id ?? null)
+          : input.parentId === null
+            ? null
+            : (await chats.requireMessage(userId, input.parentId, session.id)).id;
+      const model = input.model ?? session.model ?? config.defaultModel;
+      return startReply(services, {
+        userId,
+        session,
+        historyLeafId: parentId,
+        userContent: input.content,
+        model,
+        save: async (contextJson) => {
+          const exchange = await chats.createExchange({ userId, session, parentId, content: input.content, model, contextJson });
+          lifecycle.exchangeSaved(userId, session, exchange.userMessage);
+          return exchange;
+        },
+      });
+    }),
 
-  /**
-   * The reply's events. Reconnecting with `lastEventId` (httpSubscriptionLink does it)
-   * resumes right after that event; when the fine-grained log is gone, one snapshot
-   * of the saved text is sent instead.
-   */
-  stream: userProcedure.input(streamInput).subscription(async function* ({ ctx, input, signal }) {
-    const { store, eventLogs, config } = ctx.services;
-    let cursor = parseEventId(input.lastEventId);
-    // A live log knows its owner, so the hot path (subscribe, reconnect) needs no query.
-    const log = eventLogs.get(input.messageId);
-    if (!log || log.ownerId !== ctx.userId || Number.isNaN(cursor) || cursor > log.lastId) {
-      const saved = await store.requireMessage(ctx.userId, input.messageId);
-      if (saved.role !== "assistant") {
-        throw new TRPCError({ code: "BAD_REQUEST", message: "Only assistant replies stream; this is a user message." });
+    /**
+     * Answers an assistant reply's question again: a new `streaming` reply under the same
+     * user message (a sibling of the old one, which stays), streamed like a sent message.
+     */
+    regenerate: userProcedure.input(regenerateMessageInput).mutation(async ({ ctx, input }) => {
+      const userId = ctx.userId;
+      const oldReply = await chats.requireMessage(userId, input.messageId);
+      if (oldReply.role !== "assistant") {
+        throw new InvalidRequestError("Only an assistant reply can be regenerated. To change your own message, edit it and send it again.");
       }
-      const snapshot: StreamEvent = { type: "snapshot", content: saved.content, status: saved.status };
-      yield tracked("snapshot", snapshot);
-      return;
-    }
-    const detach = log.attachReader();
-    const wake = (): void => log.wakeReaders();
-    signal?.addEventListener("abort", wake, { once: true });
-    let lastFrameAt = 0;
-    try {
-      while (!signal?.aborted) {
-        await log.waitForEventsAfter(cursor);
-        // Throttle, leading edge: the first token goes at once; later ones gather for
-        // up to streamFrameMs so a frame carries several (fewer events, less CPU).
-        const wait = lastFrameAt + config.streamFrameMs - performance.now();
-        if (wait > 0 && !log.finished) await sleep(wait);
-        lastFrameAt = performance.now();
-        for (const frame of log.readAfter(cursor)) {
-          cursor = frame.id;
-          yield tracked(String(frame.id), frame.event);
-          if (frame.event.type !== "delta") return;
-        }
+      const { session, newest } = await chats.sessionForSend(userId, oldReply.sessionId);
+      assertNoReplyStreaming(generations, newest);
+      const question = oldReply.parentId ? await chats.requireMessage(userId, oldReply.parentId, session.id) : null;
+      if (question?.role !== "user") {
+        throw new InvalidRequestError("This reply answers no message of yours, so there is nothing to regenerate it from.");
       }
-    } finally {
-      signal?.removeEventListener("abort", wake);
-      detach();
-    }
-  }),
+      const model = input.model ?? session.model ?? config.defaultModel;
+      // The question is already in the recall index and the profile: neither is noted again.
+      return startReply(services, {
+        userId,
+        session,
+        historyLeafId: question.parentId,
+        userContent: question.content,
+        model,
+        excludeFromRecall: [question.id, oldReply.id],
+        save: async (contextJson) => ({
+          assistantMessage: await chats.createReply({ userId, session, parentId: question.id, model, contextJson }),
+        }),
+      });
+    }),
 
-  /** What the model saw for a reply: tokens per layer, what was trimmed, the estimate and Ollama's real count. */
-  context: userProcedure.input(messageIdInput).query(async ({ ctx, input }) => {
-    const { store, summaries } = ctx.services;
-    const row = await store.contextOf(ctx.userId, input.messageId);
-    const saved = parseContextMetadata(row.contextJson);
-    const metadata = saved ? withoutLayout(saved) : null;
-    const [summary, recalled] = await Promise.all([
-      // Ephemeral chats are never summarized.
-      isEphemeralId(row.sessionId) ? null : summaries.current(row.sessionId),
-      store.turnsByIds(ctx.userId, metadata?.recalledMessageIds ?? []),
-    ]);
-    return {
-      metadata,
-      promptEvalCount: row.promptTokens,
-      completionTokens: row.completionTokens,
-      /** The chat's running summary as it is now (it may have moved on since this reply). */
-      summary: summary ? { text: summary.text, coveredMessages: summary.coveredCount } : null,
-      /** The turns recall put in this reply's context, in its order; deleted ones are left out. */
-      recalled: recalled.map((turn) => ({ ...turn, content: clipText(turn.content, recalledTurnMaxChars) })),
-    };
-  }),
+    /**
+     * The reply's events. Reconnecting with `lastEventId` (httpSubscriptionLink does it)
+     * resumes right after that event; when the fine-grained log is gone, one snapshot
+     * of the saved text is sent instead.
+     */
+    stream: userProcedure.input(streamInput).subscription(async function* ({ ctx, input, signal }) {
+      let cursor = parseEventId(input.lastEventId);
+      // A live log knows its owner, so the hot path (subscribe, reconnect) needs no query.
+      const log = eventLogs.get(input.messageId);
+      if (!log || log.ownerId !== ctx.userId || Number.isNaN(cursor) || cursor > log.lastId) {
+        const saved = await chats.requireMessage(ctx.userId, input.messageId);
+        if (saved.role !== "assistant") {
+          throw new InvalidRequestError("Only assistant replies stream; this is a user message.");
+        }
+        const snapshot: StreamEvent = { type: "snapshot", content: saved.content, status: saved.status };
+        yield tracked("snapshot", snapshot);
+        return;
+      }
+      const detach = log.attachReader();
+      const wake = (): void => log.wakeReaders();
+      signal?.addEventListener("abort", wake, { once: true });
+      let lastFrameAt = 0;
+      try {
+        while (!signal?.aborted) {
+          await log.waitForEventsAfter(cursor);
+          // Throttle, leading edge: the first token goes at once; later ones gather for
+          // up to streamFrameMs so a frame carries several (fewer events, less CPU).
+          const wait = lastFrameAt + config.streamFrameMs - performance.now();
+          if (wait > 0 && !log.finished) await sleep(wait);
+          lastFrameAt = performance.now();
+          for (const frame of log.readAfter(cursor)) {
+            cursor = frame.id;
+            yield tracked(String(frame.id), frame.event);
+            if (frame.event.type !== "delta") return;
+          }
+        }
+      } finally {
+        signal?.removeEventListener("abort", wake);
+        detach();
+      }
+    }),
 
-  stop: userProcedure.input(messageIdInput).mutation(async ({ ctx, input }) => {
-    const message = await ctx.services.store.requireMessage(ctx.userId, input.messageId);
-    const stopped = await ctx.services.generations.stop(message.id, "stopped");
-    return { stopped };
-  }),
-});
+    /** What the model saw for a reply: tokens per layer, what was trimmed, the estimate and Ollama's real count. */
+    context: userProcedure.input(messageIdInput).query(async ({ ctx, input }) => {
+      const row = await chats.contextOf(ctx.userId, input.messageId);
+      const saved = parseContextMetadata(row.contextJson);
+      const metadata = saved ? withoutLayout(saved) : null;
+      const [summary, recalled] = await Promise.all([
+        // Ephemeral chats are never summarized.
+        isEphemeralId(row.sessionId) ? null : summaries.current(row.sessionId),
+        chats.turnsByIds(ctx.userId, metadata?.recalledMessageIds ?? []),
+      ]);
+      return {
+        metadata,
+        promptEvalCount: row.promptTokens,
+        completionTokens: row.completionTokens,
+        /** The chat's running summary as it is now (it may have moved on since this reply). */
+        summary: summary ? { text: summary.text, coveredMessages: summary.coveredCount } : null,
+        /** The turns recall put in this reply's context, in its order; deleted ones are left out. */
+        recalled: recalled.map((turn) => ({ ...turn, content: clipText(turn.content, recalledTurnMaxChars) })),
+      };
+    }),
+
+    stop: userProcedure.input(messageIdInput).mutation(async ({ ctx, input }) => {
+      const message = await chats.requireMessage(ctx.userId, input.messageId);
+      const stopped = await generations.stop(message.id, "stopped");
+      return { stopped };
+    }),
+  });
+}

@@ -1,68 +1,48 @@
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
-import type { UserDataStore } from "../account/user-data-store.ts";
-import type { IdentitySigner } from "../auth/identity.ts";
-import { readIdentityToken } from "../auth/identity.ts";
-import type { ChatStore } from "../chat/chat-store.ts";
-import type { EventLogStore } from "../chat/event-log.ts";
-import type { GenerationManager } from "../chat/generation.ts";
-import type { ModelCatalog } from "../chat/model-catalog.ts";
-import type { ContextBuilder } from "../memory/context-builder.ts";
-import type { ProfileStore } from "../memory/profile-store.ts";
-import type { RecallIndexes } from "../memory/recall-turns.ts";
-import type { ServerCache } from "../cache/memory-cache.ts";
-import type { ConversationStateCache } from "../memory/conversation-state.ts";
-import type { EpisodeService } from "../memory/episodes.ts";
-import type { MemoryMetrics } from "../memory/memory-metrics.ts";
-import type { SummaryService } from "../memory/summaries.ts";
-import type { LlmClient } from "@recall/ollama";
-import type { RecallConfig } from "../env.ts";
-
-/** Everything procedures use, built once at start-up. */
-export interface Services {
-  config: RecallConfig;
-  store: ChatStore;
-  /** A user's data as a whole: export and erasure. */
-  userData: UserDataStore;
-  generations: GenerationManager;
-  eventLogs: EventLogStore;
-  llm: LlmClient;
-  models: ModelCatalog;
-  contextBuilder: ContextBuilder;
-  recallIndexes: RecallIndexes;
-  profiles: ProfileStore;
-  summaries: SummaryService;
-  episodes: EpisodeService;
-  cache: ServerCache;
-  conversations: ConversationStateCache;
-  metrics: MemoryMetrics;
-  logger: { warn(object: object, message?: string): void };
-  identity: IdentitySigner;
-  databaseProvider: "sqlite" | "postgresql";
-}
+import type { UserStore } from "../account/user-store.ts";
+import { identityCookieName, identityCookieOptions, readIdentityToken, type IdentitySigner } from "../auth/identity.ts";
 
 export interface RequestInfo {
-  /** Sets a response header (the identity cookie); absent in createCaller tests. */
-  setHeader?: (name: string, value: string) => void;
+  /** Sets the identity cookie to this token, or clears it (null); absent in createCaller tests. */
+  setIdentityCookie?: (token: string | null) => void;
   secure: boolean;
 }
 
+/**
+ * Facts about the request only. Services are not here: each router is built with the ones
+ * it uses (`router.ts`).
+ */
 export interface Context {
-  services: Services;
   userId: string | null;
+  /** Asked only when a write fails its foreign key: was the caller's user deleted meanwhile? */
+  userExists: (userId: string) => Promise<boolean>;
   request: RequestInfo;
 }
 
-/** The request-free part: tests call procedures through `createCaller` with this. */
-export function createContextInner(services: Services, userId: string | null, request: RequestInfo = { secure: false }): Context {
-  return { services, userId, request };
+export interface ContextDependencies {
+  identity: IdentitySigner;
+  users: Pick<UserStore, "userExists">;
 }
 
-export function createContextFactory(services: Services) {
+/** The request-free part: tests call procedures through `createCaller` with this. */
+export function createContextInner(
+  users: Pick<UserStore, "userExists">,
+  userId: string | null,
+  request: RequestInfo = { secure: false },
+): Context {
+  return { userId, userExists: (id) => users.userExists(id), request };
+}
+
+export function createContextFactory({ identity, users }: ContextDependencies) {
   return ({ req, res }: CreateFastifyContextOptions): Context => {
-    const token = readIdentityToken({ authorization: req.headers.authorization, cookie: req.headers.cookie });
-    return createContextInner(services, services.identity.verify(token), {
-      setHeader: (name, value) => void res.header(name, value),
-      secure: req.protocol === "https",
+    const secure = req.protocol === "https";
+    const token = readIdentityToken(req.headers.authorization, req.cookies[identityCookieName]);
+    return createContextInner(users, identity.verify(token), {
+      secure,
+      setIdentityCookie: (value) => {
+        // An empty value that expires at once tells the browser to drop the cookie.
+        void res.setCookie(identityCookieName, value ?? "", { ...identityCookieOptions(secure), ...(value === null ? { maxAge: 0 } : {}) });
+      },
     });
   };
 }

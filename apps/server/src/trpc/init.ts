@@ -1,5 +1,14 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
+import {
+  ConflictError,
+  DomainError,
+  InvalidRequestError,
+  LimitExceededError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+} from "../domain-errors.ts";
 import type { Context } from "./context.ts";
 
 const trpc = initTRPC.context<Context>().create({
@@ -9,7 +18,13 @@ const trpc = initTRPC.context<Context>().create({
       ...shape,
       // A person reads `message`: for invalid input, the first problem in plain words.
       message: zodError ? (zodError.issues[0]?.message ?? shape.message) : shape.message,
-      data: { ...shape.data, stack: undefined, zodError: zodError ? z.flattenError(zodError) : null },
+      data: {
+        ...shape.data,
+        stack: undefined,
+        zodError: zodError ? z.flattenError(zodError) : null,
+        /** Over a limit: when trying again can succeed (null when unknown or not a limit). */
+        retryAfterSeconds: error.cause instanceof LimitExceededError ? error.cause.retryAfterSeconds : null,
+      },
     };
   },
   sse: {
@@ -21,24 +36,70 @@ const trpc = initTRPC.context<Context>().create({
   },
 });
 
+const codeOf = new Map<abstract new (...args: never[]) => DomainError, TRPCError["code"]>([
+  [NotFoundError, "NOT_FOUND"],
+  [ConflictError, "CONFLICT"],
+  [InvalidRequestError, "BAD_REQUEST"],
+  [LimitExceededError, "TOO_MANY_REQUESTS"],
+  [PayloadTooLargeError, "PAYLOAD_TOO_LARGE"],
+  [UnauthorizedError, "UNAUTHORIZED"],
+]);
+
+/** The tRPC error for a domain error, its message unchanged; anything else is left as it is. */
+export function toTRPCError(error: unknown): unknown {
+  if (!(error instanceof DomainError)) return error;
+  for (const [kind, code] of codeOf) {
+    if (error instanceof kind) return new TRPCError({ code, message: error.message, cause: error });
+  }
+  return error;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+/** A subscription's errors surface while it is read, after the middleware returned: map them there. */
+async function* mapIterationErrors(source: AsyncIterable<unknown>): AsyncGenerator<unknown> {
+  try {
+    return yield* source;
+  } catch (error) {
+    throw toTRPCError(error);
+  }
+}
+
+/**
+ * Stores and services throw domain errors (`domain-errors.ts`) and know nothing of tRPC;
+ * this one middleware, under every procedure, gives each its tRPC code.
+ */
+const domainErrors = trpc.middleware(async ({ next, type }) => {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = toTRPCError(result.error.cause);
+    if (mapped instanceof TRPCError) throw mapped;
+    return result;
+  }
+  if (type === "subscription" && isAsyncIterable(result.data)) return { ...result, data: mapIterationErrors(result.data) };
+  return result;
+});
+
 export const router = trpc.router;
 export const createCallerFactory = trpc.createCallerFactory;
-export const publicProcedure = trpc.procedure;
+export const publicProcedure = trpc.procedure.use(domainErrors);
 
 /** Prisma's foreign-key failure, the same code on SQLite and PostgreSQL. */
 function isForeignKeyViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2003";
 }
 
-export const userProcedure = trpc.procedure.use(async ({ ctx, next }) => {
+export const userProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const userId = ctx.userId;
   if (!userId) {
-    throw new TRPCError({ code: "UNAUTHORIZED", message: "No identity yet: call auth.ensure first (the web app does this on load)." });
+    throw new UnauthorizedError("No identity yet: call auth.ensure first (the web app does this on load).");
   }
   const result = await next({ ctx: { ...ctx, userId } });
   // A token still signed for a user whose data was deleted: its writes fail their foreign key. Say so, not a 500.
-  if (!result.ok && isForeignKeyViolation(result.error.cause) && !(await ctx.services.store.userExists(userId))) {
-    throw new TRPCError({ code: "UNAUTHORIZED", message: "This identity's data was deleted. Reload Recall (or call auth.ensure) to start afresh." });
+  if (!result.ok && isForeignKeyViolation(result.error.cause) && !(await ctx.userExists(userId))) {
+    throw new UnauthorizedError("This identity's data was deleted. Reload Recall (or call auth.ensure) to start afresh.");
   }
   return result;
 });

@@ -1,0 +1,51 @@
+import type { LlmClient } from "@recall/ollama";
+import type { UserStore } from "./account/user-store.ts";
+import type { IdentitySigner } from "./auth/identity.ts";
+import type { ServerCache } from "./cache/memory-cache.ts";
+import type { ChatRepository } from "./chat/chat-repository.ts";
+import type { EventLogStore } from "./chat/event-log.ts";
+import type { GenerationManager } from "./chat/generation.ts";
+import type { ModelCatalog } from "./chat/model-catalog.ts";
+import type { RecallConfig } from "./env.ts";
+import type { ChatLifecycle } from "./lifecycle/chat-lifecycle.ts";
+import type { ContextBuilder } from "./memory/context-builder.ts";
+import type { ConversationStateCache } from "./memory/conversation-state.ts";
+import type { EpisodeService } from "./memory/episodes.ts";
+import type { MemoryMetrics } from "./memory/memory-metrics.ts";
+import type { ProfileStore } from "./memory/profile-store.ts";
+import type { RecallIndexes } from "./memory/recall-turns.ts";
+import type { SummaryService } from "./memory/summaries.ts";
+
+/**
+ * Everything built at start-up (`create-recall.ts`). Routers never see the whole of it:
+ * each takes the `Pick` it uses (`router.ts`).
+ */
+export interface Services {
+  config: RecallConfig;
+  /** Saved and temporary chats alike, routed by id. */
+  chats: ChatRepository;
+  users: UserStore;
+  /** What happens when a chat or a user is created, deleted, erased or expired. */
+  lifecycle: ChatLifecycle;
+  generations: GenerationManager;
+  eventLogs: EventLogStore;
+  llm: LlmClient;
+  models: ModelCatalog;
+  contextBuilder: ContextBuilder;
+  recallIndexes: RecallIndexes;
+  profiles: ProfileStore;
+  summaries: SummaryService;
+  episodes: EpisodeService;
+  cache: ServerCache;
+  conversations: ConversationStateCache;
+  metrics: MemoryMetrics;
+  logger: Logger;
+  identity: IdentitySigner;
+  databaseProvider: "sqlite" | "postgresql";
+}
+
+export interface Logger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
