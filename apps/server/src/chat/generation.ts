@@ -5,6 +5,7 @@ import type { StreamEndReason, StreamEvent } from "@recall/schema";
 import type { ChatRepository, FinishedReply } from "./chat-repository.ts";
 import type { EventLogStore, MessageEventLog } from "./event-log.ts";
 import { describeError } from "../errors.ts";
+import { noReplyMetrics, type ReplyMetrics } from "../ops/reply-metrics.ts";
 
 /** Why a reply ended `interrupted`: the stream's closed `StreamEndReason`. */
 export type StopReason = StreamEndReason;
@@ -68,6 +69,7 @@ export class GenerationManager {
     private readonly logger: Logger,
     /** What "nobody watched it for abandonAfterMs" is measured with. */
     private readonly clock: Clock = systemClock,
+    private readonly metrics: ReplyMetrics = noReplyMetrics,
   ) {
     this.ticker = setInterval(() => void this.tick(), options.checkpointMs);
     this.ticker.unref();
@@ -118,12 +120,14 @@ export class GenerationManager {
 
   private async run(generation: ActiveGeneration, request: GenerationRequest): Promise<void> {
     const { log } = generation;
+    const observation = this.metrics.replyStarted(request.model);
     let final: StreamEvent;
     let outcome: FinishedReply;
     try {
       const numCtx = request.numCtx;
       let done: Extract<StreamEvent, { type: "done" }> = { type: "done", promptTokens: null, completionTokens: null, doneReason: null };
       for await (const chunk of this.llm.streamChat({ model: request.model, messages: request.messages, signal: generation.controller.signal, ...(numCtx ? { numCtx } : {}) })) {
+        observation.received(chunk);
         if (chunk.type === "delta") {
           generation.content += chunk.text;
           log.append({ type: "delta", text: chunk.text });
@@ -145,6 +149,7 @@ export class GenerationManager {
         outcome = { status: "error", content: generation.content, error: llmError.message };
       }
     }
+    observation.finished(final);
     await generation.saving;
     await this.saveFinal(generation.messageId, outcome);
     log.append(final);
