@@ -5,6 +5,9 @@ import fastifyStatic from "@fastify/static";
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { describeError } from "./errors.ts";
+import type { Operations } from "./ops/operations.ts";
+import { operationsPlugin } from "./ops/operations-plugin.ts";
+import { requestIdFor } from "./ops/request-id.ts";
 import { createAppRouter, type AppRouter } from "./router.ts";
 import type { Services } from "./services.ts";
 import { createContextFactory } from "./trpc/context.ts";
@@ -28,13 +31,15 @@ export function contentSecurityPolicy(imageOrigins: readonly string[]): string {
 }
 
 /** Builds the HTTP app without listening, so tests can use it on port 0 or with inject. */
-export async function buildApp(services: Services): Promise<FastifyInstance> {
+export async function buildApp(services: Services, operations?: Operations): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: services.config.logLevel,
       // Query strings carry procedure inputs: log the path only, never content.
       serializers: { req: (request) => ({ method: request.method, url: request.url.split("?")[0] }) },
+      stream: operations?.logDestination,
     },
+    genReqId: requestIdFor,
     // Two log lines per request cost more than the request itself on the streaming path;
     // failures are still logged by the error handlers below.
     logController: new LogController({ disableRequestLogging: true }),
@@ -51,6 +56,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     reply.header("referrer-policy", "no-referrer");
   });
 
+  if (operations) await app.register(operationsPlugin, { operations, router: appRouter });
   // Parses the identity cookie and writes Set-Cookie (`trpc/context.ts`).
   await app.register(fastifyCookie);
   await app.register(fastifyTRPCPlugin, {

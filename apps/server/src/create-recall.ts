@@ -21,6 +21,7 @@ import { ConversationStateCache } from "./memory/conversation-state.ts";
 import { MemoryMetrics } from "./memory/memory-metrics.ts";
 import { EpisodeService } from "./memory/episodes.ts";
 import { SummaryService } from "./memory/summaries.ts";
+import { createOperations, type OperationsOptions } from "./ops/operations.ts";
 import type { RecallConfig } from "./env.ts";
 import { ChatLifecycle } from "./lifecycle/chat-lifecycle.ts";
 import type { Services } from "./services.ts";
@@ -35,6 +36,8 @@ export interface Recall {
 export interface RecallOptions {
   /** Where upkeep reads the time (idle chats, abandoned replies, `/api/ps` freshness); tests move it. */
   clock?: Clock;
+  /** Metrics, readiness and request logs (`ops/operations.ts`). */
+  operations?: OperationsOptions;
 }
 
 /** The composition root: every real dependency is made here and nowhere else. */
@@ -71,7 +74,8 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     error: (object: object, message?: string) => app?.log.error(object, message),
   };
   const models = new ModelCatalog(llm, { maxContextTokens: config.maxContextTokens, clock });
-  const generations = new GenerationManager(chats, llm, eventLogs, config, logger, clock);
+  const operations = createOperations(options.operations, { database: database.prisma, ollamaUrl, redis: config.redisUrl ? { url: config.redisUrl, database: config.redisDatabase } : null });
+  const generations = new GenerationManager(chats, llm, eventLogs, config, logger, clock, operations.metrics);
   const embeddingModel = config.embeddingModel;
   const recallIndexes = new RecallIndexes(
     (userId) => savedChats.recallTurns(userId),
@@ -130,6 +134,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     embedQuery: embeddingModel ? async (text) => (await llm.embed(embeddingModel, [text]))[0] ?? [] : undefined,
   }, clock);
   const metrics = new MemoryMetrics(cache, summaries, episodes, clock);
+  operations.metrics.observe({ cache, summaries, episodes, generations, memory: metrics });
   const lifecycle = new ChatLifecycle({ chats, users, generations, recallIndexes, summaries, episodes, profiles, conversations, logger });
   const services: Services = {
     config: { ...config, ollamaUrl },
@@ -153,7 +158,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     databaseProvider: database.provider,
   };
   const interrupted = await savedChats.interruptOrphanedStreams();
-  app = await buildApp(services);
+  app = await buildApp(services, operations);
   if (interrupted > 0) app.log.warn({ count: interrupted }, "marked replies left streaming by a previous run as interrupted");
   if (config.demoFakeOllama) app.log.warn("DEMO MODE: replies come from Recall's fake Ollama, not a real model");
 
