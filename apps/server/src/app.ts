@@ -5,7 +5,8 @@ import fastifyStatic from "@fastify/static";
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { describeError } from "./errors.ts";
-import type { Operations } from "./ops/operations.ts";
+import type { RecallConfig } from "./env.ts";
+import type { LogDestination, Operations } from "./ops/operations.ts";
 import { operationsPlugin } from "./ops/operations-plugin.ts";
 import { requestIdFor } from "./ops/request-id.ts";
 import { createAppRouter, type AppRouter } from "./router.ts";
@@ -30,14 +31,17 @@ export function contentSecurityPolicy(imageOrigins: readonly string[]): string {
   ].join("; ");
 }
 
-/** Builds the HTTP app without listening, so tests can use it on port 0 or with inject. */
-export async function buildApp(services: Services, operations?: Operations): Promise<FastifyInstance> {
-  const app = Fastify({
+/**
+ * The Fastify instance, made first in `createRecall`: its pino logger is the one every
+ * service logs through, so nothing logged while they are built is lost.
+ */
+export function createHttpServer(config: Pick<RecallConfig, "logLevel">, logDestination?: LogDestination): FastifyInstance {
+  return Fastify({
     logger: {
-      level: services.config.logLevel,
+      level: config.logLevel,
       // Query strings carry procedure inputs: log the path only, never content.
       serializers: { req: (request) => ({ method: request.method, url: request.url.split("?")[0] }) },
-      stream: operations?.logDestination,
+      stream: logDestination,
     },
     genReqId: requestIdFor,
     // Two log lines per request cost more than the request itself on the streaming path;
@@ -47,7 +51,10 @@ export async function buildApp(services: Services, operations?: Operations): Pro
     routerOptions: { maxParamLength: 5000 },
     forceCloseConnections: true,
   });
+}
 
+/** Adds Recall's routes to the server, without listening, so tests can use it on port 0 or with inject. */
+export async function buildApp(app: FastifyInstance, services: Services, operations?: Operations): Promise<FastifyInstance> {
   const appRouter = createAppRouter(services);
   const policy = contentSecurityPolicy(services.config.imageOrigins);
   app.addHook("onSend", async (_request, reply) => {

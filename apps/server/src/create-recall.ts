@@ -3,7 +3,7 @@ import { systemClock, type Clock } from "@recall/memory";
 import { createOllamaClient } from "@recall/ollama";
 import type { FastifyInstance } from "fastify";
 import { UserStore } from "./account/user-store.ts";
-import { buildApp } from "./app.ts";
+import { buildApp, createHttpServer } from "./app.ts";
 import { IdentitySigner } from "./auth/identity.ts";
 import { resolveSecret } from "./auth/secret.ts";
 import { EphemeralChatStore } from "./chat/ephemeral-store.ts";
@@ -24,7 +24,7 @@ import { SummaryService } from "./memory/summaries.ts";
 import { createOperations, type OperationsOptions } from "./ops/operations.ts";
 import type { RecallConfig } from "./env.ts";
 import { ChatLifecycle } from "./lifecycle/chat-lifecycle.ts";
-import type { Services } from "./services.ts";
+import type { Logger, Services } from "./services.ts";
 
 export interface Recall {
   app: FastifyInstance;
@@ -43,6 +43,9 @@ export interface RecallOptions {
 /** The composition root: every real dependency is made here and nowhere else. */
 export async function createRecall(config: RecallConfig, options: RecallOptions = {}): Promise<Recall> {
   const clock = options.clock ?? systemClock;
+  // Before anything that logs: every service logs through the server's own pino logger.
+  const app = createHttpServer(config, options.operations?.logDestination);
+  const logger: Logger = app.log;
   let ollamaUrl = config.ollamaUrl;
   let closeDemo: (() => Promise<void>) | null = null;
   if (config.demoFakeOllama) {
@@ -67,12 +70,6 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   const users = new UserStore(database.prisma);
   const llm = createOllamaClient({ host: ollamaUrl, idleTimeoutMs: config.ollamaIdleTimeoutMs });
   const eventLogs = new EventLogStore({ retainFinishedMs: 60_000 });
-  let app: FastifyInstance | null = null;
-  const logger = {
-    info: (object: object, message?: string) => app?.log.info(object, message),
-    warn: (object: object, message?: string) => app?.log.warn(object, message),
-    error: (object: object, message?: string) => app?.log.error(object, message),
-  };
   const models = new ModelCatalog(llm, { maxContextTokens: config.maxContextTokens, clock });
   const operations = createOperations(options.operations, { database: database.prisma, ollamaUrl, redis: config.redisUrl ? { url: config.redisUrl, database: config.redisDatabase } : null });
   const generations = new GenerationManager(chats, llm, eventLogs, config, logger, clock, operations.metrics);
@@ -158,7 +155,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     databaseProvider: database.provider,
   };
   const interrupted = await savedChats.interruptOrphanedStreams();
-  app = await buildApp(services, operations);
+  await buildApp(app, services, operations);
   if (interrupted > 0) app.log.warn({ count: interrupted }, "marked replies left streaming by a previous run as interrupted");
   if (config.demoFakeOllama) app.log.warn("DEMO MODE: replies come from Recall's fake Ollama, not a real model");
 
