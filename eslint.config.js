@@ -36,6 +36,29 @@ export default tseslint.config(
     },
   },
   {
+    // Stores and services throw domain errors (domain-errors.ts); only routers/ and trpc/ speak tRPC.
+    files: ["apps/server/src/**/*.ts"],
+    ignores: ["apps/server/src/routers/**", "apps/server/src/trpc/**", "apps/server/src/testing/**", "apps/server/src/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [{ name: "@trpc/server", importNames: ["TRPCError"], message: "Throw a domain error (domain-errors.ts); trpc/init.ts maps it to its tRPC code." }],
+        },
+      ],
+    },
+  },
+  {
+    // The saved and the temporary chat stores never know of each other: RoutingChatRepository joins them.
+    files: ["apps/server/src/chat/saved-chat-store.ts", "apps/server/src/chat/ephemeral-store.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["./saved-chat-store.ts", "./ephemeral-store.ts", "./routing-chat-repository.ts"], message: "Go through the ChatRepository interface." }] },
+      ],
+    },
+  },
+  {
     // The app bundle talks to the server through tRPC only; e2e tests may start the server.
     files: ["apps/web/src/**/*.{ts,tsx}"],
     rules: {
