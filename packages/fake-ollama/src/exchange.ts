@@ -12,6 +12,8 @@ export class Exchange {
   /** The cost model's simulated clock when the request's headers arrived (before its body was read). */
   readonly simulatedArrival: number;
   body: Record<string, unknown> = {};
+  /** A request to the guard model: what Llama Guard answers, unless a queued script comes first. */
+  guardAnswer: string | undefined;
 
   constructor(request: IncomingMessage, response: ServerResponse, record: RecordedRequest, state: ServerState) {
     this.request = request;

@@ -2,6 +2,7 @@ import { checkFieldTypes, type Exchange } from "./exchange.ts";
 import { Generation } from "./generation.ts";
 import { playCostedGeneration } from "./costed-requests.ts";
 import { effectiveNumCtx, lastUserMessage, loadReply, scriptReply, thinkRequested, type Endpoint } from "./generation-request.ts";
+import { guardAnswer, guardPromptMessages } from "./guard-model.ts";
 import { findModel, modelNotFoundMessage, type CatalogModel } from "./models.ts";
 import { measurePrompt } from "./prompt-budget.ts";
 import { hashText } from "./reply-text.ts";
@@ -57,6 +58,12 @@ export function handleGeneration(exchange: Exchange, endpoint: Endpoint): void |
     messages = parsed;
   } else {
     messages = prompt === "" ? [] : [...(system ? [{ role: "system", content: system }] : []), { role: "user", content: prompt }];
+  }
+
+  if (state.settings.guard?.model === model.name && messages.length > 0 && body["raw"] !== true) {
+    // Judged on what the client sent; counted and cached as the guard template renders it.
+    exchange.guardAnswer = guardAnswer(messages, state.settings.guard);
+    messages = guardPromptMessages(messages);
   }
 
   const keepAliveMs = keepAliveMillis(body["keep_alive"]);

@@ -19,10 +19,11 @@ export function loadReply(exchange: Exchange, endpoint: Endpoint, model: string,
   );
 }
 
-/** The next queued script, else the reply hook's answer. */
+/** The next queued script, else the guard model's verdict, else the reply hook's answer. */
 export function pickScript(exchange: Exchange, info: ChatRequestInfo): ChatScript | undefined {
   const queued = exchange.state.scripts.shift();
   if (queued) return queued;
+  if (exchange.guardAnswer !== undefined) return { text: exchange.guardAnswer };
   return exchange.state.settings.reply?.(info);
 }
 

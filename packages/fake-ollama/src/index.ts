@@ -5,12 +5,14 @@ export { templatedPromptTokens, TEMPLATE_TOKENS_PER_MESSAGE, TEMPLATE_TOKENS_PER
 export { embedText } from "./embeddings.ts";
 export { tokenIds } from "./token-ids.ts";
 export { SERVER_BUSY_MESSAGE } from "./scheduler.ts";
+export { DEFAULT_GUARD_MODEL, markedCategories } from "./guard-model.ts";
 export type {
   ChatMessage,
   ChatRequestInfo,
   ChatScript,
   EndpointCounts,
   FakeCostOptions,
+  FakeGuardOptions,
   FakeCosts,
   FakeModel,
   FakeOllama,

@@ -3,9 +3,8 @@ import type { AddressInfo } from "node:net";
 import { Exchange, parseJsonBody, readBody } from "./exchange.ts";
 import { handleGeneration } from "./generation-handler.ts";
 import { handleEmbed, handleEmbeddings, handlePs, handleShow, handleTags, handleVersion } from "./model-handlers.ts";
-import { DEFAULT_MODELS } from "./models.ts";
 import { emptyCosts } from "./cost-model.ts";
-import { catalogModels, createState, emptyCounts, type ServerState } from "./state.ts";
+import { catalogModels, configuredModels, createState, emptyCounts, type ServerState } from "./state.ts";
 import type { EndpointCounts, FakeOllama, FakeOllamaOptions, RecordedRequest } from "./types.ts";
 
 interface Route {
@@ -107,7 +106,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       state.cost?.unloadAll();
     },
     reset() {
-      state.models = catalogModels(options.models ?? DEFAULT_MODELS);
+      state.models = configuredModels(options, state.settings.guard);
       state.scripts.length = 0;
       state.requests.length = 0;
       Object.assign(state.counts, emptyCounts());

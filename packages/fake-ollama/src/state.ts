@@ -1,5 +1,6 @@
 import { CostModel } from "./cost-model.ts";
 import { catalogModel, DEFAULT_MODELS, describeForPs, type CatalogModel } from "./models.ts";
+import { resolveGuard, withGuardModel, type ResolvedGuard } from "./guard-model.ts";
 import { countTokens } from "./tokenizer.ts";
 import type { ChatRequestInfo, ChatScript, EndpointCounts, FakeModel, FakeOllamaOptions, RecordedRequest } from "./types.ts";
 
@@ -18,6 +19,8 @@ export interface Settings {
   version: string;
   recordRequests: boolean;
   recordTokenTimes: boolean;
+  /** The `guard` option: which model answers as Llama Guard, and how. */
+  guard: ResolvedGuard | undefined;
 }
 
 interface LoadedModel {
@@ -44,6 +47,7 @@ export function emptyCounts(): EndpointCounts {
 }
 
 export function createState(options: FakeOllamaOptions): ServerState {
+  const guard = resolveGuard(options.guard);
   return {
     settings: {
       tokensPerSecond: options.tokensPerSecond ?? 0,
@@ -55,8 +59,9 @@ export function createState(options: FakeOllamaOptions): ServerState {
       version: options.version ?? "0.12.6",
       recordRequests: options.recordRequests ?? true,
       recordTokenTimes: options.recordTokenTimes ?? false,
+      guard,
     },
-    models: catalogModels(options.models ?? DEFAULT_MODELS),
+    models: configuredModels(options, guard),
     scripts: [],
     requests: [],
     counts: emptyCounts(),
@@ -66,6 +71,11 @@ export function createState(options: FakeOllamaOptions): ServerState {
       ? new CostModel(options.cost, { tokensPerSecond: options.tokensPerSecond ?? 0, recordRequests: options.recordRequests ?? true })
       : undefined,
   };
+}
+
+/** The `models` option (or the defaults), plus the guard model when it is not among them. */
+export function configuredModels(options: FakeOllamaOptions, guard: ResolvedGuard | undefined): CatalogModel[] {
+  return catalogModels(withGuardModel(options.models ?? DEFAULT_MODELS, guard));
 }
 
 export function catalogModels(models: readonly FakeModel[]): CatalogModel[] {

@@ -143,6 +143,23 @@ export interface FakeOllamaOptions {
    * past `maxQueue`. Absent (the default): no costs, unlimited concurrent streams, as before.
    */
   cost?: FakeCostOptions;
+  /**
+   * Answer as a Llama Guard 3 model: chat and generate requests to `guard.model` get `safe` or
+   * `unsafe\nS<n>[,S<m>]` about the last message (a queued script still wins). `true` uses the
+   * defaults. The model is added to `models` when they do not list it, and is a runner of its own.
+   */
+  guard?: FakeGuardOptions | boolean;
+}
+
+export interface FakeGuardOptions {
+  /** Default `llama-guard3` (`:latest`), listed as Llama Guard 3 8B unless `models` already has it. */
+  model?: string;
+  /**
+   * The categories the judged text violates (`"S1"`, `["S1", "S10"]`), or null when it is safe.
+   * The judged text is the last message; `role` is `assistant` when it is a reply.
+   * Default: a marker `unsafe-S<n>` in the text (`unsafe-S1`, `unsafe S10`), case-insensitive.
+   */
+  unsafe?: (text: string, role: "user" | "assistant") => string | readonly string[] | null | undefined;
 }
 
 /**
