@@ -4,7 +4,7 @@ import { DecryptionError } from "./errors/decryption-error.ts";
 import { EncryptionKeyMissingError } from "./errors/encryption-key-missing-error.ts";
 import type { MasterKeys } from "./master-keys.ts";
 import type { UserKeyStore } from "./user-key-store.ts";
-import { fieldAssociatedData, formatEncryptedValue, parseStoredValue, type FieldContext } from "./value-format.ts";
+import { escapePlaintext, fieldAssociatedData, formatEncryptedValue, parseStoredValue, unescapePlaintext, type FieldContext } from "./value-format.ts";
 
 /**
  * What the stores call around every encrypted column. `encrypt` before writing, `decrypt`
@@ -66,11 +66,12 @@ export class EncryptingFieldCipher implements FieldCipher {
 
   async decrypt(stored: string, context: FieldContext): Promise<string> {
     const parsed = parseStoredValue(stored);
-    if (parsed.kind === "plaintext") {
-      if (this.legacyPlaintext === "accept") return stored;
-      throw new DecryptionError(context.field, context.rowId, "plain text where ciphertext is required");
+    // Legacy text: written in plaintext mode (escaped or not), or text a user typed that only
+    // starts like a value (`rc1.1.abc.def`) and does not parse as one. Never an error when accepted.
+    if (parsed.kind !== "encrypted") {
+      if (this.legacyPlaintext === "accept") return unescapePlaintext(stored) ?? stored;
+      throw new DecryptionError(context.field, context.rowId, parsed.kind === "malformed" ? parsed.reason : "plain text where ciphertext is required");
     }
-    if (parsed.kind === "malformed") throw new DecryptionError(context.field, context.rowId, parsed.reason);
     const key = await this.keyring.keyForVersion(context.userId, parsed.version);
     const plaintext = open(key, parsed, fieldAssociatedData(context, parsed.version));
     if (plaintext === null) throw new DecryptionError(context.field, context.rowId, "authentication failed");
@@ -92,16 +93,22 @@ export class EncryptingFieldCipher implements FieldCipher {
   }
 }
 
-/** No master key: the identity, as Recall stored text before. A value that is ciphertext is refused rather than shown as text. */
+/**
+ * No master key: text as Recall stored it before, except that text which looks like ciphertext
+ * is escaped (so a user's own `rc1.…` message reads back as typed). A value that really is
+ * ciphertext is refused rather than shown as text.
+ */
 export class PlaintextFieldCipher implements FieldCipher {
   readonly mode = "plaintext";
 
   async encrypt(plaintext: string): Promise<string> {
-    return plaintext;
+    return escapePlaintext(plaintext);
   }
 
   async decrypt(stored: string, context: FieldContext): Promise<string> {
-    if (parseStoredValue(stored).kind !== "plaintext") throw new EncryptionKeyMissingError(context.field, context.rowId);
+    const unescaped = unescapePlaintext(stored);
+    if (unescaped !== null) return unescaped;
+    if (parseStoredValue(stored).kind === "encrypted") throw new EncryptionKeyMissingError(context.field, context.rowId);
     return stored;
   }
 

@@ -15,6 +15,8 @@ export const encryptedFields = [
   "Episode.factsJson",
   "ProfileFact.value",
   "ChatSession.title",
+  "Message.contextJson",
+  "ConversationCache.state",
 ] as const;
 export type EncryptedField = (typeof encryptedFields)[number];
 
@@ -33,6 +35,23 @@ export type StoredValue =
   | { kind: "malformed"; reason: string };
 
 const claimedPattern = /^rc\d+\./;
+
+/**
+ * Written in plaintext mode in front of text that looks like ciphertext (a user typing
+ * `rc1.1.abc.def`) or already starts with this prefix; every read strips it. It does not
+ * match `rc<digits>.`, so such text is never taken for ciphertext.
+ */
+export const plaintextEscape = "rc-plain:";
+
+/** Plaintext as stored without a key: escaped when it could be mistaken for ciphertext. */
+export function escapePlaintext(text: string): string {
+  return claimedPattern.test(text) || text.startsWith(plaintextEscape) ? `${plaintextEscape}${text}` : text;
+}
+
+/** The text of an escaped plaintext value, or null when `value` is not escaped. */
+export function unescapePlaintext(value: string): string | null {
+  return value.startsWith(plaintextEscape) ? value.slice(plaintextEscape.length) : null;
+}
 const versionPattern = /^[1-9][0-9]{0,8}$/;
 
 /** Classifies a stored string without decrypting it. */
