@@ -21,6 +21,10 @@ import { ConversationStateCache } from "./memory/conversation-state.ts";
 import { MemoryMetrics } from "./memory/memory-metrics.ts";
 import { EpisodeService } from "./memory/episodes.ts";
 import { SummaryService } from "./memory/summaries.ts";
+import { ContentModeration } from "./moderation/content-moderation.ts";
+import { createModerator } from "./moderation/create-moderator.ts";
+import { PrismaRetentionStore } from "./lifecycle/prisma-retention-store.ts";
+import { RetentionSweeper } from "./lifecycle/retention.ts";
 import { createOperations, type OperationsOptions } from "./ops/operations.ts";
 import type { RecallConfig } from "./env.ts";
 import { ChatLifecycle } from "./lifecycle/chat-lifecycle.ts";
@@ -71,7 +75,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   const llm = createOllamaClient({ host: ollamaUrl, idleTimeoutMs: config.ollamaIdleTimeoutMs });
   const eventLogs = new EventLogStore({ retainFinishedMs: 60_000 });
   const models = new ModelCatalog(llm, { maxContextTokens: config.maxContextTokens, clock });
-  const operations = createOperations(options.operations, { database: database.prisma, ollamaUrl, redis: config.redisUrl ? { url: config.redisUrl, database: config.redisDatabase } : null });
+  const operations = createOperations({ metricsToken: config.metricsToken, requestLog: config.requestLog, readinessTimeoutMs: config.readinessTimeoutMs, ...options.operations }, { database: database.prisma, ollamaUrl, redis: config.redisUrl ? { url: config.redisUrl, database: config.redisDatabase } : null });
   const generations = new GenerationManager(chats, llm, eventLogs, config, logger, clock, operations.metrics);
   const embeddingModel = config.embeddingModel;
   const recallIndexes = new RecallIndexes(
@@ -133,6 +137,21 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   const metrics = new MemoryMetrics(cache, summaries, episodes, clock);
   operations.metrics.observe({ cache, summaries, episodes, generations, memory: metrics });
   const lifecycle = new ChatLifecycle({ chats, users, generations, recallIndexes, summaries, episodes, profiles, conversations, logger });
+  const moderator = createModerator(
+    { rules: config.moderationRules ?? undefined, model: config.moderationModel ?? undefined, fail: config.moderationFail, timeoutMs: config.moderationTimeoutMs, numCtx: config.moderationNumCtx },
+    llm,
+  );
+  const moderation = new ContentModeration(moderator, operations.metrics, moderator.summary !== "off");
+  logger.info({ moderation: moderator.summary }, "moderation");
+  const retention = new RetentionSweeper(
+    new PrismaRetentionStore(database.prisma),
+    lifecycle,
+    { chatsMs: config.retainChatsMs, anonymousUsersMs: config.retainAnonymousUsersMs, emptyUsersMs: config.retainEmptyUsersMs, sweepEveryMs: config.retentionSweepMs },
+    clock,
+    logger,
+    async (userId) => (await ephemeral.sessionIds(userId)).length > 0,
+  );
+  retention.start();
   const services: Services = {
     config: { ...config, ollamaUrl },
     chats,
@@ -150,6 +169,8 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     cache,
     conversations,
     metrics,
+    moderation,
+    retention,
     logger,
     identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
     databaseProvider: database.provider,
@@ -165,6 +186,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     services,
     close() {
       closing ??= (async () => {
+        await retention.stop();
         await generations.shutdown();
         await summaries.idle();
         await episodes.stop();

@@ -41,6 +41,17 @@ export class UnauthorizedError extends DomainError {
   override readonly name = "UnauthorizedError";
 }
 
+/** The moderation policy refused the text; `category` is a stable id for metrics, never the text. */
+export class ContentBlockedError extends DomainError {
+  override readonly name = "ContentBlockedError";
+  constructor(
+    message: string,
+    readonly category: string,
+  ) {
+    super(message);
+  }
+}
+
 export function notFound(what: "chat" | "message" | "remembered fact" | "episode"): NotFoundError {
   return new NotFoundError(`That ${what} does not exist or is not yours.`);
 }

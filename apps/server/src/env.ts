@@ -31,6 +31,10 @@ const environmentSchema = z.object({
   RECALL_REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
   RECALL_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
   RECALL_CACHE_ENTRIES: z.coerce.number().int().min(100).default(10_000),
+  // Encryption at rest
+  RECALL_ENCRYPTION_KEYS: z.string().optional(),
+  RECALL_ENCRYPTION_KEYS_FILE: z.string().optional(),
+  RECALL_ENCRYPTION_LEGACY_PLAINTEXT: z.enum(["accept", "reject"]).default("accept"),
   RECALL_EMBEDDING_MODEL: z.string().min(1).optional(),
   RECALL_EMBEDDING_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(300),
   RECALL_EPHEMERAL_IDLE_MINUTES: z.coerce.number().min(0.01).max(10_080).default(30),
@@ -50,6 +54,21 @@ const environmentSchema = z.object({
       message: "RECALL_IMAGE_ORIGINS is a comma-separated list of origins such as https://images.example.com (scheme and host, no path)",
     }),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Operations
+  RECALL_METRICS_TOKEN: z.string().min(32, "RECALL_METRICS_TOKEN must be at least 32 characters").optional(),
+  RECALL_REQUEST_LOG: z.enum(["1", "0", "true", "false"]).default("1").transform((value) => value === "1" || value === "true"),
+  RECALL_READINESS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+  // Moderation
+  RECALL_MODERATION_RULES: z.string().min(1).optional(),
+  RECALL_MODERATION_MODEL: z.string().min(1).optional(),
+  RECALL_MODERATION_FAIL: z.enum(["open", "closed"]).default("closed"),
+  RECALL_MODERATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  RECALL_MODERATION_NUM_CTX: z.coerce.number().int().min(512).max(131_072).default(4096),
+  // Retention (0 keeps forever)
+  RECALL_RETAIN_CHATS_DAYS: z.coerce.number().min(0).max(36_500).default(0),
+  RECALL_RETAIN_ANONYMOUS_USERS_DAYS: z.coerce.number().min(0).max(36_500).default(0),
+  RECALL_RETAIN_EMPTY_USERS_HOURS: z.coerce.number().min(0).max(876_000).default(24),
+  RECALL_RETENTION_SWEEP_MINUTES: z.coerce.number().min(0.01).max(10_080).default(60),
 });
 
 /** `https://host[:port]` and nothing more: what a Content-Security-Policy source and the renderer's allowlist compare. */
@@ -106,6 +125,13 @@ export interface RecallConfig {
   redisDatabase: number;
   cacheTtlSeconds: number;
   cacheEntries: number;
+  // Encryption at rest
+  /** Master keys, `2:<base64>,1:<base64>` (newest first); never logged. Unset with no file: text is stored in the clear. */
+  encryptionKeys: string | null;
+  /** A file holding the master keys instead (e.g. a mounted secret). */
+  encryptionKeysFile: string | null;
+  /** "reject" once `keys:reencrypt` has converted everything: text planted in the clear is not served. */
+  encryptionLegacyPlaintext: "accept" | "reject";
   /** Recall by meaning too (Ollama /api/embed), fused with BM25; unset: BM25 only. */
   embeddingModel: string | null;
   /** The longest a reply waits for its message's embedding before recalling by BM25 alone. */
@@ -129,6 +155,29 @@ export interface RecallConfig {
   /** Origins model replies may show images from; none by default (an image is a request the model chose). */
   imageOrigins: string[];
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
+  // Operations
+  /** Bearer token that opens `/metrics`; unset: `/metrics` answers 404. */
+  metricsToken: string | null;
+  /** One log line per finished request (ids, route, sizes, duration; never text). */
+  requestLog: boolean;
+  readinessTimeoutMs: number;
+  // Moderation
+  /** A rules file path, or the rules' JSON itself; unset: no rules. */
+  moderationRules: string | null;
+  /** A guard model through Ollama (e.g. llama-guard3:1b); unset: no model check. */
+  moderationModel: string | null;
+  /** When the guard model fails or times out: let the text through (open) or block it (closed). */
+  moderationFail: "open" | "closed";
+  moderationTimeoutMs: number;
+  moderationNumCtx: number;
+  // Retention (0: kept for ever)
+  /** A saved chat untouched this long is deleted with everything derived from it. */
+  retainChatsMs: number;
+  /** An anonymous user with no activity this long is deleted, as "delete my data" would. */
+  retainAnonymousUsersMs: number;
+  /** An anonymous user who never saved anything is deleted this long after arriving. */
+  retainEmptyUsersMs: number;
+  retentionSweepMs: number;
 }
 
 export class ConfigError extends Error {
@@ -168,6 +217,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     redisDatabase: values.RECALL_REDIS_DB,
     cacheTtlSeconds: values.RECALL_CACHE_TTL_SECONDS,
     cacheEntries: values.RECALL_CACHE_ENTRIES,
+    // Encryption at rest
+    encryptionKeys: values.RECALL_ENCRYPTION_KEYS?.trim() || null,
+    encryptionKeysFile: values.RECALL_ENCRYPTION_KEYS_FILE?.trim() || null,
+    encryptionLegacyPlaintext: values.RECALL_ENCRYPTION_LEGACY_PLAINTEXT,
     embeddingModel: values.RECALL_EMBEDDING_MODEL ?? null,
     embeddingTimeoutMs: values.RECALL_EMBEDDING_TIMEOUT_MS,
     ephemeralIdleMs: Math.round(values.RECALL_EPHEMERAL_IDLE_MINUTES * 60_000),
@@ -181,6 +234,21 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     webDist: resolve(values.RECALL_WEB_DIST ?? new URL("../../web/dist", import.meta.url).pathname),
     imageOrigins: values.RECALL_IMAGE_ORIGINS.map((origin) => new URL(origin).origin),
     logLevel: values.LOG_LEVEL,
+    // Operations
+    metricsToken: values.RECALL_METRICS_TOKEN ?? null,
+    requestLog: values.RECALL_REQUEST_LOG,
+    readinessTimeoutMs: values.RECALL_READINESS_TIMEOUT_MS,
+    // Moderation
+    moderationRules: values.RECALL_MODERATION_RULES ?? null,
+    moderationModel: values.RECALL_MODERATION_MODEL ?? null,
+    moderationFail: values.RECALL_MODERATION_FAIL,
+    moderationTimeoutMs: values.RECALL_MODERATION_TIMEOUT_MS,
+    moderationNumCtx: values.RECALL_MODERATION_NUM_CTX,
+    // Retention
+    retainChatsMs: Math.round(values.RECALL_RETAIN_CHATS_DAYS * 86_400_000),
+    retainAnonymousUsersMs: Math.round(values.RECALL_RETAIN_ANONYMOUS_USERS_DAYS * 86_400_000),
+    retainEmptyUsersMs: Math.round(values.RECALL_RETAIN_EMPTY_USERS_HOURS * 3_600_000),
+    retentionSweepMs: Math.round(values.RECALL_RETENTION_SWEEP_MINUTES * 60_000),
     ...overrides,
   };
 }

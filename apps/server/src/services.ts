@@ -15,6 +15,8 @@ import type { MemoryMetrics } from "./memory/memory-metrics.ts";
 import type { ProfileStore } from "./memory/profile-store.ts";
 import type { RecallIndexes } from "./memory/recall-turns.ts";
 import type { SummaryService } from "./memory/summaries.ts";
+import type { ContentModeration } from "./moderation/content-moderation.ts";
+import type { RetentionSweeper } from "./lifecycle/retention.ts";
 
 /**
  * Everything built at start-up (`create-recall.ts`). Routers never see the whole of it:
@@ -39,6 +41,10 @@ export interface Services {
   cache: ServerCache;
   conversations: ConversationStateCache;
   metrics: MemoryMetrics;
+  /** The user's message before it is sent, the reply once it ends (off by default). */
+  moderation: ContentModeration;
+  /** Deletes what the retention settings say has expired (off by default). */
+  retention: RetentionSweeper;
   logger: Logger;
   identity: IdentitySigner;
   databaseProvider: "sqlite" | "postgresql";

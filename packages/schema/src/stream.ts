@@ -7,7 +7,7 @@ export const streamEndReasonSchema = z.enum(streamEndReasons);
 export type StreamEndReason = z.infer<typeof streamEndReasonSchema>;
 
 /** Why a model call failed, stable for clients to branch on (the adapter's `LlmError.code`). */
-export const streamErrorCodes = ["OLLAMA_UNREACHABLE", "MODEL_NOT_FOUND", "MODEL_ERROR", "STREAM_BROKEN", "MODEL_TIMEOUT"] as const;
+export const streamErrorCodes = ["OLLAMA_UNREACHABLE", "MODEL_NOT_FOUND", "MODEL_ERROR", "STREAM_BROKEN", "MODEL_TIMEOUT", "CONTENT_BLOCKED"] as const;
 export const streamErrorCodeSchema = z.enum(streamErrorCodes);
 export type StreamErrorCode = z.infer<typeof streamErrorCodeSchema>;
 

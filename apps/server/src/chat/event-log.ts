@@ -40,6 +40,16 @@ export class MessageEventLog {
     this.wakeReaders();
   }
 
+  /**
+   * Blanks the text every delta carried (a reply withheld by moderation): a reader arriving
+   * later gets no trace of it. Ids stay, so a reader resuming mid-log is not confused.
+   */
+  withdrawText(): void {
+    for (const entry of this.events) {
+      if (entry.event.type === "delta") entry.event = { type: "delta", text: "" };
+    }
+  }
+
   /** Events after `afterId`, with consecutive deltas merged into one. */
   readAfter(afterId: number): LoggedEvent[] {
     const pending = this.events.slice(Math.max(0, afterId));

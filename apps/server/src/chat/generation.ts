@@ -24,6 +24,11 @@ export interface GenerationRequest {
   messages: LlmChatMessage[];
   /** Sent as num_ctx; null leaves it to Ollama (only when the model's context is unknown). */
   numCtx: number | null;
+  /**
+   * Moderation of the reply once it has ended: the message to show instead when it is withheld
+   * (the reply is then saved empty, as an error), null when it may stand.
+   */
+  moderateReply?: (content: string) => Promise<string | null>;
   /** Called once the final state is saved (memory upkeep: calibration, recall index). */
   onFinished?: (result: { status: "complete" | "interrupted" | "error"; content: string; promptTokens: number | null }) => void;
 }
@@ -149,6 +154,15 @@ export class GenerationManager {
         outcome = { status: "error", content: generation.content, error: llmError.message };
       }
     }
+    if (request.moderateReply && outcome.content.length > 0) {
+      const withheld = await this.moderate(generation.messageId, request.moderateReply, outcome.content);
+      if (withheld !== null) {
+        log.withdrawText();
+        generation.content = "";
+        final = { type: "error", code: "CONTENT_BLOCKED", message: withheld };
+        outcome = { status: "error", content: "", error: withheld };
+      }
+    }
     observation.finished(final);
     await generation.saving;
     await this.saveFinal(generation.messageId, outcome);
@@ -157,6 +171,16 @@ export class GenerationManager {
       request.onFinished?.({ status: outcome.status, content: outcome.content, promptTokens: outcome.promptTokens ?? null });
     } catch (error) {
       this.logger.warn({ messageId: generation.messageId, error: describeError(error) }, "memory upkeep after a reply failed");
+    }
+  }
+
+  /** A moderation call that fails outright (not a verdict) withholds the reply: the safe side. */
+  private async moderate(messageId: string, moderateReply: (content: string) => Promise<string | null>, content: string): Promise<string | null> {
+    try {
+      return await moderateReply(content);
+    } catch (error) {
+      this.logger.warn({ messageId, error: describeError(error) }, "reply moderation failed; reply withheld");
+      return "The reply was withheld because it could not be checked. Try again.";
     }
   }
 

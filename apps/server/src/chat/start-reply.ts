@@ -14,7 +14,7 @@ async function layoutOf(chats: ChatRepository, userId: string, messageId: string
   return parseContextLayout(row.contextJson);
 }
 
-export type ReplyServices = Pick<Services, "chats" | "generations" | "config" | "contextBuilder" | "recallIndexes" | "summaries" | "metrics">;
+export type ReplyServices = Pick<Services, "chats" | "generations" | "config" | "contextBuilder" | "recallIndexes" | "summaries" | "metrics" | "moderation">;
 
 /** A chat writes one reply at a time: send and regenerate refuse while its newest reply still streams. */
 export function assertNoReplyStreaming(generations: Services["generations"], newest: { id: string; status: string } | null): void {
@@ -43,8 +43,10 @@ export interface ReplyRequest<Saved extends { assistantMessage: Message }> {
  * Returns at once; the reply's text arrives through `message.stream`.
  */
 export async function startReply<Saved extends { assistantMessage: Message }>(services: ReplyServices, request: ReplyRequest<Saved>): Promise<Saved> {
-  const { chats, generations, config, contextBuilder, recallIndexes, summaries, metrics } = services;
+  const { chats, generations, config, contextBuilder, recallIndexes, summaries, metrics, moderation } = services;
   const { userId, session, model } = request;
+  // Before anything is saved or sent to the model: a blocked message leaves no trace.
+  await moderation.checkUserMessage(request.userContent);
   // The prompt extends the one of the reply it follows: read that reply's layout, then the
   // branch back to its anchor (the chat since then is sent verbatim).
   const leafId = request.historyLeafId;
@@ -76,6 +78,7 @@ export async function startReply<Saved extends { assistantMessage: Message }>(se
     model,
     messages: built.messages,
     numCtx: built.numCtx,
+    ...(moderation.enabled ? { moderateReply: (content: string) => moderation.checkReply(content, request.userContent) } : {}),
     onFinished: (result) => {
       if (!built.metadata.overBudget) void contextBuilder.observe(model, built.messages, result.promptTokens, built.numCtx);
       if (!remembered) return;

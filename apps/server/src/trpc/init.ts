@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
 import {
   ConflictError,
+  ContentBlockedError,
   DomainError,
   InvalidRequestError,
   LimitExceededError,
@@ -43,6 +44,7 @@ const codeOf = new Map<abstract new (...args: never[]) => DomainError, TRPCError
   [LimitExceededError, "TOO_MANY_REQUESTS"],
   [PayloadTooLargeError, "PAYLOAD_TOO_LARGE"],
   [UnauthorizedError, "UNAUTHORIZED"],
+  [ContentBlockedError, "UNPROCESSABLE_CONTENT"],
 ]);
 
 /** The tRPC error for a domain error, its message unchanged; anything else is left as it is. */

@@ -13,6 +13,8 @@ import { MessageEditForm } from "./message-edit-form.tsx";
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 function describeEnding(shown: ShownMessage): string | null {
+  // Moderation's own sentence says what happened; anything else is a failure of the model call.
+  if (shown.status === "error" && shown.error?.startsWith("The reply was withheld")) return shown.error;
   if (shown.status === "error") return `The reply failed: ${shown.error ?? "the model stopped with an unknown error."}`;
   if (shown.status !== "interrupted") return null;
   switch (shown.interruptReason) {

@@ -13,6 +13,22 @@ describe("applyStreamEvent", () => {
     expect(isFinished(initialLiveMessage)).toBe(false);
   });
 
+  it("withdraws the text of a reply that moderation withheld, keeping the reason", () => {
+    const state = applyAll([
+      ["1", { type: "delta", text: "Something the policy forbids" }],
+      ["2", { type: "error", code: "CONTENT_BLOCKED", message: "The reply was withheld: it contained weapons content." }],
+    ]);
+    expect(state).toMatchObject({ status: "error", content: "", error: "The reply was withheld: it contained weapons content." });
+  });
+
+  it("keeps the partial text when a model call fails for another reason", () => {
+    const state = applyAll([
+      ["1", { type: "delta", text: "Half an ans" }],
+      ["2", { type: "error", code: "STREAM_BROKEN", message: "The connection to the model broke." }],
+    ]);
+    expect(state).toMatchObject({ status: "error", content: "Half an ans" });
+  });
+
   it("appends deltas in order", () => {
     const state = applyAll([
       ["1", { type: "delta", text: "Hel" }],

@@ -58,6 +58,7 @@ export function applyStreamEvent(state: LiveMessage, event: TrackedStreamEvent):
     case "interrupted":
       return { ...next, status: "interrupted", interruptReason: data.reason };
     case "error":
-      return { ...next, status: "error", error: data.message };
+      // A reply withheld by moderation is withdrawn from the page, as it is from the database.
+      return { ...next, status: "error", error: data.message, ...(data.code === "CONTENT_BLOCKED" ? { content: "" } : {}) };
   }
 }
