@@ -83,7 +83,7 @@ async function registerOperations(app: FastifyInstance, { operations, router, tr
     return reply
       .status(report.ready ? 200 : 503)
       .header("cache-control", "no-store")
-      .send({ status: report.ready ? "ready" : "not ready", failing: report.failing, checks: report.checks });
+      .send({ status: report.ready ? (report.degraded.length > 0 ? "degraded" : "ready") : "not ready", failing: report.failing, degraded: report.degraded, checks: report.checks });
   });
 
   app.get("/metrics", async (request, reply) => {

@@ -102,13 +102,13 @@ describe("readiness when a dependency is gone", () => {
     target = null;
   });
 
-  it("is 503 naming Ollama once Ollama is closed", async () => {
+  it("stays ready but degraded, naming Ollama, once Ollama is closed (chats and history still work)", async () => {
     target = await startHarness({ recall: { operations: { readinessReuseMs: 0, readinessTimeoutMs: 1000 } } });
     expect((await readyz(target)).status).toBe(200);
     await target.fake.close();
     const { status, body } = await readyz(target);
-    expect(status).toBe(503);
-    expect(body).toMatchObject({ status: "not ready", failing: ["ollama"], checks: { ollama: { state: "down" }, database: { state: "up" } } });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ status: "degraded", failing: [], degraded: ["ollama"], checks: { ollama: { state: "down" }, database: { state: "up" } } });
     expect(JSON.stringify(body)).not.toContain("127.0.0.1");
   });
 
@@ -133,15 +133,15 @@ describe("readiness when a dependency is gone", () => {
     }
   });
 
-  it("checks Redis when configured, and is 503 naming it once it is killed", async () => {
+  it("checks Redis when configured, and stays ready but degraded, naming it, once it is killed (the cache falls back to memory)", async () => {
     const redis = await startRedisProcess();
     try {
       target = await startHarness({ config: { redisUrl: redis.url }, recall: { operations: { readinessReuseMs: 0, readinessTimeoutMs: 1000 } } });
       expect(await readyz(target)).toMatchObject({ status: 200, body: { checks: { redis: { state: "up" } } } });
       await redis.kill();
       const { status, body } = await readyz(target);
-      expect(status).toBe(503);
-      expect(body).toMatchObject({ failing: ["redis"], checks: { redis: { state: "down" } } });
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ status: "degraded", failing: [], degraded: ["redis"], checks: { redis: { state: "down" } } });
     } finally {
       await redis.kill();
     }

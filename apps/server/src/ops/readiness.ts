@@ -4,6 +4,13 @@ export type CheckName = "database" | "redis" | "ollama";
 
 export interface ReadinessCheck {
   name: CheckName;
+  /**
+   * Without it the instance cannot serve (the database). A dependency Recall degrades
+   * around (Redis: caching in memory; Ollama: chats, history and settings still work and the
+   * UI says the model is unreachable) only marks the report degraded: taking every instance
+   * out of the load balancer when a shared Redis or Ollama is down would be a full outage.
+   */
+  essential: boolean;
   /** Resolves when the dependency answered; `signal` aborts at the check's timeout. */
   run(signal: AbortSignal): Promise<unknown>;
   close?(): Promise<void>;
@@ -18,7 +25,10 @@ export interface CheckState {
 
 export interface ReadinessReport {
   ready: boolean;
+  /** Essential checks that are down (the instance is not ready). */
   failing: CheckName[];
+  /** Other checks that are down: the instance serves, degraded. */
+  degraded: CheckName[];
   checks: Partial<Record<CheckName, CheckState>>;
 }
 
@@ -53,13 +63,15 @@ export class ReadinessChecker {
 
   private async runAll(): Promise<ReadinessReport> {
     const states = await Promise.all(this.checks.map((check) => runCheck(check, this.options.timeoutMs)));
-    const report: ReadinessReport = { ready: true, failing: [], checks: {} };
+    const report: ReadinessReport = { ready: true, failing: [], degraded: [], checks: {} };
     this.checks.forEach((check, index) => {
       const state = states[index]!;
       report.checks[check.name] = state;
-      if (state.state === "down") {
+      if (state.state === "down" && check.essential) {
         report.ready = false;
         report.failing.push(check.name);
+      } else if (state.state === "down") {
+        report.degraded.push(check.name);
       }
     });
     this.last = { report, at: performance.now() };
@@ -90,7 +102,7 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
 
 /** A trivial query over the connection Recall uses (SQLite or PostgreSQL alike). */
 export function databaseCheck(database: { $queryRawUnsafe(query: string): Promise<unknown> }): ReadinessCheck {
-  return { name: "database", run: () => database.$queryRawUnsafe("SELECT 1") };
+  return { name: "database", essential: true, run: () => database.$queryRawUnsafe("SELECT 1") };
 }
 
 /** `/api/version`: answered by Ollama without touching any model. */
@@ -98,6 +110,7 @@ export function ollamaCheck(host: string): ReadinessCheck {
   const url = `${host.replace(/\/+$/, "")}/api/version`;
   return {
     name: "ollama",
+    essential: false,
     async run(signal) {
       const response = await fetch(url, { signal });
       await response.arrayBuffer();
@@ -125,6 +138,7 @@ export function redisCheck(url: string, database: number, timeoutMs: number): Re
   client.on("error", () => {});
   return {
     name: "redis",
+    essential: false,
     async run() {
       if (client.status === "wait" || client.status === "end") await client.connect();
       await client.ping();
