@@ -1,6 +1,4 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type { DatabaseProvider, DatabaseTarget } from "./database-url.ts";
 import { parseDatabaseUrl } from "./database-url.ts";
 import { PrismaClient as PostgresPrismaClient } from "./generated/postgresql/client.ts";
@@ -9,6 +7,7 @@ import type { MigrationResult } from "./migrate.ts";
 import { migrateTarget } from "./migrate.ts";
 import { postgresPoolConfig } from "./postgres-connection.ts";
 import { ConfiguredSqliteAdapterFactory } from "./sqlite-adapter.ts";
+import { secureSqliteFiles } from "./sqlite-file-mode.ts";
 import { assertSqlitePragmas, readSqlitePragmas } from "./sqlite-pragmas.ts";
 
 /**
@@ -72,8 +71,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 }
 
 function openSqlite(filePath: string): PrismaClient {
-  // Without migrations nothing else has created the folder yet.
-  mkdirSync(dirname(filePath), { recursive: true });
+  // Without migrations nothing else has created the folder (or the file) yet.
+  secureSqliteFiles(filePath);
   return new SqlitePrismaClient({ adapter: new ConfiguredSqliteAdapterFactory(filePath) });
 }
 

@@ -1,11 +1,10 @@
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { MigrationApplyError } from "./errors/migration-apply-error.ts";
 import type { MigrationConnection } from "./migration-connection.ts";
 import type { AppliedMigrationRow } from "./migration-history.ts";
 import type { MigrationFile } from "./migrations.ts";
+import { secureSqliteFiles } from "./sqlite-file-mode.ts";
 import { assertSqlitePragmas, readSqlitePragmas, sqliteBusyTimeoutMs, sqliteConnectionPragmas } from "./sqlite-pragmas.ts";
 
 /** Byte for byte the table Prisma's schema engine creates on SQLite. */
@@ -26,7 +25,7 @@ function sqliteTimestamp(date: Date): string {
 }
 
 export async function openSqliteMigrationConnection(filePath: string): Promise<MigrationConnection> {
-  mkdirSync(dirname(filePath), { recursive: true });
+  secureSqliteFiles(filePath);
   const database = new Database(filePath, { timeout: sqliteBusyTimeoutMs });
   try {
     // WAL is stored in the file, so switching here covers every connection opened later.

@@ -88,7 +88,7 @@ describe("a SQLite database opened by openDatabase", () => {
 });
 
 describe("assertSqlitePragmas", () => {
-  const healthy = { journalMode: "wal", busyTimeoutMs: 5000, foreignKeys: true, synchronous: 1 };
+  const healthy = { journalMode: "wal", busyTimeoutMs: 5000, foreignKeys: true, synchronous: 1, secureDelete: true };
 
   it("accepts the settings we apply", () => {
     expect(() => assertSqlitePragmas(healthy, "/data/recall.db")).not.toThrow();
@@ -103,5 +103,6 @@ describe("assertSqlitePragmas", () => {
     expect(() => assertSqlitePragmas({ ...healthy, foreignKeys: false }, "x.db")).toThrow(/foreign_keys/);
     expect(() => assertSqlitePragmas({ ...healthy, busyTimeoutMs: 0 }, "x.db")).toThrow(/busy_timeout/);
     expect(() => assertSqlitePragmas({ ...healthy, synchronous: 2 }, "x.db")).toThrow(/synchronous/);
+    expect(() => assertSqlitePragmas({ ...healthy, secureDelete: false }, "x.db")).toThrow(/secure_delete/);
   });
 });

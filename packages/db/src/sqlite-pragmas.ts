@@ -13,6 +13,8 @@ export const sqliteConnectionPragmas = [
   `PRAGMA busy_timeout = ${sqliteBusyTimeoutMs}`,
   "PRAGMA foreign_keys = ON",
   "PRAGMA synchronous = NORMAL",
+  // Deleted rows are overwritten with zeros, so "delete my data" leaves no text in free pages.
+  "PRAGMA secure_delete = ON",
 ].join(";\n");
 
 export interface SqlitePragmas {
@@ -21,6 +23,7 @@ export interface SqlitePragmas {
   foreignKeys: boolean;
   /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
   synchronous: number;
+  secureDelete: boolean;
 }
 
 /** Reads the settings back through whatever connection `readPragma` queries (`PRAGMA <name>` → its single value). */
@@ -30,6 +33,7 @@ export async function readSqlitePragmas(readPragma: (name: string) => Promise<un
     busyTimeoutMs: Number(await readPragma("busy_timeout")),
     foreignKeys: Number(await readPragma("foreign_keys")) === 1,
     synchronous: Number(await readPragma("synchronous")),
+    secureDelete: Number(await readPragma("secure_delete")) === 1,
   };
 }
 
@@ -45,6 +49,7 @@ export function assertSqlitePragmas(pragmas: SqlitePragmas, filePath: string): v
     pragmas.busyTimeoutMs === sqliteBusyTimeoutMs ? null : `busy_timeout is ${pragmas.busyTimeoutMs}, expected ${sqliteBusyTimeoutMs}`,
     pragmas.foreignKeys ? null : "foreign_keys is OFF, so cascading deletes would not run",
     pragmas.synchronous === 1 ? null : `synchronous is ${pragmas.synchronous}, expected 1 (NORMAL)`,
+    pragmas.secureDelete ? null : "secure_delete is OFF, so deleted text would stay in free pages",
   ].filter((problem) => problem !== null);
   if (problems.length > 0) {
     throw new SqlitePragmaError(`SQLite connection to ${filePath} is misconfigured: ${problems.join("; ")}.`);
