@@ -21,6 +21,8 @@ import { ConversationStateCache } from "./memory/conversation-state.ts";
 import { MemoryMetrics } from "./memory/memory-metrics.ts";
 import { EpisodeService } from "./memory/episodes.ts";
 import { SummaryService } from "./memory/summaries.ts";
+import { AdminDashboard } from "./admin/admin-dashboard.ts";
+import { PrismaAdminStatsStore } from "./admin/admin-stats.ts";
 import { ContentModeration } from "./moderation/content-moderation.ts";
 import { createModerator } from "./moderation/create-moderator.ts";
 import { PrismaRetentionStore } from "./lifecycle/prisma-retention-store.ts";
@@ -152,6 +154,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     async (userId) => (await ephemeral.sessionIds(userId)).length > 0,
   );
   retention.start();
+  const adminDashboard = new AdminDashboard(new PrismaAdminStatsStore(database.prisma, database.provider), metrics, operations.metrics, generations);
   const services: Services = {
     config: { ...config, ollamaUrl },
     chats,
@@ -171,6 +174,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     metrics,
     moderation,
     retention,
+    adminDashboard,
     logger,
     identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
     databaseProvider: database.provider,

@@ -17,6 +17,7 @@ import type { RecallIndexes } from "./memory/recall-turns.ts";
 import type { SummaryService } from "./memory/summaries.ts";
 import type { ContentModeration } from "./moderation/content-moderation.ts";
 import type { RetentionSweeper } from "./lifecycle/retention.ts";
+import type { AdminDashboard } from "./admin/admin-dashboard.ts";
 
 /**
  * Everything built at start-up (`create-recall.ts`). Routers never see the whole of it:
@@ -45,6 +46,8 @@ export interface Services {
   moderation: ContentModeration;
   /** Deletes what the retention settings say has expired (off by default). */
   retention: RetentionSweeper;
+  /** Counts for the admin page (never text). */
+  adminDashboard: AdminDashboard;
   logger: Logger;
   identity: IdentitySigner;
   databaseProvider: "sqlite" | "postgresql";

@@ -162,6 +162,24 @@ export class RecallMetrics implements ReplyMetrics {
     };
   }
 
+  /** Totals since start-up of what the admin view shows beside the database's figures. */
+  async counts(): Promise<{ limitRejections: Record<string, number>; moderationBlocks: Record<string, number>; moderationFailures: Record<string, number>; replies: Record<string, number> }> {
+    const byLabel = async (counter: Counter, label: string): Promise<Record<string, number>> => {
+      const totals: Record<string, number> = {};
+      for (const { labels, value } of (await counter.get()).values) {
+        const key = String(labels[label] ?? "");
+        totals[key] = (totals[key] ?? 0) + value;
+      }
+      return totals;
+    };
+    return {
+      limitRejections: await byLabel(this.limitRejections, "limit"),
+      moderationBlocks: await byLabel(this.moderationBlocks, "role"),
+      moderationFailures: await byLabel(this.moderationErrors, "outcome"),
+      replies: await byLabel(this.replies, "outcome"),
+    };
+  }
+
   limitRejected(limit: LimitName): void {
     this.limitRejections.inc({ limit });
   }
