@@ -2,6 +2,7 @@ import { openDatabase } from "@recall/db";
 import { systemClock, type Clock } from "@recall/memory";
 import { createOllamaClient } from "@recall/ollama";
 import type { FastifyInstance } from "fastify";
+import { DeletedDataScrubber } from "./account/deleted-data.ts";
 import { UserStore } from "./account/user-store.ts";
 import { buildApp, createHttpServer } from "./app.ts";
 import { IdentitySigner } from "./auth/identity.ts";
@@ -10,6 +11,7 @@ import { EphemeralChatStore } from "./chat/ephemeral-store.ts";
 import { RoutingChatRepository } from "./chat/routing-chat-repository.ts";
 import { SavedChatStore } from "./chat/saved-chat-store.ts";
 import { EventLogStore } from "./chat/event-log.ts";
+import { createFieldCipher, loadMasterKeys, PrismaUserKeyStore } from "./crypto/index.ts";
 import { GenerationManager } from "./chat/generation.ts";
 import { ModelCatalog } from "./chat/model-catalog.ts";
 import { ContextBuilder } from "./memory/context-builder.ts";
@@ -69,9 +71,15 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     closeDemo = () => fake.close();
   }
 
+  // Encryption at rest: read (and checked) before the database opens, so a bad key setting fails first.
+  const masterKeys = await loadMasterKeys({ keys: config.encryptionKeys ?? undefined, keysFile: config.encryptionKeysFile ?? undefined });
   const database = await openDatabase({ url: config.databaseUrl });
+  const cipher = createFieldCipher({ masterKeys, store: new PrismaUserKeyStore(database.prisma), legacyPlaintext: config.encryptionLegacyPlaintext });
+  if (cipher.mode === "encrypted") logger.info({ encryption: "on" }, cipher.describe());
+  else logger.warn({ encryption: "off" }, cipher.describe());
+  const scrubber = new DeletedDataScrubber(database.prisma, database.provider);
   const ephemeral = new EphemeralChatStore(config.ephemeralIdleMs);
-  const savedChats = new SavedChatStore(database.prisma, database.provider);
+  const savedChats = new SavedChatStore(database.prisma, database.provider, cipher);
   const chats = new RoutingChatRepository(savedChats, ephemeral);
   const users = new UserStore(database.prisma);
   const llm = createOllamaClient({ host: ollamaUrl, idleTimeoutMs: config.ollamaIdleTimeoutMs });
@@ -85,7 +93,9 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     config.recallCachedUsers,
     embeddingModel ? (texts) => llm.embed(embeddingModel, texts) : null,
   );
-  const profiles = new ProfileStore(database.prisma);
+  // With encryption on, search reads the decrypted turns the recall index already holds.
+  savedChats.searchTurns = async (userId) => (await recallIndexes.get(userId)).turns.values();
+  const profiles = new ProfileStore(database.prisma, cipher);
   const summaries = new SummaryService(
     database.prisma,
     chats,
@@ -98,6 +108,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
       model: config.summaryModel,
     },
     logger,
+    cipher,
   );
   const episodes = new EpisodeService(
     database.prisma,
@@ -114,6 +125,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     profiles,
     logger,
     clock,
+    cipher,
   );
   episodes.start();
   const cache: ServerCache = config.redisUrl
@@ -128,7 +140,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     summary: (sessionId) => summaries.current(sessionId),
     episodes: (userId, sessionId) => episodes.recent(userId, sessionId),
     profile: async (userId) => (await profiles.list(userId)).map((fact) => ({ id: fact.id, kind: fact.kind, value: fact.value })),
-  });
+  }, cipher);
   profiles.onChange = (userId) => conversations.invalidateUser(userId);
   episodes.onWritten = (userId) => conversations.invalidateUser(userId);
   summaries.onWritten = (userId, sessionId) => conversations.invalidateConversation(userId, sessionId);
@@ -138,7 +150,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   }, clock);
   const metrics = new MemoryMetrics(cache, summaries, episodes, clock);
   operations.metrics.observe({ cache, summaries, episodes, generations, memory: metrics });
-  const lifecycle = new ChatLifecycle({ chats, users, generations, recallIndexes, summaries, episodes, profiles, conversations, logger });
+  const lifecycle = new ChatLifecycle({ chats, users, generations, recallIndexes, summaries, episodes, profiles, conversations, logger, keys: cipher, scrubber });
   const moderator = createModerator(
     { rules: config.moderationRules ?? undefined, model: config.moderationModel ?? undefined, fail: config.moderationFail, timeoutMs: config.moderationTimeoutMs, numCtx: config.moderationNumCtx },
     llm,
@@ -156,7 +168,8 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   retention.start();
   const adminDashboard = new AdminDashboard(new PrismaAdminStatsStore(database.prisma, database.provider), metrics, operations.metrics, generations);
   const services: Services = {
-    config: { ...config, ollamaUrl },
+    // The master keys stay here: no service needs them once the cipher is built.
+    config: { ...config, ollamaUrl, encryptionKeys: null },
     chats,
     users,
     lifecycle,
@@ -178,6 +191,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     logger,
     identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
     databaseProvider: database.provider,
+    encryption: cipher,
   };
   const interrupted = await savedChats.interruptOrphanedStreams();
   await buildApp(app, services, operations);

@@ -9,6 +9,7 @@ import type { ModelCatalog } from "./chat/model-catalog.ts";
 import type { RecallConfig } from "./env.ts";
 import type { ChatLifecycle } from "./lifecycle/chat-lifecycle.ts";
 import type { ContextBuilder } from "./memory/context-builder.ts";
+import type { FieldCipher } from "./crypto/index.ts";
 import type { ConversationStateCache } from "./memory/conversation-state.ts";
 import type { EpisodeService } from "./memory/episodes.ts";
 import type { MemoryMetrics } from "./memory/memory-metrics.ts";
@@ -51,6 +52,8 @@ export interface Services {
   logger: Logger;
   identity: IdentitySigner;
   databaseProvider: "sqlite" | "postgresql";
+  /** Encryption at rest (plaintext mode without master keys): the stores encrypt and decrypt through it. */
+  encryption: FieldCipher;
 }
 
 export interface Logger {

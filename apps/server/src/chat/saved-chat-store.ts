@@ -1,9 +1,12 @@
 import { Prisma, type DatabaseProvider, type PrismaClient } from "@recall/db";
 import type { RecallTurn } from "@recall/memory";
 import type { Message, Session } from "@recall/schema";
+import { LRUCache } from "lru-cache";
 import { randomBytes } from "node:crypto";
+import { PlaintextFieldCipher, type FieldCipher } from "../crypto/index.ts";
 import { notFound } from "../domain-errors.ts";
 import { searchSavedChats, type SessionSearchHit } from "./chat-search.ts";
+import { searchDecryptedChats, type SearchableTurn } from "./decrypted-search.ts";
 import { messagesOffBranch } from "./branch.ts";
 import {
   defaultSessionTitle,
@@ -22,8 +25,23 @@ import {
 import { messageColumns, titleFromContent, toMessage, toSession } from "./serialize.ts";
 
 /** Time-ordered, URL-safe message ids: base36 milliseconds, then 80 random bits. */
-export function newId(): string {
-  return `m${Date.now().toString(36)}${randomBytes(10).toString("base64url")}`;
+export function newId(prefix = "m"): string {
+  return `${prefix}${Date.now().toString(36)}${randomBytes(10).toString("base64url")}`;
+}
+
+interface StoredSessionRow {
+  id: string;
+  userId: string;
+  title: string;
+  model: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface StoredMessageRow {
+  id: string;
+  userId: string;
+  content: string;
 }
 
 /**
@@ -32,17 +50,62 @@ export function newId(): string {
  * sends their ids elsewhere.
  */
 export class SavedChatStore implements ChatRepository {
+  /** Owners of the replies streaming now: a checkpoint (every second per reply) encrypts without a query. */
+  private readonly streamingOwners = new LRUCache<string, string>({ max: 100_000 });
+  /**
+   * With encryption on, SQL cannot see the text: search scans the user's decrypted turns. The
+   * composition root points this at the recall index (already in memory, kept current).
+   */
+  searchTurns: (userId: string) => Promise<Iterable<SearchableTurn>> = (userId) => this.recallTurns(userId);
+
   constructor(
     private readonly prisma: PrismaClient,
     /** Only search differs by provider (LIKE or ILIKE). */
     private readonly provider: DatabaseProvider,
+    /** Titles, message text and a reply's context are encrypted on write and decrypted on read. */
+    private readonly cipher: FieldCipher = new PlaintextFieldCipher(),
   ) {}
 
+  private async sessionView(row: StoredSessionRow): Promise<Session> {
+    return toSession({ ...row, title: await this.cipher.decrypt(row.title, { field: "ChatSession.title", rowId: row.id, userId: row.userId }) });
+  }
+
+  private async plainContent(row: StoredMessageRow): Promise<string> {
+    return this.cipher.decrypt(row.content, { field: "Message.content", rowId: row.id, userId: row.userId });
+  }
+
+  private async messageView<Row extends StoredMessageRow & Parameters<typeof toMessage>[0]>(row: Row): Promise<Message> {
+    return toMessage({ ...row, content: await this.plainContent(row) });
+  }
+
+  private sealTitle(title: string, sessionId: string, userId: string): Promise<string> {
+    return this.cipher.encrypt(title, { field: "ChatSession.title", rowId: sessionId, userId });
+  }
+
+  private sealContent(content: string, messageId: string, userId: string): Promise<string> {
+    return this.cipher.encrypt(content, { field: "Message.content", rowId: messageId, userId });
+  }
+
+  private async sealContext(contextJson: string | undefined, messageId: string, userId: string): Promise<string | null> {
+    return contextJson === undefined ? null : this.cipher.encrypt(contextJson, { field: "Message.contextJson", rowId: messageId, userId });
+  }
+
+  /** The owner of a streaming reply: remembered when it was created, else read once. */
+  private async ownerOf(messageId: string): Promise<string | null> {
+    const known = this.streamingOwners.get(messageId);
+    if (known) return known;
+    const row = await this.prisma.message.findUnique({ where: { id: messageId }, select: { userId: true } });
+    return row?.userId ?? null;
+  }
+
   async createSession(userId: string, input: NewSession): Promise<Session> {
+    // The id is part of the title's associated data, so it is chosen before the insert.
+    const id = newId("c");
+    const title = input.title ?? defaultSessionTitle;
     const row = await this.prisma.chatSession.create({
-      data: { userId, title: input.title ?? defaultSessionTitle, model: input.model ?? null },
+      data: { id, userId, title: await this.sealTitle(title, id, userId), model: input.model ?? null },
     });
-    return toSession(row);
+    return toSession({ ...row, title });
   }
 
   async listSessions(userId: string, input: { cursor?: string | undefined; limit: number }): Promise<{ items: Session[]; nextCursor: string | null }> {
@@ -54,24 +117,28 @@ export class SavedChatStore implements ChatRepository {
       ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
     });
     const hasMore = rows.length > input.limit;
-    const items = rows.slice(0, input.limit).map(toSession);
+    const items = await Promise.all(rows.slice(0, input.limit).map((row) => this.sessionView(row)));
     const nextCursor = hasMore ? (items.at(-1)?.id ?? null) : null;
     return { items, nextCursor };
   }
 
-  searchSessions(userId: string, query: string, limit: number): Promise<SessionSearchHit[]> {
-    return searchSavedChats(this.prisma, this.provider, userId, query, limit);
+  async searchSessions(userId: string, query: string, limit: number): Promise<SessionSearchHit[]> {
+    if (this.cipher.mode === "plaintext") return searchSavedChats(this.prisma, this.provider, userId, query, limit);
+    const rows = await this.prisma.chatSession.findMany({ where: { userId }, orderBy: [{ updatedAt: "desc" }, { id: "desc" }] });
+    const sessions = await Promise.all(rows.map((row) => this.sessionView(row)));
+    return searchDecryptedChats({ sessions, turns: await this.searchTurns(userId), query, limit });
   }
 
   async requireSession(userId: string, sessionId: string): Promise<Session> {
     const row = await this.prisma.chatSession.findFirst({ where: { id: sessionId, userId } });
     if (!row) throw notFound("chat");
-    return toSession(row);
+    return this.sessionView(row);
   }
 
   async renameSession(userId: string, sessionId: string, title: string): Promise<Session> {
     await this.requireSession(userId, sessionId);
-    return toSession(await this.prisma.chatSession.update({ where: { id: sessionId }, data: { title } }));
+    const row = await this.prisma.chatSession.update({ where: { id: sessionId }, data: { title: await this.sealTitle(title, sessionId, userId) } });
+    return toSession({ ...row, title });
   }
 
   async deleteSession(userId: string, sessionId: string): Promise<void> {
@@ -90,7 +157,7 @@ export class SavedChatStore implements ChatRepository {
     });
     const hasMore = rows.length > input.limit;
     const page = rows.slice(0, input.limit).reverse();
-    return { items: page.map(toMessage), nextBefore: hasMore ? (page[0]?.id ?? null) : null };
+    return { items: await Promise.all(page.map((row) => this.messageView(row))), nextBefore: hasMore ? (page[0]?.id ?? null) : null };
   }
 
   /**
@@ -100,16 +167,16 @@ export class SavedChatStore implements ChatRepository {
   async thread(userId: string, sessionId: string, limit: number): Promise<{ messages: Message[]; truncated: boolean }> {
     const row = await this.prisma.chatSession.findFirst({
       where: { id: sessionId, userId },
-      select: { messages: { select: messageColumns, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1 } },
+      select: { messages: { select: { ...messageColumns, userId: true }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1 } },
     });
     if (!row) throw notFound("chat");
-    return { messages: row.messages.slice(0, limit).reverse().map(toMessage), truncated: row.messages.length > limit };
+    return { messages: await Promise.all(row.messages.slice(0, limit).reverse().map((message) => this.messageView(message))), truncated: row.messages.length > limit };
   }
 
   async requireMessage(userId: string, messageId: string, sessionId?: string): Promise<Message> {
     const row = await this.prisma.message.findFirst({ where: { id: messageId, userId, ...(sessionId ? { sessionId } : {}) } });
     if (!row) throw notFound("message");
-    return toMessage(row);
+    return this.messageView(row);
   }
 
   /** The chat and its newest message (the default parent, and the one that may still be streaming), in one query. */
@@ -119,7 +186,7 @@ export class SavedChatStore implements ChatRepository {
       include: { messages: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 1, select: { id: true, status: true } } },
     });
     if (!row) throw notFound("chat");
-    return { session: toSession(row), newest: row.messages[0] ?? null };
+    return { session: await this.sessionView(row), newest: row.messages[0] ?? null };
   }
 
   async findStreamingMessage(sessionId: string): Promise<string | null> {
@@ -136,6 +203,15 @@ export class SavedChatStore implements ChatRepository {
     const isFirstMessage = input.parentId === null && input.session.title === defaultSessionTitle;
     // Ids made here let the three writes go as one batch transaction (cheaper than an interactive one).
     const userMessageId = newId();
+    const assistantMessageId = newId();
+    const { userId } = input;
+    const [userContent, emptyReply, contextJson, title] = await Promise.all([
+      this.sealContent(input.content, userMessageId, userId),
+      this.sealContent("", assistantMessageId, userId),
+      this.sealContext(input.contextJson, assistantMessageId, userId),
+      isFirstMessage ? this.sealTitle(titleFromContent(input.content), input.session.id, userId) : null,
+    ]);
+    this.streamingOwners.set(assistantMessageId, userId);
     const [userRow, assistantRow] = await this.prisma.$transaction([
       this.prisma.message.create({
         data: {
@@ -144,54 +220,57 @@ export class SavedChatStore implements ChatRepository {
           userId: input.userId,
           parentId: input.parentId,
           role: "user",
-          content: input.content,
+          content: userContent,
           status: "complete",
           createdAt: new Date(now),
         },
       }),
       this.prisma.message.create({
         data: {
-          id: newId(),
+          id: assistantMessageId,
           sessionId: input.session.id,
           userId: input.userId,
           parentId: userMessageId,
           role: "assistant",
-          content: "",
+          content: emptyReply,
           status: "streaming",
           model: input.model,
-          contextJson: input.contextJson ?? null,
+          contextJson,
           // One millisecond later keeps (createdAt, id) ordering stable within the exchange.
           createdAt: new Date(now + 1),
         },
       }),
       this.prisma.chatSession.update({
         where: { id: input.session.id },
-        data: { model: input.model, ...(isFirstMessage ? { title: titleFromContent(input.content) } : {}) },
+        data: { model: input.model, ...(title !== null ? { title } : {}) },
       }),
     ]);
-    return { userMessage: toMessage(userRow), assistantMessage: toMessage(assistantRow) };
+    return { userMessage: toMessage({ ...userRow, content: input.content }), assistantMessage: toMessage({ ...assistantRow, content: "" }) };
   }
 
   /** Saves a new empty `streaming` reply to an existing user message: a sibling of its earlier replies. */
   async createReply(input: NewReply): Promise<Message> {
+    const id = newId();
+    const [emptyReply, contextJson] = await Promise.all([this.sealContent("", id, input.userId), this.sealContext(input.contextJson, id, input.userId)]);
+    this.streamingOwners.set(id, input.userId);
     const [row] = await this.prisma.$transaction([
       this.prisma.message.create({
         data: {
-          id: newId(),
+          id,
           sessionId: input.session.id,
           userId: input.userId,
           parentId: input.parentId,
           role: "assistant",
-          content: "",
+          content: emptyReply,
           status: "streaming",
           model: input.model,
-          contextJson: input.contextJson ?? null,
+          contextJson,
         },
       }),
       // As a send does: the chat moves to the top of the list and remembers the model.
       this.prisma.chatSession.update({ where: { id: input.session.id }, data: { model: input.model } }),
     ]);
-    return toMessage(row);
+    return toMessage({ ...row, content: "" });
   }
 
   /**
@@ -214,13 +293,14 @@ export class SavedChatStore implements ChatRepository {
         continue;
       }
       if (exhausted) break;
-      const rows: HistoryMessage[] = (await this.prisma.message.findMany({
+      const stored: Array<HistoryMessage & { userId: string }> = (await this.prisma.message.findMany({
         where: { sessionId },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: pageSize,
         ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
-        select: { id: true, parentId: true, role: true, content: true, status: true, createdAt: true },
-      })) as HistoryMessage[];
+        select: { id: true, userId: true, parentId: true, role: true, content: true, status: true, createdAt: true },
+      })) as Array<HistoryMessage & { userId: string }>;
+      const rows: HistoryMessage[] = await Promise.all(stored.map(async ({ userId, ...row }) => ({ ...row, content: await this.plainContent({ ...row, userId }) })));
       for (const row of rows) byId.set(row.id, row);
       cursor = rows.at(-1)?.id ?? cursor;
       exhausted = rows.length < pageSize;
@@ -253,7 +333,7 @@ export class SavedChatStore implements ChatRepository {
       select: { id: true, sessionId: true, role: true, content: true, createdAt: true },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     });
-    return rows.map((row) => ({ ...row, role: row.role as RecallTurn["role"] }));
+    return Promise.all(rows.map(async (row) => ({ ...row, role: row.role as RecallTurn["role"], content: await this.plainContent({ ...row, userId }) })));
   }
 
   /** The assembled-context metadata of a reply, with the counts Ollama reported. */
@@ -263,7 +343,8 @@ export class SavedChatStore implements ChatRepository {
       select: { sessionId: true, contextJson: true, promptTokens: true, completionTokens: true },
     });
     if (!row) throw notFound("message");
-    return row;
+    const contextJson = row.contextJson === null ? null : await this.cipher.decrypt(row.contextJson, { field: "Message.contextJson", rowId: messageId, userId });
+    return { ...row, contextJson };
   }
 
   /** The user's turns with these ids, in the order given; ids deleted since (or not theirs) are skipped. */
@@ -273,21 +354,30 @@ export class SavedChatStore implements ChatRepository {
       where: { userId, id: { in: [...ids] } },
       select: { id: true, sessionId: true, role: true, content: true, createdAt: true },
     });
-    const byId = new Map<string, TurnView>(rows.map((row) => [row.id, { ...row, role: row.role as TurnView["role"], createdAt: row.createdAt.toISOString() }]));
+    const turns = await Promise.all(
+      rows.map(async (row): Promise<TurnView> => ({ ...row, role: row.role as TurnView["role"], content: await this.plainContent({ ...row, userId }), createdAt: row.createdAt.toISOString() })),
+    );
+    const byId = new Map<string, TurnView>(turns.map((turn) => [turn.id, turn]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async checkpoint(messageId: string, content: string): Promise<void> {
+    const userId = await this.ownerOf(messageId);
+    if (userId === null) return;
     // Only while still streaming: a late checkpoint must never overwrite a final state.
-    await this.prisma.message.updateMany({ where: { id: messageId, status: "streaming" }, data: { content } });
+    await this.prisma.message.updateMany({ where: { id: messageId, status: "streaming" }, data: { content: await this.sealContent(content, messageId, userId) } });
   }
 
   async finish(messageId: string, result: FinishedReply): Promise<void> {
+    const userId = await this.ownerOf(messageId);
+    // The reply's row is gone (its chat was deleted): as before, the update below fails.
+    const content = userId === null ? result.content : await this.sealContent(result.content, messageId, userId);
+    this.streamingOwners.delete(messageId);
     await this.prisma.message.update({
       where: { id: messageId },
       data: {
         status: result.status,
-        content: result.content,
+        content,
         promptTokens: result.promptTokens ?? null,
         completionTokens: result.completionTokens ?? null,
         error: result.error ?? null,
@@ -301,7 +391,7 @@ export class SavedChatStore implements ChatRepository {
       include: { messages: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } },
     });
     if (!row) throw notFound("chat");
-    return { session: toSession(row), messages: row.messages.map(toMessage) };
+    return { session: await this.sessionView(row), messages: await Promise.all(row.messages.map((message) => this.messageView(message))) };
   }
 
   async allChatsWithMessages(userId: string): Promise<ChatWithMessages[]> {
@@ -310,7 +400,9 @@ export class SavedChatStore implements ChatRepository {
       orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
       include: { messages: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } },
     });
-    return rows.map((row) => ({ session: toSession(row), messages: row.messages.map(toMessage) }));
+    return Promise.all(
+      rows.map(async (row) => ({ session: await this.sessionView(row), messages: await Promise.all(row.messages.map((message) => this.messageView(message))) })),
+    );
   }
 
   async streamingMessageIds(userId: string): Promise<string[]> {

@@ -7,8 +7,7 @@ try {
   process.exitCode = await runKeyRotationCommand({
     argv: process.argv.slice(2),
     databaseUrl: config.databaseUrl,
-    // Read here until env.ts carries these settings; then take them from the config.
-    masterKeySetting: { keys: process.env.RECALL_ENCRYPTION_KEYS, keysFile: process.env.RECALL_ENCRYPTION_KEYS_FILE },
+    masterKeySetting: { keys: config.encryptionKeys ?? undefined, keysFile: config.encryptionKeysFile ?? undefined },
     print: (line) => console.log(line),
   });
 } catch (error) {

@@ -1,7 +1,9 @@
 import type { Message, Session } from "@recall/schema";
+import type { DeletedDataScrubber } from "../account/deleted-data.ts";
 import type { DeletedCounts, UserStore } from "../account/user-store.ts";
 import type { ChatRepository } from "../chat/chat-repository.ts";
 import type { GenerationManager } from "../chat/generation.ts";
+import type { FieldCipher } from "../crypto/index.ts";
 import { NotFoundError } from "../domain-errors.ts";
 import { describeError } from "../errors.ts";
 import type { ConversationStateCache } from "../memory/conversation-state.ts";
@@ -20,6 +22,10 @@ export interface ChatLifecycleDependencies {
   profiles: Pick<ProfileStore, "learnFromMessage">;
   conversations: Pick<ConversationStateCache, "invalidateConversation" | "invalidateUser">;
   logger: { warn(object: object, message?: string): void };
+  /** Encryption at rest: erasing a user deletes their data keys (what backups hold of them stays unreadable). */
+  keys?: Pick<FieldCipher, "eraseUser">;
+  /** Deleted text leaves the database files too (SQLite: a WAL checkpoint). */
+  scrubber?: Pick<DeletedDataScrubber, "scrub">;
 }
 
 /**
@@ -62,6 +68,7 @@ export class ChatLifecycle {
     recallIndexes.forgetSession(userId, sessionId);
     summaries.forget(sessionId);
     await conversations.invalidateConversation(userId, sessionId);
+    await this.dependencies.scrubber?.scrub();
   }
 
   /** For retention: deletes a chat past its time as the user deleting it would. False when it had gone already. */
@@ -95,6 +102,8 @@ export class ChatLifecycle {
     recallIndexes.forgetUser(userId);
     for (const sessionId of sessionIds) summaries.forget(sessionId);
     await conversations.invalidateUser(userId);
+    await this.dependencies.keys?.eraseUser(userId);
+    await this.dependencies.scrubber?.scrub();
     return { ...saved, chats: saved.chats + rest.chats, messages: saved.messages + rest.messages };
   }
 

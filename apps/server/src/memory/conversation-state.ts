@@ -1,6 +1,7 @@
 import type { ContextEpisode, ContextProfileFact } from "@recall/memory";
 import { z } from "zod";
 import type { ServerCache } from "../cache/memory-cache.ts";
+import { PlaintextFieldCipher, type FieldCipher } from "../crypto/index.ts";
 import type { SessionSummaryView } from "./summaries.ts";
 
 /** The slow-changing memory of one conversation, as context assembly reads it every turn. */
@@ -41,6 +42,11 @@ export class ConversationStateCache {
     private readonly cache: ServerCache,
     private readonly ttlSeconds: number,
     private readonly loaders: ConversationStateLoaders,
+    /**
+     * An entry holds summary, episode and profile text: with encryption on it is sealed under
+     * the user's data key (bound to its cache key) before it reaches Redis or process memory.
+     */
+    private readonly cipher: FieldCipher = new PlaintextFieldCipher(),
   ) {}
 
   static key(userId: string, sessionId: string): string {
@@ -49,8 +55,10 @@ export class ConversationStateCache {
 
   async get(userId: string, sessionId: string, options: { bypass?: boolean } = {}): Promise<{ state: ConversationState; cached: boolean }> {
     const key = ConversationStateCache.key(userId, sessionId);
+    const context = { field: "ConversationCache.state", rowId: key, userId } as const;
     const hit = options.bypass ? undefined : await this.cache.get(key);
-    const parsed = hit === undefined ? null : parseState(hit);
+    // An entry that does not decrypt (moved, altered, or its user's key erased) is a miss.
+    const parsed = hit === undefined ? null : parseState(await this.cipher.decrypt(hit, context).catch(() => ""));
     if (parsed) return { state: parsed, cached: true };
     const [summary, episodes, profile] = await Promise.all([
       this.loaders.summary(sessionId),
@@ -58,7 +66,7 @@ export class ConversationStateCache {
       this.loaders.profile(userId),
     ]);
     const state = { summary, episodes, profile };
-    if (!options.bypass) await this.cache.set(key, JSON.stringify(state), this.ttlSeconds);
+    if (!options.bypass) await this.cache.set(key, await this.cipher.encrypt(JSON.stringify(state), context), this.ttlSeconds);
     return { state, cached: false };
   }
 

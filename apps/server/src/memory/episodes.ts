@@ -7,6 +7,8 @@ import { episodeResponseJsonSchema, episodeResponseSchema, type EpisodeResponse,
 import { z } from "zod";
 import { notFound } from "../domain-errors.ts";
 import type { ModelCatalog, RunnerOptions } from "../chat/model-catalog.ts";
+import { newId } from "../chat/saved-chat-store.ts";
+import { PlaintextFieldCipher, type FieldCipher } from "../crypto/index.ts";
 import { describeError } from "../errors.ts";
 import type { ProfileStore } from "./profile-store.ts";
 import { observeUpkeepCall } from "./upkeep-calls.ts";
@@ -38,14 +40,20 @@ interface EpisodeRow {
   session: { title: string };
 }
 
+/** An episode row's text, decrypted. */
+interface PlainEpisode {
+  summary: string;
+  facts: string[];
+}
+
 interface EpisodeWrite {
   userId: string;
   controller: AbortController;
   run: Promise<void>;
 }
 
-function toView(row: EpisodeRow): EpisodeView {
-  return { id: row.id, sessionId: row.sessionId, sessionTitle: row.session.title, summary: row.summary, facts: parseFacts(row.factsJson), createdAt: row.createdAt.toISOString() };
+function toView(row: EpisodeRow, plain: PlainEpisode & { sessionTitle: string }): EpisodeView {
+  return { id: row.id, sessionId: row.sessionId, sessionTitle: plain.sessionTitle, summary: plain.summary, facts: plain.facts, createdAt: row.createdAt.toISOString() };
 }
 
 /**
@@ -77,6 +85,8 @@ export class EpisodeService {
     private readonly profiles: ProfileStore,
     private readonly logger: Logger,
     private readonly clock: Clock = systemClock,
+    /** Summary and facts are encrypted under the episode's owner, bound to its id. */
+    private readonly cipher: FieldCipher = new PlaintextFieldCipher(),
   ) {
     this.sweptUpTo = new Date(clock.now().getTime() - 7 * 24 * 60 * 60 * 1000);
   }
@@ -113,7 +123,31 @@ export class EpisodeService {
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       take: this.options.recentEpisodes,
     });
-    return rows.map((row) => ({ id: row.id, sessionId: row.sessionId, summary: row.summary, facts: parseFacts(row.factsJson), createdAt: row.createdAt }));
+    return Promise.all(rows.map(async (row) => ({ id: row.id, sessionId: row.sessionId, ...(await this.plain(row)), createdAt: row.createdAt })));
+  }
+
+  private async plain(row: { id: string; userId: string; summary: string; factsJson: string }): Promise<PlainEpisode> {
+    const [summary, factsJson] = await Promise.all([
+      this.cipher.decrypt(row.summary, { field: "Episode.summary", rowId: row.id, userId: row.userId }),
+      this.cipher.decrypt(row.factsJson, { field: "Episode.factsJson", rowId: row.id, userId: row.userId }),
+    ]);
+    return { summary, facts: parseFacts(factsJson) };
+  }
+
+  private async view(row: EpisodeRow & { userId: string }): Promise<EpisodeView> {
+    const [plain, sessionTitle] = await Promise.all([
+      this.plain(row),
+      this.cipher.decrypt(row.session.title, { field: "ChatSession.title", rowId: row.sessionId, userId: row.userId }),
+    ]);
+    return toView(row, { ...plain, sessionTitle });
+  }
+
+  private async seal(episodeId: string, userId: string, text: PlainEpisode): Promise<{ summary: string; factsJson: string }> {
+    const [summary, factsJson] = await Promise.all([
+      this.cipher.encrypt(text.summary, { field: "Episode.summary", rowId: episodeId, userId }),
+      this.cipher.encrypt(JSON.stringify(text.facts), { field: "Episode.factsJson", rowId: episodeId, userId }),
+    ]);
+    return { summary, factsJson };
   }
 
   /** "What Recall remembers about me": every episode of the user, newest first, with its chat's title. */
@@ -123,15 +157,15 @@ export class EpisodeService {
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       include: { session: { select: { title: true } } },
     });
-    return rows.map(toView);
+    return Promise.all(rows.map((row) => this.view(row)));
   }
 
   /** The user corrects an episode; the next reply of every chat sees the correction. */
   async update(userId: string, episodeId: string, edit: { summary: string; facts: string[] }): Promise<EpisodeView> {
-    const { count } = await this.prisma.episode.updateMany({ where: { id: episodeId, userId }, data: { summary: edit.summary, factsJson: JSON.stringify(edit.facts) } });
+    const { count } = await this.prisma.episode.updateMany({ where: { id: episodeId, userId }, data: await this.seal(episodeId, userId, edit) });
     if (count === 0) throw notFound("episode");
     await this.onWritten(userId);
-    return toView(await this.prisma.episode.findUniqueOrThrow({ where: { id: episodeId }, include: { session: { select: { title: true } } } }));
+    return this.view(await this.prisma.episode.findUniqueOrThrow({ where: { id: episodeId }, include: { session: { select: { title: true } } } }));
   }
 
   async remove(userId: string, episodeId: string): Promise<void> {
@@ -230,7 +264,7 @@ export class EpisodeService {
       where: { sessionId, role: { in: ["user", "assistant"] }, status: { in: ["complete", "interrupted"] } },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       take: episodePromptLimits.maxMessages,
-      select: { id: true, role: true, content: true },
+      select: { id: true, userId: true, role: true, content: true },
     });
     if (rows.length < Math.max(1, this.options.minimumMessages)) return;
     const model = this.options.model ?? chatModel ?? this.options.defaultModel;
@@ -240,7 +274,13 @@ export class EpisodeService {
     const calibration = counter.calibration;
     const prompt = buildEpisodePrompt(
       {
-        messages: rows.reverse().map((row) => ({ id: row.id, role: row.role === "user" ? "user" : "assistant", content: row.content })),
+        messages: await Promise.all(
+          rows.reverse().map(async (row) => ({
+            id: row.id,
+            role: row.role === "user" ? ("user" as const) : ("assistant" as const),
+            content: await this.cipher.decrypt(row.content, { field: "Message.content", rowId: row.id, userId: row.userId }),
+          })),
+        ),
         budgetTokens: Math.max(1, promptBudget - Math.ceil(calibration.fixedTokens)),
         messageOverheadTokens: Math.ceil(calibration.perMessageTokens),
       },
@@ -250,10 +290,12 @@ export class EpisodeService {
       observeUpkeepCall(counter, prompt.messages, promptTokens, runner.numCtx),
     );
     if (signal.aborted) throw new LlmAbortedError();
+    const episodeId = newId("p");
+    const sealed = await this.seal(episodeId, userId, episode);
     await this.prisma.$transaction([
       // One episode per chat: a chat that went on gets its episode rewritten.
       this.prisma.episode.deleteMany({ where: { sessionId } }),
-      this.prisma.episode.create({ data: { userId, sessionId, summary: episode.summary, factsJson: JSON.stringify(episode.facts) } }),
+      this.prisma.episode.create({ data: { id: episodeId, userId, sessionId, ...sealed } }),
     ]);
     this.stats.written += 1;
     await this.onWritten(userId);

@@ -4,6 +4,7 @@ import type { LlmClient } from "@recall/ollama";
 import { LRUCache } from "lru-cache";
 import type { ChatRepository } from "../chat/chat-repository.ts";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
+import { PlaintextFieldCipher, type FieldCipher } from "../crypto/index.ts";
 import { describeError } from "../errors.ts";
 import { observeUpkeepCall } from "./upkeep-calls.ts";
 
@@ -50,14 +51,18 @@ export class SummaryService {
     private readonly models: ModelCatalog,
     private readonly options: SummaryOptions,
     private readonly logger: Logger,
+    /** The summary is encrypted under its chat's owner, with the chat's id as its row. */
+    private readonly cipher: FieldCipher = new PlaintextFieldCipher(),
   ) {}
 
   /** Set by the composition root: a new summary must reach the cached conversation. */
   onWritten: (userId: string, sessionId: string) => Promise<void> = async () => {};
 
   async current(sessionId: string): Promise<SessionSummaryView | null> {
-    const row = await this.prisma.sessionSummary.findUnique({ where: { sessionId } });
-    return row ? { text: row.content, coveredMessageId: row.coveredMessageId, coveredCount: row.coveredCount } : null;
+    const row = await this.prisma.sessionSummary.findUnique({ where: { sessionId }, include: { session: { select: { userId: true } } } });
+    if (!row) return null;
+    const text = await this.cipher.decrypt(row.content, { field: "SessionSummary.content", rowId: sessionId, userId: row.session.userId });
+    return { text, coveredMessageId: row.coveredMessageId, coveredCount: row.coveredCount };
   }
 
   /**
@@ -149,10 +154,11 @@ export class SummaryService {
     // Everything due, unless even a minimum of each message did not fit: the rest waits for the next update.
     const last = prompt.covered.at(-1)!;
     const coveredCount = (previous?.coveredCount ?? 0) + prompt.covered.length;
+    const content = await this.cipher.encrypt(text, { field: "SessionSummary.content", rowId: sessionId, userId });
     await this.prisma.sessionSummary.upsert({
       where: { sessionId },
-      create: { sessionId, content: text, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 },
-      update: { content: text, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 },
+      create: { sessionId, content, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 },
+      update: { content, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 },
     });
     await this.onWritten(userId, sessionId);
     this.messagesUntilCheck.set(sessionId, this.options.segmentMessages);
