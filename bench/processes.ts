@@ -58,10 +58,10 @@ export async function startFakeOllamaProcess(environment: Record<string, string>
 }
 
 /** The real server in its own process, so its CPU and memory can be read alone. */
-export function startRecallProcess(environment: Record<string, string>): Promise<ServerProcess> {
+export function startRecallProcess(environment: Record<string, string>, serverDirectory?: string): Promise<ServerProcess> {
   const profile = process.env.BENCH_CPU_PROFILE_DIR;
   // BENCH_CPU_PROFILE_DIR: write a V8 CPU profile of the server (open it in Chrome DevTools).
-  return startServerProcess(environment, { nodeArguments: profile ? ["--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${profile}`] : [] });
+  return startServerProcess(environment, { nodeArguments: profile ? ["--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${profile}`] : [], ...(serverDirectory ? { serverDirectory } : {}) });
 }
 
 export function stopProcess(child: ChildProcess): Promise<void> {

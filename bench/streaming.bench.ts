@@ -7,13 +7,14 @@
  * client. Per-token latency is the time from the fake writing a token to the client
  * holding it; both sides read the same wall clock.
  */
-import { recallClient, updateReadmeSection, type RecallClient } from "./shared.ts";
+import { recallClient, updateReadmeSection } from "./shared.ts";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ollama } from "ollama";
 import { cpuSeconds, epochNow, startFakeOllamaProcess, watchResidentMemory, startRecallProcess, stopProcess } from "./processes.ts";
 import { formatMs, markdownTable, percentile } from "./stats.ts";
+import { streamingRun, tokenPattern, withTimeout, type LevelResult, type StreamResult } from "./streaming-run.ts";
 
 const levels = (process.env.BENCH_LEVELS ?? "1,100,1000").split(",").map(Number);
 /** By default the 100-stream level also runs with 50 ms frames, to show what coalescing trades. */
@@ -23,72 +24,7 @@ const tokensPerSecond = Number(process.env.BENCH_TPS ?? 50);
 const frameOverride = process.env.BENCH_FRAME_MS?.split(",").map(Number);
 /** Replies per stream: more when there are few streams, so percentiles rest on enough samples. */
 const roundsFor = (level: number): number => Number(process.env.BENCH_ROUNDS ?? (level < 10 ? 10 : 3));
-const streamTimeoutMs = 120_000;
-/** How long one reply takes at the model's pace; slots start spread over it. */
-const streamDurationMs = (tokensPerStream / tokensPerSecond) * 1000;
-const tokenPattern = / t\d+/g;
-const expectedText = Array.from({ length: tokensPerStream }, (_, index) => ` t${index}`).join("");
-
-interface StreamResult {
-  key: string;
-  startedAt: number;
-  receipts: number[];
-  text: string;
-  ok: boolean;
-  error?: string;
-}
-
-interface LevelResult {
-  ttft: number[];
-  tokenLatency: number[];
-  streams: number;
-  complete: number;
-  errors: string[];
-  tokens: number;
-  cpuSecondsUsed?: number;
-  peakRssBytes?: number;
-  idleRssBytes?: number;
-}
-
-function summarize(results: StreamResult[], emitted: Record<string, number[]>): LevelResult {
-  const summary: LevelResult = { ttft: [], tokenLatency: [], streams: results.length, complete: 0, errors: [], tokens: 0 };
-  for (const result of results) {
-    if (!result.ok || result.text !== expectedText) {
-      summary.errors.push(result.error ?? `stream ${result.key}: got ${result.text.length} of ${expectedText.length} characters`);
-      continue;
-    }
-    summary.complete += 1;
-    summary.tokens += result.receipts.length;
-    const first = result.receipts[0];
-    if (first !== undefined) summary.ttft.push(first - result.startedAt);
-    const times = emitted[result.key] ?? [];
-    result.receipts.forEach((receivedAt, index) => {
-      const emittedAt = times[index];
-      if (emittedAt !== undefined) summary.tokenLatency.push(receivedAt - emittedAt);
-    });
-  }
-  return summary;
-}
-
-function withTimeout<T>(promise: Promise<T>, label: string): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${label} timed out`)), streamTimeoutMs).unref())]);
-}
-
-/**
- * N concurrent streams, steadily: slot i starts at i/N of a reply's duration and then
- * runs `rounds` replies back to back, so about N are live at any moment after the
- * ramp (a burst of N simultaneous sends would measure the burst instead).
- */
-async function runSlots(level: number, runOne: (slot: number, round: number) => Promise<StreamResult>): Promise<StreamResult[]> {
-  const results: StreamResult[] = [];
-  await Promise.all(
-    Array.from({ length: level }, async (_, slot) => {
-      await new Promise((resolve) => setTimeout(resolve, (slot / level) * streamDurationMs));
-      for (let round = 0; round < roundsFor(level); round += 1) results.push(await runOne(slot, round));
-    }),
-  );
-  return results;
-}
+const { summarize, runSlots, streamOnce } = streamingRun({ tokensPerStream, tokensPerSecond, roundsFor });
 
 async function runDirect(fakeUrl: string, level: number, collect: () => Promise<Record<string, number[]>>): Promise<LevelResult> {
   // Warm-up, as on the Recall side: connections open, code paths compiled.
@@ -122,39 +58,6 @@ async function runDirect(fakeUrl: string, level: number, collect: () => Promise<
       return result;
     });
   return summarize(results, await collect());
-}
-
-type Client = RecallClient;
-
-function streamOnce(client: Client, sessionId: string, key: string): Promise<StreamResult> {
-  const result: StreamResult = { key, startedAt: epochNow(), receipts: [], text: "", ok: false };
-  return withTimeout(
-    (async () => {
-      const { assistantMessage } = await client.message.send.mutate({ sessionId, content: key });
-      await new Promise<void>((resolve, reject) => {
-        const subscription = client.message.stream.subscribe(
-          { messageId: assistantMessage.id },
-          {
-            onData({ data: event }) {
-              if (event.type === "delta") {
-                const now = epochNow();
-                for (const _token of event.text.matchAll(tokenPattern)) result.receipts.push(now);
-                result.text += event.text;
-                return;
-              }
-              subscription.unsubscribe();
-              if (event.type === "done") resolve();
-              else reject(new Error(`${key}: ended with ${event.type}${event.type === "error" ? ` ${event.code}: ${event.message}` : ""}`));
-            },
-            onError: reject,
-          },
-        );
-      });
-      result.ok = true;
-      return result;
-    })(),
-    key,
-  ).catch((error: unknown) => ({ ...result, error: `${key}: ${error instanceof Error ? error.message : String(error)}` }));
 }
 
 async function runRecall(fakeUrl: string, level: number, frameMs: number, collect: () => Promise<Record<string, number[]>>): Promise<LevelResult> {

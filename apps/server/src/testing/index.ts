@@ -4,3 +4,5 @@ export { startServerProcess, type ServerProcess } from "./server-process.ts";
 // For the benchmarks: the caches exactly as the server uses them.
 export { LruCache, type ServerCache } from "../cache/memory-cache.ts";
 export { RedisCache } from "../cache/redis-cache.ts";
+/** The field cipher's throughput, for the trust benchmark. */
+export { measureCipherThroughput } from "../crypto/cipher-throughput.ts";

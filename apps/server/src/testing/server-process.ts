@@ -15,10 +15,15 @@ export interface ServerProcess {
  * measured alone (CPU, memory) in benchmarks. Resolves with its address once it logs
  * that it is listening.
  */
-export async function startServerProcess(environment: Record<string, string>, options: { nodeArguments?: string[] } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  environment: Record<string, string>,
+  /** `serverDirectory`: another checkout's `apps/server` (a benchmark's baseline); this one by default. */
+  options: { nodeArguments?: string[]; serverDirectory?: string } = {},
+): Promise<ServerProcess> {
+  const directory = options.serverDirectory ?? new URL("../..", import.meta.url).pathname;
   // Node itself with tsx's loader: the tsx CLI would run the server in a grandchild that SIGKILL misses.
-  const child = spawn(process.execPath, ["--import", "tsx", ...(options.nodeArguments ?? []), serverEntry], {
-    cwd: new URL("../..", import.meta.url).pathname,
+  const child = spawn(process.execPath, ["--import", "tsx", ...(options.nodeArguments ?? []), options.serverDirectory ? `${directory}/src/server.ts` : serverEntry], {
+    cwd: directory,
     env: { ...process.env, ...environment, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -1,0 +1,167 @@
+/**
+ * What trust costs a reply: server CPU per reply and time to first token with limits,
+ * encryption at rest and moderation (a rule list) on, beside the same server as shipped (no key,
+ * no moderation), and beside the server as it was when the trust issue started (commit
+ * `BENCH_TRUST_BASE`, checked out into a cached worktree with its own install), at 1 and 100
+ * concurrent streams; plus the field cipher's throughput.
+ *
+ * Three processes as in the streaming benchmark: the fake Ollama, the Recall server, this client.
+ * Modes run interleaved, several times each, and the medians are reported: the machine's noise
+ * (2 shared cores) is larger than the effect measured.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { measureCipherThroughput } from "@recall/server/testing";
+import { cpuSeconds, startFakeOllamaProcess, startRecallProcess, stopProcess } from "./processes.ts";
+import { recallClient, updateReadmeSection } from "./shared.ts";
+import { markdownTable, percentile } from "./stats.ts";
+import { streamingRun } from "./streaming-run.ts";
+
+const levels = (process.env.BENCH_LEVELS ?? "1,100").split(",").map(Number);
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const tokensPerStream = 50;
+const tokensPerSecond = 50;
+const baseCommit = process.env.BENCH_TRUST_BASE ?? "e360e9b";
+const { summarize, runSlots, streamOnce } = streamingRun({ tokensPerStream, tokensPerSecond, roundsFor: (level) => (level < 10 ? 20 : 3) });
+
+const repository = new URL("..", import.meta.url).pathname;
+const masterKey = `1:${randomBytes(32).toString("base64")}`;
+const rules = JSON.stringify({
+  rules: [
+    { id: "weapons", category: "weapons", words: ["pipe bomb", "nerve agent", "ricin", "sarin", "detonator"] },
+    { id: "cards", category: "privacy", roles: ["user"], pattern: "\\b\\d{4}[ -]?\\d{4}[ -]?\\d{4}[ -]?\\d{4}\\b" },
+  ],
+});
+
+interface Mode {
+  name: string;
+  environment: Record<string, string>;
+  serverDirectory?: string;
+}
+
+/** The server as of `baseCommit`, in a worktree of its own with its own dependencies (made once, then reused). */
+function baseServer(): string {
+  const directory = join(tmpdir(), `recall-bench-base-${baseCommit}`);
+  if (!existsSync(join(directory, "node_modules"))) {
+    if (!existsSync(directory)) execFileSync("git", ["worktree", "add", "--detach", directory, baseCommit], { cwd: repository, stdio: "inherit" });
+    execFileSync("pnpm", ["install", "--frozen-lockfile", "--prefer-offline"], { cwd: directory, stdio: "inherit", env: { ...process.env } });
+  }
+  return join(directory, "apps", "server");
+}
+
+/** Settings every mode shares: replies are not slowed by anything but what is measured. */
+const common: Record<string, string> = {
+  RECALL_SECRET: "bench-secret-bench-secret-bench-secret",
+  // One user per stream at 100 streams; the server-wide cap must let the fake serve them all.
+  RECALL_LIMIT_GENERATIONS_PER_SERVER: "1000",
+  RECALL_LIMIT_GENERATION_QUEUE: "1000",
+};
+
+async function runMode(mode: Mode, fakeUrl: string, level: number, collect: () => Promise<Record<string, number[]>>) {
+  const dataDir = mkdtempSync(join(tmpdir(), "recall-trust-"));
+  const server = await startRecallProcess(
+    { ...common, ...mode.environment, OLLAMA_URL: fakeUrl, RECALL_DATA_DIR: dataDir, DATABASE_URL: `file:${join(dataDir, "recall.db")}` },
+    mode.serverDirectory,
+  );
+  const pid = server.child.pid!;
+  try {
+    const users = await Promise.all(
+      Array.from({ length: level }, async () => {
+        const { token } = await recallClient(server.url, null).auth.ensure.mutate();
+        const client = recallClient(server.url, token);
+        return { client, sessionId: (await client.session.create.mutate({})).id };
+      }),
+    );
+    for (const user of users.slice(0, 2)) {
+      const warm = await streamOnce(user.client, user.sessionId, `warm-up ${mode.name}`);
+      if (!warm.ok) throw new Error(`${mode.name}: warm-up failed: ${warm.error}`);
+    }
+    await collect();
+    const before = cpuSeconds(pid);
+    const results = await runSlots(level, (slot, round) => streamOnce(users[slot]!.client, users[slot]!.sessionId, `${mode.name} ${level} ${slot} ${round}`));
+    const used = cpuSeconds(pid) - before;
+    const summary = summarize(results, await collect());
+    return { cpuMsPerReply: summary.complete > 0 ? (used * 1000) / summary.complete : Number.NaN, ttftP50: percentile(summary.ttft, 0.5), ttftP99: percentile(summary.ttft, 0.99), complete: summary.complete, streams: summary.streams, errors: summary.errors };
+  } finally {
+    await server.stop();
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = values.filter(Number.isFinite).toSorted((left, right) => left - right);
+  return sorted.length === 0 ? Number.NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const modes: Mode[] = [
+    { name: `start of the trust issue (${baseCommit})`, environment: {}, serverDirectory: baseServer() },
+    { name: "now, as shipped (no key, moderation off, limits on)", environment: {} },
+    { name: "now, limits + encryption + moderation rules", environment: { RECALL_ENCRYPTION_KEYS: masterKey, RECALL_MODERATION_RULES: rules } },
+  ];
+  const fake = await startFakeOllamaProcess({ BENCH_TPS: String(tokensPerSecond), BENCH_TOKENS: String(tokensPerStream) });
+  const samples = new Map<string, Array<Awaited<ReturnType<typeof runMode>>>>();
+  try {
+    for (const level of levels) {
+      for (let repeat = 0; repeat < repeats; repeat += 1) {
+        for (const mode of modes) {
+          const result = await runMode(mode, fake.url, level, fake.collect);
+          for (const error of result.errors.slice(0, 3)) console.error(`  ${error}`);
+          const key = `${level}\u0000${mode.name}`;
+          samples.set(key, [...(samples.get(key) ?? []), result]);
+          console.log(`level ${level}, ${mode.name}, run ${repeat + 1}: ${result.cpuMsPerReply.toFixed(2)} ms CPU per reply`);
+        }
+      }
+    }
+  } finally {
+    fake.child.disconnect();
+    await stopProcess(fake.child);
+  }
+
+  const rows: Array<Array<string | number>> = [];
+  const figures: Record<string, { cpuMsPerReply: number; ttftP50: number; ttftP99: number }> = {};
+  for (const level of levels) {
+    const baseline = median((samples.get(`${level}\u0000${modes[0]!.name}`) ?? []).map((sample) => sample.cpuMsPerReply));
+    for (const mode of modes) {
+      const runs = samples.get(`${level}\u0000${mode.name}`) ?? [];
+      const cpu = median(runs.map((run) => run.cpuMsPerReply));
+      const ttftP50 = median(runs.map((run) => run.ttftP50));
+      const ttftP99 = median(runs.map((run) => run.ttftP99));
+      figures[`${level} ${mode.name}`] = { cpuMsPerReply: cpu, ttftP50, ttftP99 };
+      rows.push([
+        level,
+        mode.name,
+        cpu.toFixed(2),
+        mode === modes[0] ? "—" : `${(((cpu - baseline) / baseline) * 100).toFixed(1)}%`,
+        `${ttftP50.toFixed(1)} / ${ttftP99.toFixed(1)}`,
+        `${runs.reduce((sum, run) => sum + run.complete, 0)}/${runs.reduce((sum, run) => sum + run.streams, 0)}`,
+      ]);
+    }
+  }
+  const cipher = [];
+  for (const valueBytes of [100, 1000, 10_000]) cipher.push(await measureCipherThroughput({ valueBytes, values: 20_000 }));
+  const cipherRows = cipher.map((entry) => [entry.valueBytes.toLocaleString("en"), entry.encryptPerSecond.toLocaleString("en"), entry.decryptPerSecond.toLocaleString("en")]);
+  const output = [
+    `Trust overhead: ${tokensPerStream}-token replies at ${tokensPerSecond} tokens/s from the fake Ollama, one user per stream, medians of ${repeats} interleaved runs per mode; ${new Date().toISOString().slice(0, 10)}, ${(await import("node:os")).cpus().length} cores, Node ${process.version}.`,
+    "",
+    markdownTable(["streams", "server", "server CPU ms / reply", "vs start", "TTFT p50 / p99 (ms)", "replies complete"], rows),
+    "",
+    "Target: under 5% more server CPU per reply with limits, encryption and moderation on than at the start of the issue.",
+    "",
+    "Field cipher (AES-256-GCM, per-user data key cached), values per second on one core:",
+    "",
+    markdownTable(["value bytes", "encrypt / s", "decrypt / s"], cipherRows),
+    "",
+  ].join("\n");
+  console.log(`\n${output}`);
+  const resultsDir = new URL("./results/", import.meta.url).pathname;
+  mkdirSync(resultsDir, { recursive: true });
+  const suffix = process.env.BENCH_LEVELS ? ".subset" : "";
+  writeFileSync(join(resultsDir, `trust${suffix}.md`), output);
+  writeFileSync(join(resultsDir, `trust${suffix}.json`), `${JSON.stringify({ baseCommit, repeats, figures, cipher }, null, 2)}\n`);
+  if (!suffix) updateReadmeSection("trust", output);
+}
+
+await main();
