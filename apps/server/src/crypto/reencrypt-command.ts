@@ -1,4 +1,5 @@
-import { openDatabase, type PrismaClient } from "@recall/db";
+import { openDatabase, type DatabaseProvider, type PrismaClient } from "@recall/db";
+import { DeletedDataScrubber } from "../account/deleted-data.ts";
 import { encryptedColumns } from "./encrypted-columns.ts";
 import { EncryptionConfigError } from "./errors/encryption-config-error.ts";
 import { EncryptingFieldCipher, createFieldCipher } from "./field-cipher.ts";
@@ -69,7 +70,9 @@ export async function runReencryptCommand(command: ReencryptCommand): Promise<nu
   }
   const database = await openDatabase({ url: command.databaseUrl });
   try {
-    return await reencryptDatabase(database.prisma, masterKeys, options, command);
+    const code = await reencryptDatabase(database.prisma, masterKeys, options, command);
+    if (!options.status) await scrubReplacedText(database.prisma, database.provider);
+    return code;
   } finally {
     await database.close();
   }
@@ -140,6 +143,11 @@ async function reencryptDatabase(prisma: PrismaClient, masterKeys: MasterKeys, o
   }
   print(`Retired ${retired} older data key version(s)${waiting > 0 ? `; ${waiting} user(s) have a key newer than the servers' key cache: run --retire again in ${Math.ceil(settleMs / 60_000)} minutes` : ""}.`);
   return failedUsers.size === 0 ? 0 : 1;
+}
+
+/** The values replaced (plaintext or under a retired key) must not stay in the WAL (SQLite). */
+async function scrubReplacedText(prisma: PrismaClient, provider: DatabaseProvider): Promise<void> {
+  await new DeletedDataScrubber(prisma, provider).scrub();
 }
 
 async function usersWithKeys(prisma: PrismaClient): Promise<string[]> {
