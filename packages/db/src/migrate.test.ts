@@ -217,18 +217,18 @@ describe.each<DatabaseProvider>(["sqlite", "postgresql"])("migrateDatabase on %s
     const session = await database.prisma.chatSession.create({ data: { userId: user.id, title: "kept" } });
     await database.prisma.message.create({ data: { sessionId: session.id, userId: user.id, role: "user", content: "hello" } });
     // Prisma's script for dropping the default of User.kind: copy, DROP TABLE "User", rename.
+    // Written from the table as it is now, so columns later migrations add are kept.
+    const [table] = await database.prisma.$queryRawUnsafe<Array<{ sql: string }>>(`SELECT "sql" FROM "sqlite_master" WHERE "type" = 'table' AND "name" = 'User'`);
+    const columns = (await database.prisma.$queryRawUnsafe<Array<{ name: string }>>(`PRAGMA table_info("User")`)).map((column) => `"${column.name}"`).join(", ");
+    const createNewUser = table!.sql.replace(/^CREATE TABLE "User"/, 'CREATE TABLE "new_User"').replace(/("kind" TEXT NOT NULL) DEFAULT '[a-z]+'/, "$1");
+    expect(createNewUser).not.toContain("DEFAULT 'anonymous'");
     await addMigration(
       "20990101000000_user_kind_without_default",
       `-- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
-CREATE TABLE "new_User" (
-    "id" TEXT NOT NULL PRIMARY KEY,
-    "kind" TEXT NOT NULL,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" DATETIME NOT NULL
-);
-INSERT INTO "new_User" ("createdAt", "id", "kind", "updatedAt") SELECT "createdAt", "id", "kind", "updatedAt" FROM "User";
+${createNewUser};
+INSERT INTO "new_User" (${columns}) SELECT ${columns} FROM "User";
 DROP TABLE "User";
 ALTER TABLE "new_User" RENAME TO "User";
 PRAGMA foreign_keys=ON;
