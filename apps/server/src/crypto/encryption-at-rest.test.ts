@@ -1,5 +1,6 @@
+import { statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { canary, canaryAtRest, canaryModel, eagerMemory, expectReadable, plantCanary, redisValues, say } from "../testing/canary.ts";
+import { canary, canaryAtRest, canaryModel, eagerMemory, expectReadable, plantCanary, redisValues, say, sqliteFiles } from "../testing/canary.ts";
 import { startHarness, trpcRejection, type Harness } from "../testing/harness.ts";
 import { startRedisProcess, type RedisProcess } from "../testing/redis-process.ts";
 import { generateMasterKey } from "./master-keys.ts";
@@ -16,10 +17,16 @@ afterEach(async () => {
 describe("encryption at rest", () => {
   it("keeps a planted canary out of the database (file and WAL, or every table), and out of Redis, before and after delete-my-data and expiry", async () => {
     redis = await startRedisProcess();
-    harness = await startHarness({ fake: canaryModel(), config: { ...eagerMemory, encryptionKeys: `1:${generateMasterKey()}`, redisUrl: redis.url, redisDatabase: 3 } });
+    // No RECALL_SECRET: the generated identity secret lands in the data directory too.
+    harness = await startHarness({ fake: canaryModel(), config: { ...eagerMemory, secret: undefined, encryptionKeys: `1:${generateMasterKey()}`, redisUrl: redis.url, redisDatabase: 3 } });
     const alice = await harness.newUser();
     const aliceChats = await plantCanary(harness, alice.client);
     await expectReadable(harness, alice.client, aliceChats);
+    if (harness.database.provider === "sqlite") {
+      const files = sqliteFiles(harness);
+      expect(files.map((path) => path.replace(/^.*\//, ""))).toEqual(expect.arrayContaining(["test.db", "test.db-wal", "test.db-shm", "identity-secret"]));
+      for (const path of files) expect([path, (statSync(path).mode & 0o777).toString(8)]).toEqual([path, "600"]);
+    }
 
     // The checks would see the canary: the cache holds this conversation, sealed.
     const cached = [...(await redisValues(redis))].filter(([key]) => key.includes(`conversation:${alice.userId}:`));
