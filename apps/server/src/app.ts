@@ -9,6 +9,9 @@ import type { RecallConfig } from "./env.ts";
 import type { LogDestination, Operations } from "./ops/operations.ts";
 import { operationsPlugin } from "./ops/operations-plugin.ts";
 import { requestIdFor } from "./ops/request-id.ts";
+import { LimitExceededError } from "./domain-errors.ts";
+import { registerRequestLimits } from "./limits/http-limits.ts";
+import { withClientAddress } from "./limits/limits-middleware.ts";
 import { createAppRouter, type AppRouter } from "./router.ts";
 import type { Services } from "./services.ts";
 import { createContextFactory } from "./trpc/context.ts";
@@ -56,6 +59,9 @@ export function createHttpServer(config: Pick<RecallConfig, "logLevel">, logDest
 /** Adds Recall's routes to the server, without listening, so tests can use it on port 0 or with inject. */
 export async function buildApp(app: FastifyInstance, services: Services, operations?: Operations): Promise<FastifyInstance> {
   const appRouter = createAppRouter(services);
+  const createContext = createContextFactory(services);
+  // Before the tRPC routes: bodies are refused from their headers, before anything is read.
+  registerRequestLimits(app, services.config.limits, services.limits.metrics);
   const policy = contentSecurityPolicy(services.config.imageOrigins);
   app.addHook("onSend", async (_request, reply) => {
     reply.header("content-security-policy", policy);
@@ -70,7 +76,13 @@ export async function buildApp(app: FastifyInstance, services: Services, operati
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext: createContextFactory(services),
+      createContext: async (options) => withClientAddress(await createContext(options), options.req.ip),
+      maxBatchSize: services.config.limits.batchSize || undefined,
+      // Over a limit, plain HTTP clients read when to try again from Retry-After.
+      responseMeta({ errors }) {
+        const waits = errors.map((error) => (error.cause instanceof LimitExceededError ? error.cause.retryAfterSeconds : null)).filter((wait) => wait !== null);
+        return waits.length > 0 ? { headers: { "retry-after": String(Math.max(...waits)) } } : {};
+      },
       onError({ path, error }) {
         if (error.code === "INTERNAL_SERVER_ERROR") {
           app.log.error({ path, error: describeError(error.cause ?? error) }, "procedure failed");

@@ -32,6 +32,7 @@ import { RetentionSweeper } from "./lifecycle/retention.ts";
 import { createOperations, type OperationsOptions } from "./ops/operations.ts";
 import type { RecallConfig } from "./env.ts";
 import { ChatLifecycle } from "./lifecycle/chat-lifecycle.ts";
+import { applyServerLimits, createLimits, prismaUsageCounts } from "./limits/index.ts";
 import type { Logger, Services } from "./services.ts";
 
 export interface Recall {
@@ -86,7 +87,15 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   const eventLogs = new EventLogStore({ retainFinishedMs: 60_000 });
   const models = new ModelCatalog(llm, { maxContextTokens: config.maxContextTokens, clock });
   const operations = createOperations({ metricsToken: config.metricsToken, requestLog: config.requestLog, readinessTimeoutMs: config.readinessTimeoutMs, ...options.operations }, { database: database.prisma, ollamaUrl, redis: config.redisUrl ? { url: config.redisUrl, database: config.redisDatabase } : null });
-  const generations = new GenerationManager(chats, llm, eventLogs, config, logger, clock, operations.metrics);
+  // Limits: rates shared through Redis when configured; replies queue for this instance's slots.
+  const limitsSetup = await createLimits(app, config.limits, {
+    redis: config.redisUrl ? { url: config.redisUrl, database: config.redisDatabase } : null,
+    counts: prismaUsageCounts(database.prisma, ephemeral),
+    metrics: operations.metrics,
+    logger,
+  });
+  applyServerLimits(app.server, config.limits, operations.metrics);
+  const generations = new GenerationManager(chats, llm, eventLogs, config, logger, clock, operations.metrics, limitsSetup.limits.generations);
   const embeddingModel = config.embeddingModel;
   const recallIndexes = new RecallIndexes(
     (userId) => savedChats.recallTurns(userId),
@@ -184,6 +193,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     episodes,
     cache,
     conversations,
+    limits: limitsSetup.limits,
     metrics,
     moderation,
     retention,
@@ -209,6 +219,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
         await summaries.idle();
         await episodes.stop();
         await cache.close();
+        await limitsSetup.close();
         ephemeral.close();
         await app.close();
         eventLogs.clear();

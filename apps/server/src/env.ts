@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { defaultLimitSettings as limitDefaults, type LimitSettings } from "./limits/limit-settings.ts";
 
 /** The one place that reads process.env. Every default works with no services at all. */
 const booleanFlag = z
@@ -54,6 +55,25 @@ const environmentSchema = z.object({
       message: "RECALL_IMAGE_ORIGINS is a comma-separated list of origins such as https://images.example.com (scheme and host, no path)",
     }),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Limits (a count of 0 turns that limit off)
+  RECALL_LIMIT_MESSAGES_PER_SECOND: z.coerce.number().int().min(0).default(limitDefaults.messagesPerSecond.max),
+  RECALL_LIMIT_MESSAGES_PER_MINUTE: z.coerce.number().int().min(0).default(limitDefaults.messagesPerMinute.max),
+  RECALL_LIMIT_GENERATIONS_PER_USER: z.coerce.number().int().min(0).default(limitDefaults.generationsPerUser),
+  RECALL_LIMIT_GENERATIONS_PER_SERVER: z.coerce.number().int().min(0).default(limitDefaults.generationsPerServer),
+  RECALL_LIMIT_GENERATION_QUEUE: z.coerce.number().int().min(0).default(limitDefaults.generationQueue),
+  RECALL_LIMIT_MESSAGE_CHARS: z.coerce.number().int().min(1).max(limitDefaults.messageMaxChars).default(limitDefaults.messageMaxChars),
+  RECALL_LIMIT_STORED_CHARS_PER_USER: z.coerce.number().int().min(0).default(limitDefaults.storedCharsPerUser),
+  RECALL_LIMIT_CHATS_PER_USER: z.coerce.number().int().min(0).default(limitDefaults.chatsPerUser),
+  RECALL_LIMIT_TEMPORARY_CHATS_PER_USER: z.coerce.number().int().min(0).default(limitDefaults.temporaryChatsPerUser),
+  RECALL_LIMIT_USERS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(0).default(limitDefaults.usersPerAddress.max),
+  RECALL_LIMIT_LOGIN_ATTEMPTS: z.coerce.number().int().min(0).default(limitDefaults.loginAttempts.max),
+  RECALL_LIMIT_LOGIN_WINDOW_MINUTES: z.coerce.number().min(0.1).max(1440).default(limitDefaults.loginAttempts.windowMs / 60_000),
+  RECALL_LIMIT_BATCH_SIZE: z.coerce.number().int().min(0).default(limitDefaults.batchSize),
+  RECALL_LIMIT_BODY_BYTES: z.coerce.number().int().min(1024).default(limitDefaults.bodyBytes),
+  RECALL_LIMIT_REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(limitDefaults.requestTimeoutMs / 1000),
+  RECALL_LIMIT_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(limitDefaults.headersTimeoutMs / 1000),
+  RECALL_LIMIT_CONNECTIONS: z.coerce.number().int().min(0).default(limitDefaults.connections),
+  RECALL_LIMIT_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(limitDefaults.connectionsPerAddress),
   // Operations
   RECALL_METRICS_TOKEN: z.string().min(32, "RECALL_METRICS_TOKEN must be at least 32 characters").optional(),
   RECALL_REQUEST_LOG: z.enum(["1", "0", "true", "false"]).default("1").transform((value) => value === "1" || value === "true"),
@@ -155,6 +175,9 @@ export interface RecallConfig {
   /** Origins model replies may show images from; none by default (an image is a request the model chose). */
   imageOrigins: string[];
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
+  // Limits
+  /** Every request, rate, concurrency and quota limit (`limits/limit-settings.ts`). */
+  limits: LimitSettings;
   // Operations
   /** Bearer token that opens `/metrics`; unset: `/metrics` answers 404. */
   metricsToken: string | null;
@@ -234,6 +257,27 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     webDist: resolve(values.RECALL_WEB_DIST ?? new URL("../../web/dist", import.meta.url).pathname),
     imageOrigins: values.RECALL_IMAGE_ORIGINS.map((origin) => new URL(origin).origin),
     logLevel: values.LOG_LEVEL,
+    // Limits
+    limits: {
+      ...limitDefaults,
+      messagesPerSecond: { max: values.RECALL_LIMIT_MESSAGES_PER_SECOND, windowMs: 1000 },
+      messagesPerMinute: { max: values.RECALL_LIMIT_MESSAGES_PER_MINUTE, windowMs: 60_000 },
+      generationsPerUser: values.RECALL_LIMIT_GENERATIONS_PER_USER,
+      generationsPerServer: values.RECALL_LIMIT_GENERATIONS_PER_SERVER,
+      generationQueue: values.RECALL_LIMIT_GENERATION_QUEUE,
+      messageMaxChars: values.RECALL_LIMIT_MESSAGE_CHARS,
+      storedCharsPerUser: values.RECALL_LIMIT_STORED_CHARS_PER_USER,
+      chatsPerUser: values.RECALL_LIMIT_CHATS_PER_USER,
+      temporaryChatsPerUser: values.RECALL_LIMIT_TEMPORARY_CHATS_PER_USER,
+      usersPerAddress: { max: values.RECALL_LIMIT_USERS_PER_ADDRESS_PER_HOUR, windowMs: 3_600_000 },
+      loginAttempts: { max: values.RECALL_LIMIT_LOGIN_ATTEMPTS, windowMs: Math.round(values.RECALL_LIMIT_LOGIN_WINDOW_MINUTES * 60_000) },
+      batchSize: values.RECALL_LIMIT_BATCH_SIZE,
+      bodyBytes: values.RECALL_LIMIT_BODY_BYTES,
+      requestTimeoutMs: Math.round(values.RECALL_LIMIT_REQUEST_TIMEOUT_SECONDS * 1000),
+      headersTimeoutMs: Math.round(values.RECALL_LIMIT_HEADERS_TIMEOUT_SECONDS * 1000),
+      connections: values.RECALL_LIMIT_CONNECTIONS,
+      connectionsPerAddress: values.RECALL_LIMIT_CONNECTIONS_PER_ADDRESS,
+    },
     // Operations
     metricsToken: values.RECALL_METRICS_TOKEN ?? null,
     requestLog: values.RECALL_REQUEST_LOG,

@@ -17,6 +17,7 @@ import type { ProfileStore } from "./memory/profile-store.ts";
 import type { RecallIndexes } from "./memory/recall-turns.ts";
 import type { SummaryService } from "./memory/summaries.ts";
 import type { ContentModeration } from "./moderation/content-moderation.ts";
+import type { Limits } from "./limits/limits.ts";
 import type { RetentionSweeper } from "./lifecycle/retention.ts";
 import type { AdminDashboard } from "./admin/admin-dashboard.ts";
 
@@ -42,6 +43,8 @@ export interface Services {
   episodes: EpisodeService;
   cache: ServerCache;
   conversations: ConversationStateCache;
+  /** Rates, replies in flight, quotas and new users per address (`limits/`). */
+  limits: Limits;
   metrics: MemoryMetrics;
   /** The user's message before it is sent, the reply once it ends (off by default). */
   moderation: ContentModeration;

@@ -6,6 +6,7 @@ import type { ChatRepository, FinishedReply } from "./chat-repository.ts";
 import type { EventLogStore, MessageEventLog } from "./event-log.ts";
 import { describeError } from "../errors.ts";
 import { noReplyMetrics, type ReplyMetrics } from "../ops/reply-metrics.ts";
+import { unlimitedSlots, type GenerationSlots } from "../limits/generation-queue.ts";
 
 /** Why a reply ended `interrupted`: the stream's closed `StreamEndReason`. */
 export type StopReason = StreamEndReason;
@@ -75,6 +76,8 @@ export class GenerationManager {
     /** What "nobody watched it for abandonAfterMs" is measured with. */
     private readonly clock: Clock = systemClock,
     private readonly metrics: ReplyMetrics = noReplyMetrics,
+    /** Where a model call waits for its turn (the per-user and per-server limits). */
+    private readonly slots: GenerationSlots = unlimitedSlots,
   ) {
     this.ticker = setInterval(() => void this.tick(), options.checkpointMs);
     this.ticker.unref();
@@ -128,7 +131,9 @@ export class GenerationManager {
     const observation = this.metrics.replyStarted(request.model);
     let final: StreamEvent;
     let outcome: FinishedReply;
+    let releaseSlot: (() => void) | undefined;
     try {
+      releaseSlot = await this.slots.acquire(request.userId, generation.controller.signal);
       const numCtx = request.numCtx;
       let done: Extract<StreamEvent, { type: "done" }> = { type: "done", promptTokens: null, completionTokens: null, doneReason: null };
       for await (const chunk of this.llm.streamChat({ model: request.model, messages: request.messages, signal: generation.controller.signal, ...(numCtx ? { numCtx } : {}) })) {
@@ -154,6 +159,7 @@ export class GenerationManager {
         outcome = { status: "error", content: generation.content, error: llmError.message };
       }
     }
+    releaseSlot?.();
     if (request.moderateReply && outcome.content.length > 0) {
       const withheld = await this.moderate(generation.messageId, request.moderateReply, outcome.content);
       if (withheld !== null) {

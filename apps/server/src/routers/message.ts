@@ -5,6 +5,7 @@ import { isEphemeralId } from "../chat/chat-repository.ts";
 import { clipText } from "../chat/serialize.ts";
 import { assertNoReplyStreaming, startReply, type ReplyServices } from "../chat/start-reply.ts";
 import { InvalidRequestError } from "../domain-errors.ts";
+import { createLimitsMiddleware } from "../limits/limits-middleware.ts";
 import type { Services } from "../services.ts";
 import { router, userProcedure } from "../trpc/init.ts";
 
@@ -26,10 +27,12 @@ function sleep(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
-export type MessageRouterServices = ReplyServices & Pick<Services, "lifecycle" | "eventLogs">;
+export type MessageRouterServices = ReplyServices & Pick<Services, "lifecycle" | "eventLogs" | "limits">;
 
 export function createMessageRouter(services: MessageRouterServices) {
   const { chats, config, generations, lifecycle, eventLogs, summaries } = services;
+  // Rates, the stored-text quota and a place among the replies in flight, before anything is saved.
+  const limitedProcedure = userProcedure.use(createLimitsMiddleware(services.limits));
   return router({
     list: userProcedure.input(listMessagesInput).query(({ ctx, input }) => chats.listMessages(ctx.userId, input)),
 
@@ -45,7 +48,7 @@ export function createMessageRouter(services: MessageRouterServices) {
      * Saves the user's message and an empty `streaming` reply, starts generation and
      * returns at once; the reply's text arrives through `message.stream`.
      */
-    send: userProcedure.input(sendMessageInput).mutation(async ({ ctx, input }) => {
+    send: limitedProcedure.input(sendMessageInput).mutation(async ({ ctx, input }) => {
       const userId = ctx.userId;
       const { session, newest } = await chats.sessionForSend(userId, input.sessionId);
       assertNoReplyStreaming(generations, newest);
@@ -75,7 +78,7 @@ export function createMessageRouter(services: MessageRouterServices) {
      * Answers an assistant reply's question again: a new `streaming` reply under the same
      * user message (a sibling of the old one, which stays), streamed like a sent message.
      */
-    regenerate: userProcedure.input(regenerateMessageInput).mutation(async ({ ctx, input }) => {
+    regenerate: limitedProcedure.input(regenerateMessageInput).mutation(async ({ ctx, input }) => {
       const userId = ctx.userId;
       const oldReply = await chats.requireMessage(userId, input.messageId);
       if (oldReply.role !== "assistant") {

@@ -8,6 +8,7 @@ import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitL
 import { EventSource } from "eventsource";
 import { createRecall, type Recall, type RecallOptions } from "../create-recall.ts";
 import { loadConfig, type RecallConfig } from "../env.ts";
+import { relaxedLimitSettings } from "../limits/limit-settings.ts";
 import type { AppRouter } from "../router.ts";
 
 export type RecallClient = TRPCClient<AppRouter>;
@@ -27,7 +28,8 @@ export interface Harness {
 export function testConfig(overrides: Partial<RecallConfig> = {}): RecallConfig {
   return loadConfig(
     { LOG_LEVEL: "silent", RECALL_DATA_DIR: mkdtempSync(join(tmpdir(), "recall-data-")) },
-    { checkpointMs: 50, secret: "test-secret-that-is-at-least-32-characters", ...overrides },
+    // Limits off but for the tests of the limits, which set their own.
+    { checkpointMs: 50, secret: "test-secret-that-is-at-least-32-characters", limits: relaxedLimitSettings, ...overrides },
   );
 }
 

@@ -1,0 +1,89 @@
+import type { Server } from "node:http";
+import type { Socket } from "node:net";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { LimitMetrics } from "./limits.ts";
+import type { LimitSettings } from "./limit-settings.ts";
+
+/**
+ * Node's timeouts for *receiving* a request (headers, then the whole body): a response, an SSE
+ * stream included, is not limited by them. Node checks them every `connectionsCheckingInterval`
+ * (set here, read when the server starts listening), so a stalled body is closed within about a
+ * quarter more. Then at most `connections` open sockets on this instance (Node's
+ * `maxConnections` drops the rest at accept) and `connectionsPerAddress` from one socket
+ * address; behind a proxy every socket comes from the proxy, so set the latter to 0 there.
+ */
+export function applyServerLimits(server: Server, settings: LimitSettings, metrics: LimitMetrics): void {
+  server.requestTimeout = settings.requestTimeoutMs;
+  server.headersTimeout = Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs);
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(100, Math.min(5000, Math.floor(settings.requestTimeoutMs / 4)));
+  if (settings.connections > 0) server.maxConnections = settings.connections;
+  server.on("drop", () => metrics.limitRejected("slow_upload"));
+  server.on("clientError", (error: { code?: string }) => {
+    if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") metrics.limitRejected("slow_upload");
+  });
+  const perAddress = settings.connectionsPerAddress;
+  if (perAddress <= 0) return;
+  const open = new Map<string, number>();
+  server.on("connection", (socket: Socket) => {
+    const address = socket.remoteAddress ?? "unknown";
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > perAddress) {
+      metrics.limitRejected("slow_upload");
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once("close", () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+  });
+}
+
+/** `application/json`, with or without parameters: the one body `/trpc` accepts. */
+function isJson(contentType: string | undefined): boolean {
+  return (contentType ?? "").split(";")[0]!.trim().toLowerCase() === "application/json";
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers["content-length"];
+  return request.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+/** Refuses before the body is read, and closes the connection so the rest of it is never taken in. */
+function refuse(reply: FastifyReply, status: 413 | 415 | 400, message: string): FastifyReply {
+  return reply.status(status).header("connection", "close").send({ error: message });
+}
+
+/**
+ * Request-level limits on `/trpc`, from the headers alone: a body that is not JSON is refused
+ * with 415 (tRPC would read multipart and other bodies whole, with no limit), a declared
+ * length over `bodyBytes` with 413; Fastify's JSON parser enforces the limit while reading a
+ * chunked body. Batches over `batchSize` are refused by tRPC (`maxBatchSize`); counted here.
+ */
+export function registerRequestLimits(app: FastifyInstance, settings: Pick<LimitSettings, "bodyBytes" | "batchSize">, metrics: LimitMetrics): void {
+  app.addHook("onRequest", async (request, reply) => {
+    if (!request.url.startsWith("/trpc")) return;
+    if (request.method !== "GET" && request.method !== "HEAD" && hasBody(request)) {
+      if (!isJson(request.headers["content-type"])) {
+        metrics.limitRejected("request_body");
+        return refuse(reply, 415, "Recall's API takes JSON bodies only (Content-Type: application/json).");
+      }
+      const declared = Number(request.headers["content-length"] ?? 0);
+      if (declared > settings.bodyBytes) {
+        metrics.limitRejected("request_body");
+        return refuse(reply, 413, `Request bodies are at most ${settings.bodyBytes.toLocaleString("en")} bytes.`);
+      }
+    }
+    if (settings.batchSize > 0) {
+      const query = request.url.indexOf("?");
+      const search = new URLSearchParams(query < 0 ? "" : request.url.slice(query + 1));
+      const path = request.url.slice("/trpc/".length, query < 0 ? undefined : query);
+      if (search.get("batch") === "1" && path.split(",").length > settings.batchSize) metrics.limitRejected("batch_size");
+    }
+  });
+  app.addHook("onError", async (_request, _reply, error: { code?: string }) => {
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") metrics.limitRejected("request_body");
+  });
+}

@@ -1,0 +1,165 @@
+import type { FakeOllamaOptions } from "@recall/fake-ollama";
+import { TRPCClientError } from "@trpc/client";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RecallMetrics } from "../ops/recall-metrics.ts";
+import { collectStream, startHarness, trpcRejection, waitFor, type Harness, type RecallClient } from "../testing/harness.ts";
+import { relaxedLimitSettings, type LimitSettings } from "./limit-settings.ts";
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function startLimited(limits: Partial<LimitSettings>, fake: FakeOllamaOptions = {}): Promise<Harness> {
+  harness = await startHarness({ config: { limits: { ...relaxedLimitSettings, ...limits } }, fake: { tokensPerSecond: 2000, firstTokenLatencyMs: 0, ...fake } });
+  return harness;
+}
+
+/** `retryAfterSeconds` of a refused call. */
+async function refusal(call: Promise<unknown>): Promise<{ code: string | undefined; message: string; retryAfterSeconds: unknown }> {
+  const error = await call.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof TRPCClientError)) throw new Error(`expected a refusal, got ${String(error)}`);
+  const data = error.data as { code?: string; retryAfterSeconds?: unknown };
+  return { code: data.code, message: error.message, retryAfterSeconds: data.retryAfterSeconds };
+}
+
+async function sendAndFinish(client: RecallClient, sessionId: string, content: string): Promise<void> {
+  const { assistantMessage } = await client.message.send.mutate({ sessionId, content });
+  await collectStream(client, assistantMessage.id);
+}
+
+const longWindow = 60_000;
+
+describe("limits on one instance", () => {
+  it("messages per window: the N-th send goes through, the N+1-th is refused with when to retry", async () => {
+    const { newUser } = await startLimited({ messagesPerSecond: { max: 3, windowMs: longWindow } });
+    const { client } = await newUser();
+    const session = await client.session.create.mutate({});
+    for (let sent = 0; sent < 3; sent += 1) await sendAndFinish(client, session.id, `message ${sent}`);
+    const refused = await refusal(client.message.send.mutate({ sessionId: session.id, content: "one too many" }));
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.message).toMatch(/sending messages too fast — try again in \d+ s/);
+    expect(refused.retryAfterSeconds).toBeGreaterThan(0);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(60);
+    // Per user: someone else still sends.
+    const other = await newUser();
+    const theirs = await other.client.session.create.mutate({});
+    await sendAndFinish(other.client, theirs.id, "hello");
+  });
+
+  it("regenerate counts against the same rate, the per-minute cap too", async () => {
+    const { newUser } = await startLimited({ messagesPerMinute: { max: 2, windowMs: longWindow } });
+    const { client } = await newUser();
+    const session = await client.session.create.mutate({});
+    const { assistantMessage } = await client.message.send.mutate({ sessionId: session.id, content: "first" });
+    await collectStream(client, assistantMessage.id);
+    const again = await client.message.regenerate.mutate({ messageId: assistantMessage.id });
+    await collectStream(client, again.assistantMessage.id);
+    expect((await refusal(client.message.regenerate.mutate({ messageId: assistantMessage.id }))).code).toBe("TOO_MANY_REQUESTS");
+  });
+
+  it("plain HTTP gets 429 with Retry-After", async () => {
+    const { newUser, url } = await startLimited({ messagesPerSecond: { max: 1, windowMs: longWindow } });
+    const { client, token } = await newUser();
+    const session = await client.session.create.mutate({});
+    await sendAndFinish(client, session.id, "one");
+    const response = await fetch(`${url}/trpc/message.send`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ sessionId: session.id, content: "two" }),
+    });
+    expect(response.status).toBe(429);
+    expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("message size: the configured number of characters passes, one more is refused", async () => {
+    const { newUser } = await startLimited({ messageMaxChars: 100 });
+    const { client } = await newUser();
+    const session = await client.session.create.mutate({});
+    await sendAndFinish(client, session.id, "x".repeat(100));
+    const refused = await refusal(client.message.send.mutate({ sessionId: session.id, content: "x".repeat(101) }));
+    expect(refused.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(refused.message).toMatch(/at most 100 characters/);
+  });
+
+  it("stored text: a send that would pass the quota is refused, replies count, temporary chats do not", async () => {
+    // Each reply is "ok" (2 characters); the quota is read afresh for every send.
+    const { newUser } = await startLimited({ storedCharsPerUser: 100, storedTextRecountMs: 0 }, { reply: () => ({ text: "ok" }) });
+    const { client } = await newUser();
+    const session = await client.session.create.mutate({});
+    await sendAndFinish(client, session.id, "x".repeat(50)); // 52 stored
+    await sendAndFinish(client, session.id, "x".repeat(46)); // 100 stored
+    const refused = await refusal(client.message.send.mutate({ sessionId: session.id, content: "x" }));
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.message).toMatch(/stored 100 of your 100 characters/);
+    const temporary = await client.session.create.mutate({ ephemeral: true });
+    await sendAndFinish(client, temporary.id, "not stored");
+  });
+
+  it("chats and temporary chats per user", async () => {
+    const { newUser } = await startLimited({ chatsPerUser: 2, temporaryChatsPerUser: 1 });
+    const { client } = await newUser();
+    await client.session.create.mutate({});
+    await client.session.create.mutate({});
+    expect((await refusal(client.session.create.mutate({}))).message).toMatch(/2 chats, the most allowed/);
+    await client.session.create.mutate({ ephemeral: true });
+    expect((await refusal(client.session.create.mutate({ ephemeral: true }))).message).toMatch(/1 temporary chats open/);
+  });
+
+  it("replies in flight per user: the third is refused until one ends", async () => {
+    const { newUser, fake } = await startLimited({ generationsPerUser: 2 });
+    const { client } = await newUser();
+    const sessions = [await client.session.create.mutate({}), await client.session.create.mutate({}), await client.session.create.mutate({})];
+    fake.queueScript({ text: "a long reply", failure: { kind: "hang", afterTokens: 1 } });
+    fake.queueScript({ text: "a long reply", failure: { kind: "hang", afterTokens: 1 } });
+    const first = await client.message.send.mutate({ sessionId: sessions[0]!.id, content: "one" });
+    await client.message.send.mutate({ sessionId: sessions[1]!.id, content: "two" });
+    const refused = await refusal(client.message.send.mutate({ sessionId: sessions[2]!.id, content: "three" }));
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.message).toMatch(/2 of your replies are already being written/);
+    await client.message.stop.mutate({ messageId: first.assistantMessage.id });
+    await sendAndFinish(client, sessions[2]!.id, "three");
+  });
+
+  it("replies per server: one runs, the next waits its turn, past the queue a send is refused", async () => {
+    const { newUser, fake, recall } = await startLimited({ generationsPerServer: 1, generationQueue: 1 });
+    const users = [await newUser(), await newUser(), await newUser()];
+    const sessions = await Promise.all(users.map(({ client }) => client.session.create.mutate({})));
+    fake.queueScript({ text: "a long reply", failure: { kind: "hang", afterTokens: 1 } });
+    const running = await users[0]!.client.message.send.mutate({ sessionId: sessions[0]!.id, content: "one" });
+    const queued = await users[1]!.client.message.send.mutate({ sessionId: sessions[1]!.id, content: "two" });
+    await waitFor(() => recall.services.limits.generations.waitingCount === 1);
+    const refused = await refusal(users[2]!.client.message.send.mutate({ sessionId: sessions[2]!.id, content: "three" }));
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.message).toMatch(/Recall is busy: 1 replies are waiting/);
+    expect(fake.activeStreams()).toBe(1);
+    await users[0]!.client.message.stop.mutate({ messageId: running.assistantMessage.id });
+    const reply = await collectStream(users[1]!.client, queued.assistantMessage.id);
+    expect(reply.final?.type).toBe("done");
+  });
+
+  it("a batch of more than batchSize procedures is refused", async () => {
+    const { url } = await startLimited({ batchSize: 3 });
+    const batch = (count: number) => fetch(`${url}/trpc/${Array(count).fill("health").join(",")}?batch=1&input=${encodeURIComponent("{}")}`);
+    expect((await batch(3)).status).toBe(200);
+    const refused = await batch(4);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/Batch call exceeds maximum size/);
+  });
+
+  it("counts every refusal in the metrics, by limit", async () => {
+    const { newUser, recall } = await startLimited({ chatsPerUser: 1, messageMaxChars: 10 });
+    const { client } = await newUser();
+    const session = await client.session.create.mutate({});
+    await trpcRejection(client.session.create.mutate({}));
+    await trpcRejection(client.message.send.mutate({ sessionId: session.id, content: "x".repeat(11) }));
+    // The composition root hands the limits Recall's own metrics.
+    const metrics = recall.services.limits.metrics as unknown as RecallMetrics;
+    const { limitRejections } = await metrics.counts();
+    expect(limitRejections).toMatchObject({ chats: 1, message_size: 1, messages_per_second: 0 });
+  });
+});
