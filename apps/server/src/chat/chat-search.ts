@@ -13,6 +13,17 @@ export interface SessionSearchHit {
 
 const snippetLength = 120;
 
+/** Stored values as the user wrote them (the field cipher: in plaintext mode it unescapes text that looked like ciphertext). */
+export interface SearchReveal {
+  session(row: { id: string; userId: string; title: string; model: string | null; createdAt: Date; updatedAt: Date }): Promise<Session>;
+  content(row: { id: string; userId: string; content: string }): Promise<string>;
+}
+
+const storedAsWritten: SearchReveal = {
+  session: async (row) => toSession(row),
+  content: async (row) => row.content,
+};
+
 /**
  * The saved chats of a user whose title or any message contains `query`, newest first.
  * Raw SQL because Prisma's `contains` cannot match `%` and `_` literally on SQLite (it
@@ -26,6 +37,7 @@ export async function searchSavedChats(
   userId: string,
   query: string,
   limit: number,
+  reveal: SearchReveal = storedAsWritten,
 ): Promise<SessionSearchHit[]> {
   const pattern = `%${query.replace(/[\\%_]/g, "\\$&")}%`;
   const like = Prisma.raw(provider === "postgresql" ? "ILIKE" : "LIKE");
@@ -45,10 +57,10 @@ export async function searchSavedChats(
   const messageIds = rows.flatMap((row) => (row.messageId ? [row.messageId] : []));
   const [sessions, messages] = await Promise.all([
     prisma.chatSession.findMany({ where: { userId, id: { in: rows.map((row) => row.sessionId) } } }),
-    messageIds.length > 0 ? prisma.message.findMany({ where: { userId, id: { in: messageIds } }, select: { id: true, content: true } }) : [],
+    messageIds.length > 0 ? prisma.message.findMany({ where: { userId, id: { in: messageIds } }, select: { id: true, userId: true, content: true } }) : [],
   ]);
-  const sessionById = new Map(sessions.map((row) => [row.id, toSession(row)]));
-  const contentById = new Map(messages.map((row) => [row.id, row.content]));
+  const sessionById = new Map(await Promise.all(sessions.map(async (row) => [row.id, await reveal.session(row)] as const)));
+  const contentById = new Map(await Promise.all(messages.map(async (row) => [row.id, await reveal.content(row)] as const)));
   const hits: SessionSearchHit[] = [];
   for (const row of rows) {
     const session = sessionById.get(row.sessionId);

@@ -123,7 +123,9 @@ export class SavedChatStore implements ChatRepository {
   }
 
   async searchSessions(userId: string, query: string, limit: number): Promise<SessionSearchHit[]> {
-    if (this.cipher.mode === "plaintext") return searchSavedChats(this.prisma, this.provider, userId, query, limit);
+    if (this.cipher.mode === "plaintext") {
+      return searchSavedChats(this.prisma, this.provider, userId, query, limit, { session: (row) => this.sessionView(row), content: (row) => this.plainContent(row) });
+    }
     const rows = await this.prisma.chatSession.findMany({ where: { userId }, orderBy: [{ updatedAt: "desc" }, { id: "desc" }] });
     const sessions = await Promise.all(rows.map((row) => this.sessionView(row)));
     return searchDecryptedChats({ sessions, turns: await this.searchTurns(userId), query, limit });

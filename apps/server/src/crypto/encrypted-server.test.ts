@@ -99,6 +99,7 @@ describe("search with encryption on", () => {
     await chat(["Planning the Lisbon trip", "Which tram goes to Belém?"]);
     await chat(["Numbers: we saw 100% of the TRAM_lines", "and café ✓ prices"]);
     await chat(["Something else entirely"]);
+    await chat(["rc1.1.abc.def is what I typed", "rc1.1.AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBB too"]);
     const search = async (query: string) =>
       (await client.session.search.query({ query })).items.map((hit) => ({ title: hit.session.title, match: hit.match, snippet: hit.snippet }));
     const results = {
@@ -108,6 +109,8 @@ describe("search with encryption on", () => {
       underscore: await search("tram_l"),
       accented: await search("café ✓"),
       none: await search("nowhere at all"),
+      lookalike: await search("RC1.1.ABC"),
+      lookalikeMessage: await search("AAAA.BBBB"),
     };
     // Found as soon as it is sent, without a reload (the index is kept current).
     const later = await chat(["A late note about zebras"]);
@@ -125,6 +128,9 @@ describe("search with encryption on", () => {
     expect(encrypted.results.tram.map((hit) => hit.title)).toEqual(["Numbers: we saw 100% of the TRAM_lines", "Planning the Lisbon trip"]);
     expect(encrypted.results.underscore).toHaveLength(1);
     expect(encrypted.results.none).toEqual([]);
+    // Text that looks like a stored value reads back as typed, title and snippet alike.
+    expect(encrypted.results.lookalike).toEqual([{ title: "rc1.1.abc.def is what I typed", match: "title", snippet: null }]);
+    expect(encrypted.results.lookalikeMessage[0]?.snippet).toBe("rc1.1.AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBB too");
     expect(encrypted.zebra).toBe("title");
   });
 });
