@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { canary, canaryAtRest, canaryModel, eagerMemory, expectReadable, plantCanary, redisValues, say, sqliteFiles } from "../testing/canary.ts";
-import { startHarness, trpcRejection, type Harness } from "../testing/harness.ts";
+import { collectStream, startHarness, trpcRejection, waitFor, type Harness } from "../testing/harness.ts";
 import { startRedisProcess, type RedisProcess } from "../testing/redis-process.ts";
 import { generateMasterKey } from "./master-keys.ts";
 
@@ -76,6 +76,27 @@ describe("encryption at rest", () => {
     await alice.client.account.deleteAll.mutate({ confirm: "delete my data" });
     // secure_delete zeroes the freed pages, and the WAL checkpoint leaves no old page images behind.
     expect(await canaryAtRest(harness, undefined)).toEqual([]);
+  });
+
+  it("encrypts a streaming reply's checkpoints: the partial text in the database is ciphertext of a prefix of the reply", async () => {
+    const words = Array.from({ length: 40 }, (_, index) => `${canary}${index}`).join(" ");
+    harness = await startHarness({ fake: { reply: () => ({ text: words, tokensPerSecond: 40 }) }, config: { encryptionKeys: `1:${generateMasterKey()}` } });
+    const alice = await harness.newUser();
+    const session = await alice.client.session.create.mutate({});
+    const { assistantMessage } = await alice.client.message.send.mutate({ sessionId: session.id, content: "Stream slowly" });
+    const context = { field: "Message.content", rowId: assistantMessage.id, userId: alice.userId } as const;
+    const partial = await waitFor(async () => {
+      const row = await harness!.database.prisma.message.findUniqueOrThrow({ where: { id: assistantMessage.id } });
+      const text = await harness!.recall.services.encryption.decrypt(row.content, context);
+      return row.status === "streaming" && text.length > 0 ? { stored: row.content, text } : null;
+    });
+    expect(partial.stored).toMatch(/^rc1\.1\./);
+    expect(partial.stored).not.toContain(canary);
+    expect(words.startsWith(partial.text)).toBe(true);
+    expect(partial.text.length).toBeLessThan(words.length);
+    await collectStream(alice.client, assistantMessage.id);
+    const [, reply] = (await alice.client.message.list.query({ sessionId: session.id, limit: 10 })).items;
+    expect(reply?.content).toBe(words);
   });
 
   it("logs at start-up that text is encrypted, and never the key", async () => {
