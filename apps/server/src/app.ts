@@ -4,6 +4,7 @@ import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
+import { requestGuardPlugin } from "./auth/request-guard.ts";
 import { describeError } from "./errors.ts";
 import type { RecallConfig } from "./env.ts";
 import type { LogDestination, Operations } from "./ops/operations.ts";
@@ -38,7 +39,7 @@ export function contentSecurityPolicy(imageOrigins: readonly string[]): string {
  * The Fastify instance, made first in `createRecall`: its pino logger is the one every
  * service logs through, so nothing logged while they are built is lost.
  */
-export function createHttpServer(config: Pick<RecallConfig, "logLevel">, logDestination?: LogDestination): FastifyInstance {
+export function createHttpServer(config: Pick<RecallConfig, "logLevel" | "trustProxy">, logDestination?: LogDestination): FastifyInstance {
   return Fastify({
     logger: {
       level: config.logLevel,
@@ -53,6 +54,8 @@ export function createHttpServer(config: Pick<RecallConfig, "logLevel">, logDest
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 5000 },
     forceCloseConnections: true,
+    // `request.protocol` (Secure cookies) and `request.host` believe X-Forwarded-* from these proxies only.
+    trustProxy: config.trustProxy,
   });
 }
 
@@ -69,6 +72,7 @@ export async function buildApp(app: FastifyInstance, services: Services, operati
     reply.header("referrer-policy", "no-referrer");
   });
 
+  await app.register(requestGuardPlugin, { allowedHosts: services.config.allowedHosts });
   if (operations) await app.register(operationsPlugin, { operations, router: appRouter });
   // Parses the identity cookie and writes Set-Cookie (`trpc/context.ts`).
   await app.register(fastifyCookie);

@@ -5,8 +5,10 @@ import type { FastifyInstance } from "fastify";
 import { DeletedDataScrubber } from "./account/deleted-data.ts";
 import { UserStore } from "./account/user-store.ts";
 import { buildApp, createHttpServer } from "./app.ts";
+import { AuthService } from "./auth/auth-service.ts";
 import { IdentitySigner } from "./auth/identity.ts";
 import { resolveSecret } from "./auth/secret.ts";
+import { SessionStore } from "./auth/session-store.ts";
 import { EphemeralChatStore } from "./chat/ephemeral-store.ts";
 import { RoutingChatRepository } from "./chat/routing-chat-repository.ts";
 import { SavedChatStore } from "./chat/saved-chat-store.ts";
@@ -159,7 +161,10 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   }, clock);
   const metrics = new MemoryMetrics(cache, summaries, episodes, clock);
   operations.metrics.observe({ cache, summaries, episodes, generations, memory: metrics });
-  const lifecycle = new ChatLifecycle({ chats, users, generations, recallIndexes, summaries, episodes, profiles, conversations, logger, keys: cipher, scrubber });
+  const secret = resolveSecret(config.secret, config.dataDir);
+  const identity = new IdentitySigner(secret);
+  const auth = new AuthService(new SessionStore(database.prisma), identity, secret, config.adminUsers, clock);
+  const lifecycle = new ChatLifecycle({ chats, users, generations, recallIndexes, summaries, episodes, profiles, conversations, logger, keys: cipher, scrubber, sessions: auth });
   const moderator = createModerator(
     { rules: config.moderationRules ?? undefined, model: config.moderationModel ?? undefined, fail: config.moderationFail, timeoutMs: config.moderationTimeoutMs, numCtx: config.moderationNumCtx },
     llm,
@@ -199,7 +204,8 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     retention,
     adminDashboard,
     logger,
-    identity: new IdentitySigner(resolveSecret(config.secret, config.dataDir)),
+    identity,
+    auth,
     databaseProvider: database.provider,
     encryption: cipher,
   };

@@ -89,6 +89,10 @@ const environmentSchema = z.object({
   RECALL_RETAIN_ANONYMOUS_USERS_DAYS: z.coerce.number().min(0).max(36_500).default(0),
   RECALL_RETAIN_EMPTY_USERS_HOURS: z.coerce.number().min(0).max(876_000).default(24),
   RECALL_RETENTION_SWEEP_MINUTES: z.coerce.number().min(0.01).max(10_080).default(60),
+  // Identity
+  RECALL_ADMIN_USERS: z.string().default(""),
+  RECALL_TRUST_PROXY: z.string().default(""),
+  RECALL_ALLOWED_HOSTS: z.string().optional(),
 });
 
 /** `https://host[:port]` and nothing more: what a Content-Security-Policy source and the renderer's allowlist compare. */
@@ -99,6 +103,18 @@ function isHttpOrigin(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** "true" (every proxy: only when nothing else can reach the port), a hop count, or addresses/CIDRs such as "127.0.0.1,10.0.0.0/8". */
+function parseTrustProxy(value: string): RecallConfig["trustProxy"] {
+  const trimmed = value.trim().toLowerCase();
+  if (trimmed === "" || trimmed === "false" || trimmed === "0") return false;
+  if (trimmed === "true") return true;
+  if (/^\d+$/.test(trimmed)) {
+    const hops = Number(trimmed);
+    return (_address: string, hop: number) => hop < hops;
+  }
+  return trimmed.split(",").map((entry) => entry.trim()).filter(Boolean);
 }
 
 export const defaultSystemPrompt =
@@ -201,6 +217,13 @@ export interface RecallConfig {
   /** An anonymous user who never saved anything is deleted this long after arriving. */
   retainEmptyUsersMs: number;
   retentionSweepMs: number;
+  // Identity
+  /** Logins (normalized) that get the admin role; none by default. */
+  adminUsers: string[];
+  /** Fastify's `trustProxy`: which proxies' `X-Forwarded-Proto`/`-For`/`-Host` to believe (false: none). */
+  trustProxy: boolean | string[] | ((address: string, hop: number) => boolean);
+  /** Host header values served (a name alone allows any port); anything else gets 421 (DNS rebinding). */
+  allowedHosts: string[];
 }
 
 export class ConfigError extends Error {
@@ -293,6 +316,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     retainAnonymousUsersMs: Math.round(values.RECALL_RETAIN_ANONYMOUS_USERS_DAYS * 86_400_000),
     retainEmptyUsersMs: Math.round(values.RECALL_RETAIN_EMPTY_USERS_HOURS * 3_600_000),
     retentionSweepMs: Math.round(values.RECALL_RETENTION_SWEEP_MINUTES * 60_000),
+    // Identity
+    adminUsers: values.RECALL_ADMIN_USERS.split(",").map((login) => login.normalize("NFKC").trim().toLowerCase()).filter(Boolean),
+    trustProxy: parseTrustProxy(values.RECALL_TRUST_PROXY),
+    allowedHosts: values.RECALL_ALLOWED_HOSTS?.trim()
+      ? values.RECALL_ALLOWED_HOSTS.split(",").map((host) => host.trim().toLowerCase()).filter(Boolean)
+      : ["localhost", "127.0.0.1", "[::1]", `${values.HOST.includes(":") ? `[${values.HOST}]` : values.HOST.toLowerCase()}:${values.PORT}`],
     ...overrides,
   };
 }

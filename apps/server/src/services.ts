@@ -1,5 +1,6 @@
 import type { LlmClient } from "@recall/ollama";
 import type { UserStore } from "./account/user-store.ts";
+import type { AuthService } from "./auth/auth-service.ts";
 import type { IdentitySigner } from "./auth/identity.ts";
 import type { ServerCache } from "./cache/memory-cache.ts";
 import type { ChatRepository } from "./chat/chat-repository.ts";
@@ -54,6 +55,8 @@ export interface Services {
   adminDashboard: AdminDashboard;
   logger: Logger;
   identity: IdentitySigner;
+  /** Sessions, tokens and accounts (`auth/auth-service.ts`). */
+  auth: AuthService;
   databaseProvider: "sqlite" | "postgresql";
   /** Encryption at rest (plaintext mode without master keys): the stores encrypt and decrypt through it. */
   encryption: FieldCipher;

@@ -26,7 +26,7 @@ describe("Redis lost mid-chat", () => {
       return (await client.message.context.query({ messageId: assistantMessage.id })).metadata!;
     };
 
-    await waitFor(async () => !(await client.health.query()).memory.cache.degraded);
+    await waitFor(async () => !harness!.recall.services.metrics.snapshot().cache.degraded);
     expect((await reply("First question.")).cached).toBe(false);
     expect((await reply("Second question.")).cached).toBe(true);
 
@@ -38,10 +38,10 @@ describe("Redis lost mid-chat", () => {
       expect(prompt.messages.some((message) => message.content.includes("Ines"))).toBe(true);
     }
     await client.profile.add.mutate({ kind: "interest", value: "tiles" });
-    expect((await client.health.query()).memory.cache.degraded).toBe(true);
+    expect(harness!.recall.services.metrics.snapshot().cache.degraded).toBe(true);
 
     await redis.restart();
-    await waitFor(async () => !(await client.health.query()).memory.cache.degraded, 10_000);
+    await waitFor(async () => !harness!.recall.services.metrics.snapshot().cache.degraded, 10_000);
     // A fact added mid-chat reaches the next fresh layout: a new chat.
     const next = await client.session.create.mutate({});
     const { assistantMessage } = await client.message.send.mutate({ sessionId: next.id, content: "Back online." });

@@ -7,6 +7,7 @@ import type { FieldCipher } from "../crypto/index.ts";
 import { NotFoundError } from "../domain-errors.ts";
 import { describeError } from "../errors.ts";
 import type { ConversationStateCache } from "../memory/conversation-state.ts";
+import type { AuthService } from "../auth/auth-service.ts";
 import type { EpisodeService } from "../memory/episodes.ts";
 import type { ProfileStore } from "../memory/profile-store.ts";
 import type { RecallIndexes } from "../memory/recall-turns.ts";
@@ -26,6 +27,8 @@ export interface ChatLifecycleDependencies {
   keys?: Pick<FieldCipher, "eraseUser">;
   /** Deleted text leaves the database files too (SQLite: a WAL checkpoint). */
   scrubber?: Pick<DeletedDataScrubber, "scrub">;
+  /** Sign-in sessions: an erased user's end first, so none of their tokens works meanwhile or after. */
+  sessions?: Pick<AuthService, "revokeUser">;
 }
 
 /**
@@ -90,6 +93,7 @@ export class ChatLifecycle {
    */
   async eraseUser(userId: string): Promise<DeletedCounts> {
     const { chats, users, generations, episodes, summaries, recallIndexes, conversations } = this.dependencies;
+    await this.dependencies.sessions?.revokeUser(userId, "delete");
     const streaming = await chats.streamingMessageIds(userId);
     await Promise.all(streaming.map((messageId) => generations.stop(messageId, "stopped")));
     await episodes.forgetUser(userId);

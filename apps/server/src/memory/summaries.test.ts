@@ -162,7 +162,7 @@ describe("the running summary", () => {
     await exchange(session.id, 6);
     expect(summaryCalls).toHaveLength(2);
     expect((await harness.recall.services.summaries.current(session.id))?.text).toContain("Summary 2:");
-    expect((await client.health.query()).memory.summaries.failures).toBe(failuresBefore + 1);
+    expect(harness.recall.services.metrics.snapshot().summaries.failures).toBe(failuresBefore + 1);
   });
 
   it("does not count a summary as failed when its chat was deleted while it was written", async () => {

@@ -105,8 +105,8 @@ describe("delete everything Recall holds about me", () => {
     const body = (await response.json()) as { result: { data: { deleted: unknown } } };
     expect(body.result.data.deleted).toEqual({ chats: 3, messages: 8, facts: 2, episodes: 1 });
     const cookie = response.headers.get("set-cookie") ?? "";
-    expect(cookie).toMatch(/^recall_identity=;/);
-    expect(cookie).toContain("Max-Age=0");
+    expect(cookie).toMatch(/^recall_access=; Max-Age=0; Path=\/trpc/);
+    expect(cookie).toMatch(/recall_refresh=; Max-Age=0; Path=\/trpc/);
 
     // Whatever was still running has finished and written nothing back.
     expect(harness.recall.services.generations.isActive(streaming.assistantMessage.id)).toBe(false);
@@ -115,14 +115,14 @@ describe("delete everything Recall holds about me", () => {
     expect((await harness.recall.services.chats.listSessions(alice.userId, { limit: 50 })).items).toEqual([]);
     expect(await harness.recall.services.cache.get(cacheKey)).toBeUndefined();
 
-    expect((await alice.client.session.list.query()).items).toEqual([]);
-    // A program still holding the old token is told what happened, not given a 500.
-    await expect(alice.client.session.create.mutate({})).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" }, message: expect.stringContaining("data was deleted") });
+    // Every session ended with the data: a program still holding the old token is told so, not given a 500.
+    await expect(alice.client.session.list.query()).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" }, message: expect.stringContaining("session has ended") });
+    await expect(alice.client.session.create.mutate({})).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" }, message: expect.stringContaining("data deleted") });
     await expect(alice.client.profile.add.mutate({ kind: "name", value: "Ada" })).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
-    await expect(alice.client.export.chat.query({ sessionId: ephemeral.id, format: "json" })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
-    const fresh = await alice.client.auth.ensure.mutate();
+    await expect(alice.client.export.chat.query({ sessionId: ephemeral.id, format: "json" })).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
+    const fresh = await harness.clientFor(null).auth.token.mutate();
     expect(fresh.userId).not.toBe(alice.userId);
-    const freshClient = harness.clientFor(fresh.token);
+    const freshClient = harness.clientFor(fresh.accessToken);
     expect(await everything(freshClient)).toEqual({ app: "Recall", chats: [], profile: [], episodes: [] });
 
     expect(await everything(bob.client)).toEqual(bobBefore);

@@ -8,12 +8,12 @@ export function createAccountRouter({ lifecycle }: AccountRouterServices) {
   return router({
     /**
      * Erases everything Recall holds about the caller. The input must carry the exact
-     * confirmation words; the identity cookie is cleared, so the next `auth.ensure`
-     * starts a new, empty user.
+     * confirmation words; every session of the user ends (the lifecycle revokes them first)
+     * and the cookies are cleared, so the next `auth.ensure` starts a new, empty user.
      */
     deleteAll: userProcedure.input(deleteAllDataInput).mutation(async ({ ctx }) => {
       const deleted = await lifecycle.eraseUser(ctx.userId);
-      ctx.request.setIdentityCookie?.(null);
+      ctx.request.setSessionCookies?.(null);
       return { deleted };
     }),
   });

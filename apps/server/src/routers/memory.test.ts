@@ -3,7 +3,7 @@ import { collectStream, startHarness, waitFor, type Harness } from "../testing/h
 
 let harness: Harness;
 beforeAll(async () => {
-  harness = await startHarness();
+  harness = await startHarness({ config: { adminUsers: ["ops"] } });
 });
 afterAll(async () => {
   await harness?.close();
@@ -36,7 +36,11 @@ describe("the reference design's memory interface", () => {
       ["name", "Tomas"],
     ]);
 
-    const stats = await client.memory.stats.query();
+    // Operators' figures: an admin's (RECALL_ADMIN_USERS), refused to anyone else.
+    await expect(client.memory.stats.query()).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
+    const anonymous = await harness.newUser();
+    const { tokens } = await anonymous.client.auth.signUp.mutate({ login: "ops", password: "a long operator password" });
+    const stats = await harness.clientFor(tokens!.accessToken).memory.stats.query();
     expect(stats.cacheEnabled).toBe(true);
     expect(stats.contextsBuilt).toBeGreaterThanOrEqual(3);
     expect(stats.cache.hitRate).toBeGreaterThan(0);

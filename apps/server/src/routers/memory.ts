@@ -2,7 +2,7 @@ import { extractProfileFacts } from "@recall/memory";
 import { idSchema, messageContentSchema, modelNameSchema } from "@recall/schema";
 import { z } from "zod";
 import type { Services } from "../services.ts";
-import { router, userProcedure } from "../trpc/init.ts";
+import { adminProcedure, router, userProcedure } from "../trpc/init.ts";
 
 const buildContextInput = z.object({ sessionId: idSchema, message: messageContentSchema, model: modelNameSchema.optional() });
 
@@ -52,7 +52,7 @@ export function createMemoryRouter({ chats, contextBuilder, config, metrics, sum
       return items.filter((message) => message.role === "user").flatMap((message) => extractProfileFacts(message.content).map((fact) => ({ ...fact, messageId: message.id })));
     }),
 
-    /** Memory and cache figures for operators (the operations issue publishes them). */
-    stats: userProcedure.query(() => metrics.snapshot()),
+    /** Memory and cache figures for operators: admins only (`RECALL_ADMIN_USERS`). */
+    stats: adminProcedure.query(() => metrics.snapshot()),
   });
 }

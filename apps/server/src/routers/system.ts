@@ -2,16 +2,15 @@ import { LlmError } from "@recall/ollama";
 import type { Services } from "../services.ts";
 import { publicProcedure, router, userProcedure } from "../trpc/init.ts";
 
-export type SystemRouterServices = Pick<Services, "config" | "databaseProvider" | "generations" | "metrics">;
+export type SystemRouterServices = Pick<Services, "config" | "databaseProvider">;
 
-export function createSystemRouter({ config, databaseProvider, generations, metrics }: SystemRouterServices) {
+export function createSystemRouter({ config, databaseProvider }: SystemRouterServices) {
   return router({
+    /** Open to anyone, so no figures: operators read `/metrics`, admins `memory.stats`. */
     health: publicProcedure.query(() => ({
       ok: true,
       database: databaseProvider,
       demo: config.demoFakeOllama,
-      activeGenerations: generations.activeCount,
-      memory: metrics.snapshot(),
     })),
     /** What the web app needs to know of the operator's configuration. */
     settings: publicProcedure.query(() => ({ imageOrigins: config.imageOrigins })),

@@ -19,8 +19,8 @@ export interface Harness {
   database: TestDatabase;
   url: string;
   config: RecallConfig;
-  /** A client with a fresh anonymous identity. */
-  newUser(): Promise<{ client: RecallClient; token: string; userId: string }>;
+  /** A client with a fresh anonymous identity: `token` is its access token (15 min on the server's clock). */
+  newUser(): Promise<{ client: RecallClient; token: string; refreshToken: string; userId: string }>;
   clientFor(token: string | null): RecallClient;
   close(): Promise<void>;
 }
@@ -52,8 +52,8 @@ export async function startHarness(
     clientFor,
     async newUser() {
       const anonymous = clientFor(null);
-      const { token, userId } = await anonymous.auth.ensure.mutate();
-      return { client: clientFor(token), token, userId };
+      const { accessToken, refreshToken, userId } = await anonymous.auth.token.mutate();
+      return { client: clientFor(accessToken), token: accessToken, refreshToken, userId };
     },
     async close() {
       await recall.close();

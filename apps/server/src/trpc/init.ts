@@ -96,7 +96,7 @@ function isForeignKeyViolation(error: unknown): boolean {
 export const userProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const userId = ctx.userId;
   if (!userId) {
-    throw new UnauthorizedError("No identity yet: call auth.ensure first (the web app does this on load).");
+    throw new UnauthorizedError(ctx.request.tokenProblem ?? "No identity yet: call auth.ensure (browsers, on load) or auth.token (programs) first.");
   }
   const result = await next({ ctx: { ...ctx, userId } });
   // A token still signed for a user whose data was deleted: its writes fail their foreign key. Say so, not a 500.
@@ -104,4 +104,10 @@ export const userProcedure = publicProcedure.use(async ({ ctx, next }) => {
     throw new UnauthorizedError("This identity's data was deleted. Reload Recall (or call auth.ensure) to start afresh.");
   }
   return result;
+});
+
+/** Admins are the logins listed in `RECALL_ADMIN_USERS`; everyone else is refused. */
+export const adminProcedure = userProcedure.use(({ ctx, next }) => {
+  if (ctx.session.role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: "Only an administrator may do this." });
+  return next();
 });
