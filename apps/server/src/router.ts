@@ -1,5 +1,6 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { createAccountRouter } from "./routers/account.ts";
+import { createAdminRouter } from "./routers/admin.ts";
 import { createAuthRouter } from "./routers/auth.ts";
 import { createEpisodeRouter } from "./routers/episode.ts";
 import { createExportRouter } from "./routers/export.ts";
@@ -31,6 +32,7 @@ export function createAppRouter(services: Services) {
     episode: createEpisodeRouter(services),
     export: createExportRouter(services),
     account: createAccountRouter(services),
+    admin: createAdminRouter(services),
   });
 }
 
