@@ -142,6 +142,18 @@ describe("limits on one instance", () => {
     expect(reply.final?.type).toBe("done");
   });
 
+  it("the request timeout covers receiving a request, not a reply streamed for longer", async () => {
+    const { newUser } = await startLimited({ requestTimeoutMs: 1000, headersTimeoutMs: 1000 }, { tokensPerSecond: 10, replyTokens: 30 });
+    const { client } = await newUser();
+    const session = await client.session.create.mutate({});
+    const { assistantMessage } = await client.message.send.mutate({ sessionId: session.id, content: "take your time" });
+    const reply = await collectStream(client, assistantMessage.id, { timeoutMs: 15_000 });
+    expect(reply.final?.type).toBe("done");
+    // Streamed as deltas over about 3 s, none of it replayed from a snapshot after a cut.
+    expect(reply.events.filter((event) => event.event.type === "delta").length).toBeGreaterThan(20);
+    expect(reply.events.some((event) => event.event.type === "snapshot")).toBe(false);
+  });
+
   it("a batch of more than batchSize procedures is refused", async () => {
     const { url } = await startLimited({ batchSize: 3 });
     const batch = (count: number) => fetch(`${url}/trpc/${Array(count).fill("health").join(",")}?batch=1&input=${encodeURIComponent("{}")}`);
