@@ -1,9 +1,9 @@
 import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
-import { describeError, errorCode, shouldRetry } from "./error-message.ts";
+import { describeError, errorCode, retryAfterSeconds, shouldRetry } from "./error-message.ts";
 
-function serverError(code: string, message: string, zodError: unknown = null) {
-  return TRPCClientError.from({ error: { code: -32600, message, data: { code, httpStatus: 400, zodError } } });
+function serverError(code: string, message: string, zodError: unknown = null, retryAfter: number | null = null) {
+  return TRPCClientError.from({ error: { code: -32600, message, data: { code, httpStatus: 400, zodError, retryAfterSeconds: retryAfter } } });
 }
 
 describe("describeError", () => {
@@ -25,6 +25,29 @@ describe("describeError", () => {
     const error = TRPCClientError.from(new TypeError("Failed to fetch"));
     expect(describeError(error)).toBe("Could not reach the Recall server (Failed to fetch). Check that it is running, then try again.");
     expect(errorCode(error)).toBeNull();
+  });
+});
+
+describe("over a limit", () => {
+  it("shows the server's words, with when to try again", () => {
+    const error = serverError("TOO_MANY_REQUESTS", "You're sending messages too fast — try again in 3 s.", null, 3);
+    expect(describeError(error)).toBe("You're sending messages too fast — try again in 3 s.");
+    expect(retryAfterSeconds(error)).toBe(3);
+  });
+
+  it("adds when to try again when the message does not say it", () => {
+    expect(describeError(serverError("TOO_MANY_REQUESTS", "Too many new identities from your network.", null, 120))).toBe(
+      "Too many new identities from your network. Try again in 2 min.",
+    );
+  });
+
+  it("never retries by itself", () => {
+    expect(shouldRetry(0, serverError("TOO_MANY_REQUESTS", "Slow down", null, 1))).toBe(false);
+  });
+
+  it("explains refusals sent as plain HTTP (no tRPC error shape)", () => {
+    const error = TRPCClientError.from(new Error("Unable to transform response from server"), { meta: { response: { status: 413 } } });
+    expect(describeError(error)).toMatch(/too large to send/);
   });
 });
 

@@ -1,7 +1,35 @@
 import { TRPCClientError } from "@trpc/client";
 
-/** Codes that mean "the request itself is wrong": asking again cannot help. */
-const finalCodes = new Set(["BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "PAYLOAD_TOO_LARGE", "UNPROCESSABLE_CONTENT"]);
+/**
+ * Codes that mean "the request itself is wrong" (asking again cannot help) or "over a limit"
+ * (asking again at once makes it worse: the person is told when to try again).
+ */
+const finalCodes = new Set(["BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "PAYLOAD_TOO_LARGE", "UNPROCESSABLE_CONTENT", "TOO_MANY_REQUESTS"]);
+
+/** Refusals Recall sends as plain HTTP, before tRPC reads the request (so with no error shape). */
+const plainHttpRefusals: Record<number, string> = {
+  413: "That is too large to send to Recall. Shorten it, or split it into several messages.",
+  415: "Recall could not take that request (it only accepts JSON). Reload the page and try again.",
+  429: "You're sending too fast. Wait a few seconds, then try again.",
+};
+
+/** The HTTP status of a response that came back without tRPC's error shape (null when none came back). */
+function plainHttpStatus(error: TRPCClientError<never>): number | null {
+  const status = (error.meta as { response?: { status?: unknown } } | undefined)?.response?.status;
+  return typeof status === "number" ? status : null;
+}
+
+/** When a refused call can be tried again, in seconds (`data.retryAfterSeconds`), or null. */
+export function retryAfterSeconds(error: unknown): number | null {
+  if (!(error instanceof TRPCClientError)) return null;
+  const seconds = errorData(error)?.retryAfterSeconds;
+  return typeof seconds === "number" && seconds > 0 ? seconds : null;
+}
+
+/** "3 s", "2 min": how long to wait, in words. */
+export function describeWait(seconds: number): string {
+  return seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.ceil(seconds / 60)} min`;
+}
 
 interface FlattenedZodError {
   formErrors?: unknown;
@@ -44,9 +72,16 @@ export function errorCode(error: unknown): string | null {
 export function describeError(error: unknown): string {
   if (error instanceof TRPCClientError) {
     const data = errorData(error);
-    // No error shape means the request never reached Recall (server down, proxy error, offline).
-    if (!data) return `Could not reach the Recall server (${error.message}). Check that it is running, then try again.`;
-    return firstZodIssue(data.zodError) ?? error.message;
+    // No error shape: a refusal sent as plain HTTP, or the request never reached Recall (server down, proxy error, offline).
+    if (!data) {
+      const refusal = plainHttpRefusals[plainHttpStatus(error) ?? 0];
+      return refusal ?? `Could not reach the Recall server (${error.message}). Check that it is running, then try again.`;
+    }
+    const message = firstZodIssue(data.zodError) ?? error.message;
+    // Over a limit: the server's message says when to try again; a message that does not gets it added.
+    const wait = retryAfterSeconds(error);
+    if (data.code === "TOO_MANY_REQUESTS" && wait !== null && !/try again/i.test(message)) return `${message} Try again in ${describeWait(wait)}.`;
+    return message;
   }
   if (error instanceof Error) return error.message;
   return "Something went wrong.";
