@@ -96,6 +96,9 @@ interface LoadRow {
   result: LoadResult;
 }
 
+const observerLogin = "bench-observer";
+const observerPassword = "bench observer password";
+
 async function measureLoad(redis: RedisProcess): Promise<{ rows: LoadRow[]; setupSeconds: number; users: number }> {
   const fake = await startFakeOllamaProcess({ BENCH_TPS: "0", BENCH_TOKENS: String(replyPieces), BENCH_REPLY_TEXT: replyText });
   const dataDir = mkdtempSync(join(tmpdir(), "recall-bench-cache-"));
@@ -104,6 +107,8 @@ async function measureLoad(redis: RedisProcess): Promise<{ rows: LoadRow[]; setu
     RECALL_DATA_DIR: dataDir,
     DATABASE_URL: `file:${join(dataDir, "recall.db")}`,
     RECALL_SECRET: secret,
+    // memory.stats is for admins: the observer signs up as this account.
+    RECALL_ADMIN_USERS: observerLogin,
   };
   const userCount = Math.max(...levels);
   const rows: LoadRow[] = [];
@@ -115,6 +120,8 @@ async function measureLoad(redis: RedisProcess): Promise<{ rows: LoadRow[]; setu
     try {
       // One extra user warms the server up without touching the measured users' cache entries.
       users = await createUsers(setupServer.url, userCount + 1, exchangesPerUser, setupConcurrency);
+      // The warm-up user becomes the admin observer (signing up keeps its chat).
+      await recallClient(setupServer.url, users.at(-1)!.token).auth.signUp.mutate({ login: observerLogin, password: observerPassword });
     } finally {
       await setupServer.stop();
     }
@@ -131,7 +138,8 @@ async function measureLoad(redis: RedisProcess): Promise<{ rows: LoadRow[]; setu
       const pid = server.child.pid!;
       try {
         const clients = users.map((user) => recallClient(server.url, user.token));
-        const observer = recallClient(server.url, warmUser.token);
+        const observerToken = (await recallClient(server.url, null).auth.token.mutate({ login: observerLogin, password: observerPassword })).accessToken;
+        const observer = recallClient(server.url, observerToken);
         await warmUp(observer, warmUser);
         const cold = await runLoad(pid, observer, clients, users, 1);
         rows.push({ backend, label: `${integer(users.length)}, cold cache (first read)`, result: cold });

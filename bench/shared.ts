@@ -8,6 +8,19 @@ export function recallClient(url: string, token: string | null): RecallClient {
   return createClient(url, token, { batch: false });
 }
 
+/**
+ * A new anonymous user's bearer token (`auth.token`; its access token lasts 15 minutes).
+ * Servers from before sessions (the trust benchmark's baseline checkout) gave it from `auth.ensure`.
+ */
+export async function anonymousToken(url: string): Promise<string> {
+  const client = recallClient(url, null);
+  try {
+    return (await client.auth.token.mutate()).accessToken;
+  } catch {
+    return ((await client.auth.ensure.mutate()) as unknown as { token: string }).token;
+  }
+}
+
 /** Replaces the README between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, if both markers exist. */
 export function updateReadmeSection(name: string, section: string): void {
   const readmePath = new URL("../README.md", import.meta.url).pathname;

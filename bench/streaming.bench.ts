@@ -7,7 +7,7 @@
  * client. Per-token latency is the time from the fake writing a token to the client
  * holding it; both sides read the same wall clock.
  */
-import { recallClient, updateReadmeSection } from "./shared.ts";
+import { anonymousToken, recallClient, updateReadmeSection } from "./shared.ts";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -73,7 +73,7 @@ async function runRecall(fakeUrl: string, level: number, frameMs: number, collec
   try {
     const users = await Promise.all(
       Array.from({ length: Math.min(level, 10) }, async () => {
-        const { token } = await recallClient(server.url, null).auth.ensure.mutate();
+        const token = await anonymousToken(server.url);
         return recallClient(server.url, token);
       }),
     );

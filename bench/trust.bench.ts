@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { measureCipherThroughput } from "@recall/server/testing";
 import { cpuSeconds, startFakeOllamaProcess, startRecallProcess, stopProcess } from "./processes.ts";
-import { recallClient, updateReadmeSection } from "./shared.ts";
+import { anonymousToken, recallClient, updateReadmeSection } from "./shared.ts";
 import { markdownTable, percentile } from "./stats.ts";
 import { streamingRun } from "./streaming-run.ts";
 
@@ -70,7 +70,7 @@ async function runMode(mode: Mode, fakeUrl: string, level: number, collect: () =
   try {
     const users = await Promise.all(
       Array.from({ length: level }, async () => {
-        const { token } = await recallClient(server.url, null).auth.ensure.mutate();
+        const token = await anonymousToken(server.url);
         const client = recallClient(server.url, token);
         return { client, sessionId: (await client.session.create.mutate({})).id };
       }),

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type * as ServerTesting from "@recall/server/testing";
 // bench/package.json does not list playwright-core yet (adding it needs an install): apps/web's copy.
 import { chromium, type Browser, type Page } from "playwright-core";
-import { recallClient, updateReadmeSection } from "./shared.ts";
+import { anonymousToken, recallClient, updateReadmeSection } from "./shared.ts";
 import { formatMs, markdownTable, percentile } from "./stats.ts";
 import { buildApp, measureBuild } from "./web/bundle.ts";
 import { insertExchanges, type DatabaseModule, type SeededChat } from "./web/chat-seed.ts";
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     const startup: StartupTiming[] = [];
     for (let run = 0; run < startupRuns; run += 1) startup.push(await measureStartup(browser, server.url));
 
-    const { token } = await recallClient(server.url, null).auth.ensure.mutate();
+    const token = await anonymousToken(server.url);
     const client = recallClient(server.url, token);
     const { defaultModel } = await client.models.list.query();
     const longTitle = `Long chat of ${(exchangesInLongChat * 2).toLocaleString("en-US")} messages`;

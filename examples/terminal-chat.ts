@@ -29,9 +29,9 @@ function connect(token: string | null) {
 }
 
 async function main(): Promise<void> {
-  // An anonymous identity; keep the token to come back to the same chats later.
-  const { token } = await connect(null).auth.ensure.mutate();
-  const recall = connect(token);
+  // An anonymous identity: a 15-minute access token, and a refresh token for new ones (auth.refresh).
+  const { accessToken } = await connect(null).auth.token.mutate();
+  const recall = connect(accessToken);
   const session = await recall.session.create.mutate({});
   const { assistantMessage } = await recall.message.send.mutate({ sessionId: session.id, content: question });
 

@@ -3,7 +3,7 @@
  * user has one chat with a few finished exchanges, then every user calls
  * `memory.buildContext` at the same moment, round after round.
  */
-import { recallClient, type RecallClient } from "../shared.ts";
+import { anonymousToken, recallClient, type RecallClient } from "../shared.ts";
 import { cpuSeconds, watchResidentMemory } from "../processes.ts";
 
 export type Client = RecallClient;
@@ -92,7 +92,7 @@ async function inPool<T>(count: number, concurrency: number, task: (index: numbe
 /** Users with one chat each, holding `exchanges` finished exchanges sent through `message.send`. */
 export async function createUsers(url: string, count: number, exchanges: number, concurrency: number): Promise<BenchUser[]> {
   return inPool(count, concurrency, async (index) => {
-    const { token } = await recallClient(url, null).auth.ensure.mutate();
+    const token = await anonymousToken(url);
     const client = recallClient(url, token);
     const { id: sessionId } = await client.session.create.mutate({});
     const { city, messages } = exchangesFor(index, exchanges);
