@@ -39,7 +39,7 @@ export function contentSecurityPolicy(imageOrigins: readonly string[]): string {
  * The Fastify instance, made first in `createRecall`: its pino logger is the one every
  * service logs through, so nothing logged while they are built is lost.
  */
-export function createHttpServer(config: Pick<RecallConfig, "logLevel" | "trustProxy">, logDestination?: LogDestination): FastifyInstance {
+export function createHttpServer(config: Pick<RecallConfig, "logLevel" | "trustProxy" | "limits">, logDestination?: LogDestination): FastifyInstance {
   return Fastify({
     logger: {
       level: config.logLevel,
@@ -51,7 +51,8 @@ export function createHttpServer(config: Pick<RecallConfig, "logLevel" | "trustP
     // Two log lines per request cost more than the request itself on the streaming path;
     // failures are still logged by the error handlers below.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    // JSON bodies (tRPC's parser); `/trpc` refuses every other content type (`limits/http-limits.ts`).
+    bodyLimit: config.limits.bodyBytes,
     routerOptions: { maxParamLength: 5000 },
     forceCloseConnections: true,
     // `request.protocol` (Secure cookies) and `request.host` believe X-Forwarded-* from these proxies only.

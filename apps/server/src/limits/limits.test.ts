@@ -1,6 +1,7 @@
 import type { FakeOllamaOptions } from "@recall/fake-ollama";
 import { TRPCClientError } from "@trpc/client";
 import { afterEach, describe, expect, it } from "vitest";
+import type { RecallConfig } from "../env.ts";
 import type { RecallMetrics } from "../ops/recall-metrics.ts";
 import { collectStream, startHarness, trpcRejection, waitFor, type Harness, type RecallClient } from "../testing/harness.ts";
 import { relaxedLimitSettings, type LimitSettings } from "./limit-settings.ts";
@@ -11,8 +12,8 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function startLimited(limits: Partial<LimitSettings>, fake: FakeOllamaOptions = {}): Promise<Harness> {
-  harness = await startHarness({ config: { limits: { ...relaxedLimitSettings, ...limits } }, fake: { tokensPerSecond: 2000, firstTokenLatencyMs: 0, ...fake } });
+async function startLimited(limits: Partial<LimitSettings>, fake: FakeOllamaOptions = {}, config: Partial<RecallConfig> = {}): Promise<Harness> {
+  harness = await startHarness({ config: { ...config, limits: { ...relaxedLimitSettings, ...limits } }, fake: { tokensPerSecond: 2000, firstTokenLatencyMs: 0, ...fake } });
   return harness;
 }
 
@@ -152,6 +153,43 @@ describe("limits on one instance", () => {
     // Streamed as deltas over about 3 s, none of it replayed from a snapshot after a cut.
     expect(reply.events.filter((event) => event.event.type === "delta").length).toBeGreaterThan(20);
     expect(reply.events.some((event) => event.event.type === "snapshot")).toBe(false);
+  });
+
+  it("new users per address: the N-th anonymous identity is made, the N+1-th refused; known identities do not count", async () => {
+    const { clientFor } = await startLimited({ usersPerAddress: { max: 2, windowMs: 3_600_000 } });
+    const first = await clientFor(null).auth.token.mutate();
+    await clientFor(null).auth.token.mutate();
+    const refused = await refusal(clientFor(null).auth.token.mutate());
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.message).toMatch(/Too many new identities from your network — try again in \d+ min/);
+    expect(refused.retryAfterSeconds).toBeGreaterThan(3500);
+    // The caller's own identity is not a new user.
+    await clientFor(first.accessToken).auth.token.mutate();
+  });
+
+  it("new users per address read the client's address through the trusted proxy only", async () => {
+    const { url } = await startLimited({ usersPerAddress: { max: 1, windowMs: 3_600_000 } });
+    const fromAddress = (address: string) =>
+      fetch(`${url}/trpc/auth.token`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": address }, body: "{}" }).then((response) => response.status);
+    // No trusted proxy: X-Forwarded-For is ignored, every call is 127.0.0.1's.
+    expect([await fromAddress("198.51.100.1"), await fromAddress("198.51.100.2")]).toEqual([200, 429]);
+    await harness?.close();
+    const behindProxy = await startLimited({ usersPerAddress: { max: 1, windowMs: 3_600_000 } }, {}, { trustProxy: ["127.0.0.1"] });
+    const viaProxy = (address: string) =>
+      fetch(`${behindProxy.url}/trpc/auth.token`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": address }, body: "{}" }).then((response) => response.status);
+    expect([await viaProxy("198.51.100.1"), await viaProxy("198.51.100.2"), await viaProxy("198.51.100.1")]).toEqual([200, 200, 429]);
+  });
+
+  it("login attempts per address and login: the N+1-th is refused whatever the password", async () => {
+    const { clientFor } = await startLimited({ loginAttempts: { max: 3, windowMs: 300_000 } });
+    const anonymous = clientFor(null);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      expect((await refusal(anonymous.auth.logIn.mutate({ login: "ann", password: `guess ${attempt}` }))).code).not.toBe("TOO_MANY_REQUESTS");
+    }
+    const refused = await refusal(anonymous.auth.logIn.mutate({ login: "ANN", password: "another guess" }));
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.message).toMatch(/Too many login attempts/);
+    expect((await refusal(anonymous.auth.logIn.mutate({ login: "bob", password: "guess" }))).code).not.toBe("TOO_MANY_REQUESTS");
   });
 
   it("a batch of more than batchSize procedures is refused", async () => {

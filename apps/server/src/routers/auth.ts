@@ -3,16 +3,19 @@ import type { IssuedTokens } from "../auth/auth-service.ts";
 import { UnauthorizedError } from "../domain-errors.ts";
 import type { Services } from "../services.ts";
 import type { Context } from "../trpc/context.ts";
+import { createLimitsMiddleware } from "../limits/limits-middleware.ts";
 import { publicProcedure, router, userProcedure } from "../trpc/init.ts";
 
-export type AuthRouterServices = Pick<Services, "users" | "auth">;
+export type AuthRouterServices = Pick<Services, "users" | "auth" | "limits">;
 
 const credentialsInput = z.object({
   login: z.string().max(300, "That username is too long."),
   password: z.string().max(1024, "That password is too long."),
 });
 
-export function createAuthRouter({ users, auth }: AuthRouterServices) {
+export function createAuthRouter({ users, auth, limits }: AuthRouterServices) {
+  // New users per address, and login attempts per address and login (`limits/`).
+  const limitedProcedure = publicProcedure.use(createLimitsMiddleware(limits));
   const describe = (userId: string, login: string | null) => ({ userId, login, role: auth.roleOf(login), kind: login ? ("account" as const) : ("anonymous" as const) });
 
   /**
@@ -33,7 +36,7 @@ export function createAuthRouter({ users, auth }: AuthRouterServices) {
      * Browsers, on load: the caller's identity, creating an anonymous user (and its session
      * cookies) on the first visit. Programs use `auth.token`.
      */
-    ensure: publicProcedure.mutation(async ({ ctx }) => {
+    ensure: limitedProcedure.mutation(async ({ ctx }) => {
       if (ctx.userId && (await users.userExists(ctx.userId))) return describe(ctx.userId, ctx.session.login);
       if (ctx.request.via === "bearer") throw new UnauthorizedError(ctx.request.tokenProblem ?? "Call auth.token for a token.");
       const userId = await users.createUser();
@@ -48,7 +51,7 @@ export function createAuthRouter({ users, auth }: AuthRouterServices) {
      * login and password, that account's; else the caller's own identity (an old
      * `<userId>.<hmac>` token is exchanged here, once); else a new anonymous user.
      */
-    token: publicProcedure.input(credentialsInput.partial().optional()).mutation(async ({ ctx, input }): Promise<IssuedTokens & { userId: string }> => {
+    token: limitedProcedure.input(credentialsInput.partial().optional()).mutation(async ({ ctx, input }): Promise<IssuedTokens & { userId: string }> => {
       let userId: string;
       if (input?.login !== undefined || input?.password !== undefined) {
         userId = await auth.logIn(input.login ?? "", input.password ?? "");
@@ -83,13 +86,13 @@ export function createAuthRouter({ users, auth }: AuthRouterServices) {
     }),
 
     /** An account for the caller: an anonymous caller keeps its chats (the same user becomes the account). */
-    signUp: publicProcedure.input(credentialsInput).mutation(async ({ ctx, input }) => {
+    signUp: limitedProcedure.input(credentialsInput).mutation(async ({ ctx, input }) => {
       const userId = await auth.signUp(ctx.userId, input.login, input.password);
       const account = await auth.describeAccount(userId);
       return startSession(ctx, userId, account);
     }),
 
-    logIn: publicProcedure.input(credentialsInput).mutation(async ({ ctx, input }) => {
+    logIn: limitedProcedure.input(credentialsInput).mutation(async ({ ctx, input }) => {
       const userId = await auth.logIn(input.login, input.password);
       return startSession(ctx, userId, await auth.describeAccount(userId));
     }),
