@@ -1,6 +1,7 @@
 import { limits } from "@recall/schema";
 import { skipToken, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useMemo, useRef, useState } from "react";
+import { AccountArea } from "./components/account/account-area.tsx";
 import { ChatHeader } from "./components/chat-header.tsx";
 import { Composer } from "./components/composer.tsx";
 import { MessageList } from "./components/message-list.tsx";
@@ -157,6 +158,7 @@ export function ChatScreen() {
         }}
         footer={
           <>
+            <AccountArea />
             <button
               type="button"
               aria-current={view === "memory" ? "page" : undefined}
