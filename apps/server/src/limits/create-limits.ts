@@ -4,6 +4,7 @@ import type { Logger } from "../services.ts";
 import { Limits, type LimitMetrics } from "./limits.ts";
 import type { LimitSettings } from "./limit-settings.ts";
 import { createRateLimiterFactory } from "./rate-limiter.ts";
+import { SharedReplyLeases } from "./shared-reply-leases.ts";
 import type { UsageCounts } from "./usage-counts.ts";
 
 export interface LimitsDependencies {
@@ -35,10 +36,12 @@ export async function createLimits(app: FastifyInstance, settings: LimitSettings
     });
   }
   const rateLimiter = await createRateLimiterFactory(app, redis);
-  const limits = new Limits(settings, rateLimiter, dependencies.counts, dependencies.metrics);
+  const sharedReplies = redis && settings.generationsPerUser > 0 ? new SharedReplyLeases(redis, settings.generationsPerUser) : null;
+  const limits = new Limits(settings, rateLimiter, dependencies.counts, dependencies.metrics, Date.now, sharedReplies);
   return {
     limits,
     async close() {
+      sharedReplies?.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
     },
   };

@@ -62,4 +62,23 @@ describe("GenerationQueue", () => {
     expect(queue.waitingCount).toBe(0);
     expect("release" in queue.reserve("cem")).toBe(true);
   });
+
+  it("hands a reservation's end (the shared lease) to its reply, and runs it once whichever way it ends", async () => {
+    const queue = new GenerationQueue({ perUser: 5, perServer: 1, queue: 5 });
+    const ended: string[] = [];
+    const failedSend = admitted(queue.reserve("ann", () => ended.push("failed send")));
+    failedSend.release();
+    failedSend.release();
+    const finished = admitted(queue.reserve("ann", () => ended.push("finished")));
+    const release = await queue.acquire("ann", new AbortController().signal);
+    finished.release();
+    const controller = new AbortController();
+    admitted(queue.reserve("bob", () => ended.push("stopped while waiting")));
+    const waiting = queue.acquire("bob", controller.signal);
+    controller.abort();
+    await expect(waiting).rejects.toBeDefined();
+    release();
+    release();
+    expect(ended).toEqual(["failed send", "stopped while waiting", "finished"]);
+  });
 });

@@ -29,6 +29,8 @@ interface Waiter {
 
 interface PendingReservation {
   consumed: boolean;
+  /** Called once the reply it became ends, or the send gives it back (the shared lease). */
+  onEnd: () => void;
 }
 
 /**
@@ -60,15 +62,15 @@ export class GenerationQueue implements GenerationSlots {
     return index < 0 ? null : index;
   }
 
-  /** A place for one more reply of this user, or why not. */
-  reserve(userId: string): Reservation | Refusal {
+  /** A place for one more reply of this user, or why not; `onEnd` runs once that reply (or the failed send) ends. */
+  reserve(userId: string, onEnd: () => void = () => undefined): Reservation | Refusal {
     const { perUser, perServer, queue } = this.settings;
     const inFlight = this.inFlight(userId);
     if (perUser > 0 && inFlight >= perUser) return { limit: "concurrent_generations_user", inFlight };
     if (perServer > 0 && this.runningTotal + this.waiters.length + this.reservedTotal >= perServer + queue) {
       return { limit: "concurrent_generations_server", waiting: this.waiters.length };
     }
-    const pending: PendingReservation = { consumed: false };
+    const pending: PendingReservation = { consumed: false, onEnd };
     const list = this.reservations.get(userId) ?? [];
     list.push(pending);
     this.reservations.set(userId, list);
@@ -78,6 +80,7 @@ export class GenerationQueue implements GenerationSlots {
         if (pending.consumed) return;
         pending.consumed = true;
         this.dropReservation(userId, pending);
+        pending.onEnd();
       },
     };
   }
@@ -85,25 +88,30 @@ export class GenerationQueue implements GenerationSlots {
   acquire(userId: string, signal: AbortSignal): Promise<() => void> {
     // The reply takes over its send's reservation: counted once, as running or waiting.
     const pending = this.reservations.get(userId)?.[0];
+    const onEnd = pending?.onEnd ?? (() => undefined);
     if (pending) {
       pending.consumed = true;
       this.dropReservation(userId, pending);
     }
-    if (signal.aborted) return Promise.reject(signal.reason);
+    if (signal.aborted) {
+      onEnd();
+      return Promise.reject(signal.reason);
+    }
     if (this.settings.perServer <= 0 || (this.runningTotal < this.settings.perServer && this.waiters.length === 0)) {
-      return Promise.resolve(this.occupy(userId));
+      return Promise.resolve(this.occupy(userId, onEnd));
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         userId,
         start: () => {
           signal.removeEventListener("abort", onAbort);
-          resolve(this.occupy(userId));
+          resolve(this.occupy(userId, onEnd));
         },
       };
       const onAbort = (): void => {
         const index = this.waiters.indexOf(waiter);
         if (index >= 0) this.waiters.splice(index, 1);
+        onEnd();
         reject(signal.reason);
       };
       signal.addEventListener("abort", onAbort, { once: true });
@@ -126,7 +134,7 @@ export class GenerationQueue implements GenerationSlots {
     this.reservedTotal -= 1;
   }
 
-  private occupy(userId: string): () => void {
+  private occupy(userId: string, onEnd: () => void): () => void {
     this.running.set(userId, (this.running.get(userId) ?? 0) + 1);
     this.runningTotal += 1;
     let released = false;
@@ -137,6 +145,7 @@ export class GenerationQueue implements GenerationSlots {
       if (count > 0) this.running.set(userId, count);
       else this.running.delete(userId);
       this.runningTotal -= 1;
+      onEnd();
       this.startWaiting();
     };
   }

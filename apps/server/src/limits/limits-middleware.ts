@@ -48,7 +48,7 @@ export function createLimitsMiddleware(limits: Limits) {
         const sessionId = field(input, "sessionId");
         const stored = !(typeof sessionId === "string" && isEphemeralId(sessionId));
         await limits.checkMessage(userId, typeof content === "string" ? content.length : 0, stored);
-        const reservation = limits.reserveGeneration(userId);
+        const reservation = await limits.reserveGeneration(userId);
         try {
           return await next();
         } finally {

@@ -82,6 +82,22 @@ describe("limits across two instances sharing Redis", () => {
     await limitsOf(second).checkLoginAttempt("203.0.113.7", "bob");
   });
 
+  it("replies in flight per user count on both instances", async () => {
+    const [first, second] = await startPair({ generationsPerUser: 2 });
+    const { token } = await first.newUser();
+    const onFirst = first.clientFor(token);
+    const onSecond = second.clientFor(token);
+    const sessions = [await onFirst.session.create.mutate({}), await onFirst.session.create.mutate({}), await onFirst.session.create.mutate({})];
+    first.fake.queueScript({ text: "a long reply", failure: { kind: "hang", afterTokens: 1 } });
+    second.fake.queueScript({ text: "a long reply", failure: { kind: "hang", afterTokens: 1 } });
+    const running = await onFirst.message.send.mutate({ sessionId: sessions[0]!.id, content: "one" });
+    await onSecond.message.send.mutate({ sessionId: sessions[1]!.id, content: "two" });
+    expect(await refusedCode(onFirst.message.send.mutate({ sessionId: sessions[2]!.id, content: "three" }))).toBe("TOO_MANY_REQUESTS");
+    expect(await refusedCode(onSecond.message.send.mutate({ sessionId: sessions[2]!.id, content: "three" }))).toBe("TOO_MANY_REQUESTS");
+    await onFirst.message.stop.mutate({ messageId: running.assistantMessage.id });
+    await sendAndFinish(onSecond, sessions[2]!.id, "three");
+  });
+
   it("stored text and chats are counted in the shared database", async () => {
     const [first, second] = await startPair({ storedCharsPerUser: 30, storedTextRecountMs: 0, chatsPerUser: 2 });
     first.fake.queueScript({ text: "ok" });

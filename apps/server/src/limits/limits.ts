@@ -3,6 +3,7 @@ import type { LimitName } from "../ops/recall-metrics.ts";
 import { GenerationQueue, type Reservation } from "./generation-queue.ts";
 import type { LimitSettings } from "./limit-settings.ts";
 import type { RateLimiter, RateLimiterFactory } from "./rate-limiter.ts";
+import type { SharedReplyLeases } from "./shared-reply-leases.ts";
 import type { UsageCounts } from "./usage-counts.ts";
 
 /** Where rejections are counted (`RecallMetrics`). */
@@ -48,6 +49,8 @@ export class Limits {
     private readonly counts: UsageCounts,
     readonly metrics: LimitMetrics,
     private readonly now: () => number = Date.now,
+    /** With Redis: a user's replies in flight counted across instances too. */
+    private readonly sharedReplies: SharedReplyLeases | null = null,
   ) {
     this.generations = new GenerationQueue({ perUser: settings.generationsPerUser, perServer: settings.generationsPerServer, queue: settings.generationQueue });
     this.messagesPerSecond = rateLimiter("messages-second", settings.messagesPerSecond);
@@ -77,21 +80,29 @@ export class Limits {
     if (stored) await this.checkStoredText(userId, chars);
   }
 
-  /** A place for one more reply of this user; release it once the reply is queued or the send failed. */
-  reserveGeneration(userId: string): Reservation {
-    const outcome = this.generations.reserve(userId);
-    if ("release" in outcome) return outcome;
-    this.metrics.limitRejected(outcome.limit);
-    if (outcome.limit === "concurrent_generations_user") {
-      throw new LimitExceededError(
-        `${outcome.inFlight} of your replies are already being written — wait for one to finish, then send again.`,
-        busyRetrySeconds,
-      );
+  /**
+   * A place for one more reply of this user (on every instance, with Redis); release it once
+   * the reply is queued or the send failed. The reply holds the place until it ends.
+   */
+  async reserveGeneration(userId: string): Promise<Reservation> {
+    const lease = this.sharedReplies ? await this.sharedReplies.take(userId) : null;
+    if (lease && !lease.taken) {
+      this.metrics.limitRejected("concurrent_generations_user");
+      throw this.tooManyReplies(lease.inFlight);
     }
+    const outcome = this.generations.reserve(userId, lease?.release);
+    if ("release" in outcome) return outcome;
+    lease?.release();
+    this.metrics.limitRejected(outcome.limit);
+    if (outcome.limit === "concurrent_generations_user") throw this.tooManyReplies(outcome.inFlight);
     throw new LimitExceededError(
       `Recall is busy: ${outcome.waiting} replies are waiting for the model — try again in ${describeWait(busyRetrySeconds)}.`,
       busyRetrySeconds,
     );
+  }
+
+  private tooManyReplies(inFlight: number): LimitExceededError {
+    return new LimitExceededError(`${inFlight} of your replies are already being written — wait for one to finish, then send again.`, busyRetrySeconds);
   }
 
   async checkNewChat(userId: string, temporary: boolean): Promise<void> {
