@@ -18,6 +18,8 @@ export const refreshTokenLifetimeMs = 7 * 24 * 3_600_000;
 export const refreshGraceMs = 30_000;
 /** How long a session check is trusted without the database (a revoke in this process clears it at once). */
 const sessionCacheTtlMs = 30_000;
+/** Expired sessions are deleted at most this often, on the way of issuing a new one. */
+const pruneEveryMs = 3_600_000;
 
 export interface IssuedTokens {
   accessToken: string;
@@ -71,6 +73,7 @@ export class AuthService {
   private readonly passwords = new PasswordHasher();
   private readonly sessions = new LRUCache<string, CachedSession>({ max: 10_000, ttl: sessionCacheTtlMs });
   private readonly admins: ReadonlySet<string>;
+  private lastPruneMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: SessionStore,
@@ -102,6 +105,10 @@ export class AuthService {
   async issue(userId: string): Promise<IssuedTokens & { sessionId: string }> {
     const refreshToken = `rt1_${randomBytes(32).toString("base64url")}`;
     const now = this.clock.now();
+    if (now.getTime() - this.lastPruneMs >= pruneEveryMs) {
+      this.lastPruneMs = now.getTime();
+      await this.store.deleteExpired(now);
+    }
     const sessionId = await this.store.createSession(userId, sha256(refreshToken), now, new Date(now.getTime() + refreshTokenLifetimeMs));
     return { sessionId, refreshToken, ...this.accessToken(userId, sessionId) };
   }

@@ -69,7 +69,6 @@ const classification: Record<string, Rule> = {
   "memory.extractProfile": { access: "owned", inputs: chats((chat) => ({ sessionId: chat.sessionId })) },
   "memory.stats": { access: "admin" },
   "admin.stats": { access: "admin", inputs: () => [{ days: 7 }] },
-  "admin.stats": { access: "admin", inputs: () => [{ days: 7 }] },
   "episode.list": { access: "self" },
   "episode.update": { access: "owned", inputs: (fixture) => [{ episodeId: fixture.episodeId, summary: "Edited.", facts: [] }] },
   "episode.delete": { access: "owned", inputs: (fixture) => [{ episodeId: fixture.episodeId }] },
@@ -96,7 +95,7 @@ afterAll(async () => {
 });
 
 const procedures = (): Record<string, { _def: { type: "query" | "mutation" | "subscription" } }> =>
-  createAppRouter(harness.recall.services)._def.procedures as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;
+  createAppRouter(harness.recall.services)._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>;
 
 /** An account with a saved and a temporary chat (each with a finished reply), a fact and an episode, all marked CANARY. */
 async function ownerWithData(): Promise<{ client: RecallClient; token: string; fixture: Fixture }> {

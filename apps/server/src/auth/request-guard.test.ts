@@ -85,6 +85,7 @@ describe("the Host allowlist", () => {
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, "LOCALHOST"]) expect((await send("/trpc/health", { headers: { host } })).status).toBe(200);
     // Probes address the instance by IP and learn nothing a page could use.
     expect((await send("/livez", { headers: { host: "10.1.2.3:3000" } })).status).toBe(200);
+    expect((await send("/metrics", { headers: { host: "10.1.2.3:3000" } })).status).toBe(404);
   });
 
   it("serves the operator's hosts when RECALL_ALLOWED_HOSTS names them (a name alone allows any port)", async () => {

@@ -5,8 +5,8 @@ export interface RequestGuardOptions {
   allowedHosts: readonly string[];
 }
 
-/** Probes address the instance by IP and learn nothing a page could use. */
-const hostCheckExempt = new Set(["/livez", "/readyz"]);
+/** Probes and scrapers address the instance by IP; they learn nothing a page could use (`/metrics` needs its token). */
+const hostCheckExempt = new Set(["/livez", "/readyz", "/metrics"]);
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 /** The cookies that carry an identity: a request holding one is a browser's, whatever else it says. */
 const identityCookie = /(?:^|;\s*)recall_(?:access|refresh|identity)=/;

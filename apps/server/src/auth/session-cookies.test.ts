@@ -85,6 +85,27 @@ describe("browser sessions in cookies", () => {
     expect((await call("auth.me", header(rotated), { method: "GET" })).status).toBe(401);
   });
 
+  it("rotates on a stream's request too, with the cookies on the event stream's response", async () => {
+    const cookies = jar(await call("auth.ensure"));
+    const created = await call("session.create", header(cookies));
+    const sessionId = ((await created.json()) as { result: { data: { id: string } } }).result.data.id;
+    const sent = await fetch(`${harness.url}/trpc/message.send`, {
+      method: "POST",
+      headers: { cookie: header(cookies), "sec-fetch-site": "same-origin", "content-type": "application/json" },
+      body: JSON.stringify({ sessionId, content: "Hello" }),
+    });
+    const messageId = ((await sent.json()) as { result: { data: { assistantMessage: { id: string } } } }).result.data.assistantMessage.id;
+    now += 16 * 60_000;
+    const abort = new AbortController();
+    const stream = await fetch(`${harness.url}/trpc/message.stream?input=${encodeURIComponent(JSON.stringify({ messageId }))}`, {
+      headers: { cookie: header(cookies), accept: "text/event-stream" },
+      signal: abort.signal,
+    });
+    expect(stream.headers.get("content-type")).toMatch(/text\/event-stream/);
+    expect(setCookies(stream).get("recall_refresh")).toMatch(/^recall_refresh=rt1_/);
+    abort.abort();
+  });
+
   it("treats cookies that are not valid tokens as no identity", async () => {
     for (const cookie of ["recall_access=%E0%A4%A", "recall_access=", "recall_access=a.b.c", "recall_refresh=rt1_forged", "recall_identity=someone.forged"]) {
       const response = await fetch(`${harness.url}/trpc/session.list`, { headers: { cookie } });

@@ -63,6 +63,11 @@ export class SessionStore {
     });
   }
 
+  /** Sessions whose refresh token expired are useless, revoked or not: dropped with their tokens. */
+  async deleteExpired(now: Date): Promise<number> {
+    return (await this.prisma.authSession.deleteMany({ where: { expiresAt: { lt: now } } })).count;
+  }
+
   async revokeSession(sessionId: string, reason: string, now: Date): Promise<void> {
     await this.prisma.authSession.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: now, revokedReason: reason } });
   }
