@@ -83,10 +83,10 @@ export function AccountArea() {
         <>
           <p className="account-who">Not signed in: your chats are tied to this browser.</p>
           <div className="account-actions">
-            <button type="button" className="button-secondary" onClick={() => setDialog("signUp")} disabled={me.isPending}>
+            <button type="button" className="button-secondary" onClick={() => setDialog("signUp")}>
               Sign up
             </button>
-            <button type="button" className="button-secondary" onClick={() => setDialog("logIn")} disabled={me.isPending}>
+            <button type="button" className="button-secondary" onClick={() => setDialog("logIn")}>
               Log in
             </button>
           </div>
