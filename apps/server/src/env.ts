@@ -68,7 +68,11 @@ const environmentSchema = z.object({
   RECALL_LIMIT_USERS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(0).default(limitDefaults.usersPerAddress.max),
   RECALL_LIMIT_LOGIN_ATTEMPTS: z.coerce.number().int().min(0).default(limitDefaults.loginAttempts.max),
   RECALL_LIMIT_LOGIN_WINDOW_MINUTES: z.coerce.number().min(0.1).max(1440).default(limitDefaults.loginAttempts.windowMs / 60_000),
-  RECALL_LIMIT_BATCH_SIZE: z.coerce.number().int().min(0).default(limitDefaults.batchSize),
+  RECALL_LIMIT_BATCH_SIZE: z.coerce
+    .number()
+    .int()
+    .refine((size) => size === 0 || size >= limitDefaults.batchSize, `RECALL_LIMIT_BATCH_SIZE is 0 (off) or at least ${limitDefaults.batchSize}: the web app batches that many calls`)
+    .default(limitDefaults.batchSize),
   RECALL_LIMIT_BODY_BYTES: z.coerce.number().int().min(1024).default(limitDefaults.bodyBytes),
   RECALL_LIMIT_REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(limitDefaults.requestTimeoutMs / 1000),
   RECALL_LIMIT_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(limitDefaults.headersTimeoutMs / 1000),

@@ -1,3 +1,4 @@
+import { limits } from "@recall/schema";
 import type { AppRouter } from "@recall/server";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import type { TRPCLink } from "@trpc/client";
@@ -24,7 +25,8 @@ export function createRecallLinks(url = "/trpc"): TRPCLink<AppRouter>[] {
       condition: (operation) => operation.type === "subscription",
       true: httpSubscriptionLink({ url }),
       // Long batches go as several requests rather than one URL the server refuses.
-      false: httpBatchLink({ url, maxURLLength: 2000 }),
+      // The server refuses larger batches (RECALL_LIMIT_BATCH_SIZE is at least this).
+      false: httpBatchLink({ url, maxURLLength: 2000, maxItems: limits.batchMaxCalls }),
     }),
   ];
 }

@@ -11,4 +11,6 @@ export const limits = {
   searchQueryMaxChars: 200,
   searchResultsDefault: 20,
   searchResultsMax: 50,
+  /** Most procedures in one batched HTTP request: clients batch at most this many (the server may allow more, never fewer). */
+  batchMaxCalls: 10,
 } as const;

@@ -133,7 +133,7 @@ export class GenerationManager {
     let outcome: FinishedReply;
     let releaseSlot: (() => void) | undefined;
     try {
-      releaseSlot = await this.slots.acquire(request.userId, generation.controller.signal);
+      releaseSlot = await this.slots.acquire(request.userId, generation.controller.signal, request.messageId);
       const numCtx = request.numCtx;
       let done: Extract<StreamEvent, { type: "done" }> = { type: "done", promptTokens: null, completionTokens: null, doneReason: null };
       for await (const chunk of this.llm.streamChat({ model: request.model, messages: request.messages, signal: generation.controller.signal, ...(numCtx ? { numCtx } : {}) })) {

@@ -1,6 +1,7 @@
 /** Where a model call waits for its turn (`chat/generation.ts`); resolves with the slot's release. */
 export interface GenerationSlots {
-  acquire(userId: string, signal: AbortSignal): Promise<() => void>;
+  /** `messageId`: the reply, so its place in the queue can be told (`waitingAheadOf`). */
+  acquire(userId: string, signal: AbortSignal, messageId?: string): Promise<() => void>;
 }
 
 export const unlimitedSlots: GenerationSlots = { acquire: async () => () => {} };
@@ -24,6 +25,7 @@ export interface Reservation {
 
 interface Waiter {
   userId: string;
+  messageId: string | undefined;
   start: () => void;
 }
 
@@ -62,6 +64,12 @@ export class GenerationQueue implements GenerationSlots {
     return index < 0 ? null : index;
   }
 
+  /** Replies waiting ahead of this one (null when it is not waiting: running, or gone). */
+  waitingAheadOf(messageId: string): number | null {
+    const index = this.waiters.findIndex((waiter) => waiter.messageId === messageId);
+    return index < 0 ? null : index;
+  }
+
   /** A place for one more reply of this user, or why not; `onEnd` runs once that reply (or the failed send) ends. */
   reserve(userId: string, onEnd: () => void = () => undefined): Reservation | Refusal {
     const { perUser, perServer, queue } = this.settings;
@@ -85,7 +93,7 @@ export class GenerationQueue implements GenerationSlots {
     };
   }
 
-  acquire(userId: string, signal: AbortSignal): Promise<() => void> {
+  acquire(userId: string, signal: AbortSignal, messageId?: string): Promise<() => void> {
     // The reply takes over its send's reservation: counted once, as running or waiting.
     const pending = this.reservations.get(userId)?.[0];
     const onEnd = pending?.onEnd ?? (() => undefined);
@@ -103,6 +111,7 @@ export class GenerationQueue implements GenerationSlots {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         userId,
+        messageId,
         start: () => {
           signal.removeEventListener("abort", onAbort);
           resolve(this.occupy(userId, onEnd));

@@ -30,7 +30,7 @@ export interface LimitSettings {
   usersPerAddress: RateRule;
   /** Login attempts per client address and login name. */
   loginAttempts: RateRule;
-  /** Procedures in one batched HTTP request. */
+  /** Procedures in one batched HTTP request (never below the schema's `batchMaxCalls`, which clients keep to). */
   batchSize: number;
   /** Largest request body, in bytes (JSON; other content types are refused on `/trpc`). */
   bodyBytes: number;
@@ -55,7 +55,7 @@ export const defaultLimitSettings: LimitSettings = {
   temporaryChatsPerUser: 20,
   usersPerAddress: { max: 30, windowMs: 3_600_000 },
   loginAttempts: { max: 7, windowMs: 300_000 },
-  batchSize: 10,
+  batchSize: schemaLimits.batchMaxCalls,
   bodyBytes: 1024 * 1024,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
@@ -76,4 +76,5 @@ export const relaxedLimitSettings: LimitSettings = {
   usersPerAddress: { max: 0, windowMs: 3_600_000 },
   loginAttempts: { max: 0, windowMs: 300_000 },
   connectionsPerAddress: 0,
+  batchSize: 0,
 };

@@ -134,6 +134,9 @@ describe("limits on one instance", () => {
     const running = await users[0]!.client.message.send.mutate({ sessionId: sessions[0]!.id, content: "one" });
     const queued = await users[1]!.client.message.send.mutate({ sessionId: sessions[1]!.id, content: "two" });
     await waitFor(() => recall.services.limits.generations.waitingCount === 1);
+    // The sender is told where its reply waits.
+    expect(running.queuedAhead).toBeNull();
+    expect(queued.queuedAhead).toBe(0);
     const refused = await refusal(users[2]!.client.message.send.mutate({ sessionId: sessions[2]!.id, content: "three" }));
     expect(refused.code).toBe("TOO_MANY_REQUESTS");
     expect(refused.message).toMatch(/Recall is busy: 1 replies are waiting/);

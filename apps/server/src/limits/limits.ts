@@ -1,3 +1,4 @@
+import { limits as schemaLimits } from "@recall/schema";
 import { LimitExceededError, PayloadTooLargeError } from "../domain-errors.ts";
 import type { LimitName } from "../ops/recall-metrics.ts";
 import { GenerationQueue, type Reservation } from "./generation-queue.ts";
@@ -64,7 +65,8 @@ export class Limits {
    * `stored`: it goes to a saved chat (a temporary chat's text is not stored).
    */
   async checkMessage(userId: string, chars: number, stored = true): Promise<void> {
-    if (chars > this.settings.messageMaxChars) {
+    // Past the schema's own cap, input validation refuses it (BAD_REQUEST) as before.
+    if (chars > this.settings.messageMaxChars && chars <= schemaLimits.messageMaxChars) {
       this.metrics.limitRejected("message_size");
       throw new PayloadTooLargeError(
         `Messages are at most ${this.settings.messageMaxChars.toLocaleString("en")} characters here; split it or upload it as a document.`,

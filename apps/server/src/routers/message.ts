@@ -33,6 +33,11 @@ export function createMessageRouter(services: MessageRouterServices) {
   const { chats, config, generations, lifecycle, eventLogs, summaries } = services;
   // Rates, the stored-text quota and a place among the replies in flight, before anything is saved.
   const limitedProcedure = userProcedure.use(createLimitsMiddleware(services.limits));
+  /** A reply sent while every model slot is busy waits its turn: how many are ahead of it (null: it started). */
+  const withQueuePlace = <Saved extends { assistantMessage: { id: string } }>(saved: Saved) => ({
+    ...saved,
+    queuedAhead: services.limits.generations.waitingAheadOf(saved.assistantMessage.id),
+  });
   return router({
     list: userProcedure.input(listMessagesInput).query(({ ctx, input }) => chats.listMessages(ctx.userId, input)),
 
@@ -60,7 +65,7 @@ export function createMessageRouter(services: MessageRouterServices) {
             ? null
             : (await chats.requireMessage(userId, input.parentId, session.id)).id;
       const model = input.model ?? session.model ?? config.defaultModel;
-      return startReply(services, {
+      return withQueuePlace(await startReply(services, {
         userId,
         session,
         historyLeafId: parentId,
@@ -71,7 +76,7 @@ export function createMessageRouter(services: MessageRouterServices) {
           lifecycle.exchangeSaved(userId, session, exchange.userMessage);
           return exchange;
         },
-      });
+      }));
     }),
 
     /**
@@ -92,7 +97,7 @@ export function createMessageRouter(services: MessageRouterServices) {
       }
       const model = input.model ?? session.model ?? config.defaultModel;
       // The question is already in the recall index and the profile: neither is noted again.
-      return startReply(services, {
+      return withQueuePlace(await startReply(services, {
         userId,
         session,
         historyLeafId: question.parentId,
@@ -102,7 +107,7 @@ export function createMessageRouter(services: MessageRouterServices) {
         save: async (contextJson) => ({
           assistantMessage: await chats.createReply({ userId, session, parentId: question.id, model, contextJson }),
         }),
-      });
+      }));
     }),
 
     /**

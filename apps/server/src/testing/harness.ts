@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@recall/db/testing";
 import { startFakeOllama, type FakeOllama, type FakeOllamaOptions } from "@recall/fake-ollama";
-import type { StreamEvent } from "@recall/schema";
+import { limits, type StreamEvent } from "@recall/schema";
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
 import { createRecall, type Recall, type RecallOptions } from "../create-recall.ts";
@@ -80,7 +80,7 @@ export function createClient(baseUrl: string, token: string | null, options: { b
             fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }),
           },
         }),
-        false: options.batch === false ? httpLink({ url: `${baseUrl}/trpc`, headers }) : httpBatchLink({ url: `${baseUrl}/trpc`, headers, maxURLLength: 2000 }),
+        false: options.batch === false ? httpLink({ url: `${baseUrl}/trpc`, headers }) : httpBatchLink({ url: `${baseUrl}/trpc`, headers, maxURLLength: 2000, maxItems: limits.batchMaxCalls }),
       }),
     ],
   });

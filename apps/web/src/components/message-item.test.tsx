@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createScriptedApi } from "../testing/scripted-api.tsx";
 import { threadInput } from "../trpc.ts";
 import type { ChatMessage } from "../trpc.ts";
+import { noteQueuedReply } from "../hooks/use-queued-reply.ts";
 import { MessageItem } from "./message-item.tsx";
 import type { MessageItemProps } from "./message-item.tsx";
 
@@ -54,6 +55,17 @@ function openSubscription() {
 }
 
 describe("MessageItem", () => {
+  it("says a queued reply waits, and how many are ahead of it, until its first words arrive", () => {
+    noteQueuedReply("reply-queued", 2);
+    const { article } = renderItem(assistantMessage({ id: "reply-queued" }));
+    expect(screen.getByRole("status").textContent).toBe("Your reply is queued: 2 ahead of yours.");
+    act(() => {
+      openSubscription().emit({ id: "1", data: { type: "delta", text: "Hello" } });
+    });
+    expect(screen.queryByRole("status")).toBeNull();
+    expect(article().textContent).toContain("Hello");
+  });
+
   it("streams deltas in and, when done, writes the final message into the query cache", async () => {
     const { article, listKey } = renderItem(assistantMessage());
     const subscription = openSubscription();

@@ -2,6 +2,7 @@ import { limits } from "@recall/schema";
 import { memo, useState } from "react";
 import { toDate } from "../dates.ts";
 import { useMessageStream } from "../hooks/use-message-stream.ts";
+import { describeQueuedReply, useQueuedReply } from "../hooks/use-queued-reply.ts";
 import { MarkdownView } from "../markdown/markdown-view.tsx";
 import type { ShownMessage, StreamConnection } from "../hooks/use-message-stream.ts";
 import type { BranchEntry } from "../thread/branches.ts";
@@ -63,6 +64,8 @@ function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, on
   const [editing, setEditing] = useState(false);
   const streaming = shown.status === "streaming";
   const thinking = streaming && shown.content === "";
+  // Sent while the server's model slots were all busy: say so until the first words arrive.
+  const queuedAhead = useQueuedReply(message.id);
   const ending = describeEnding(shown);
   const createdAt = toDate(message.createdAt);
   const author = message.role === "user" ? "You" : message.role === "assistant" ? "Assistant" : "System";
@@ -93,7 +96,8 @@ function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, on
         <div className="message-content" data-streaming={streaming || undefined}>
           {thinking ? (
             <span className="thinking" role="status">
-              Thinking<span className="thinking-dots" aria-hidden="true" />
+              {queuedAhead === null ? "Thinking" : describeQueuedReply(queuedAhead)}
+              <span className="thinking-dots" aria-hidden="true" />
             </span>
           ) : message.role === "assistant" ? (
             // Model output is untrusted: Markdown without raw HTML, script URLs or outside images.

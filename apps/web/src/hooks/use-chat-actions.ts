@@ -5,6 +5,7 @@ import { parentKey } from "../thread/branches.ts";
 import { threadInput, useTRPC } from "../trpc.ts";
 import type { ChatMessage } from "../trpc.ts";
 import { chooseVersion } from "./use-branch-choices.ts";
+import { noteQueuedReply } from "./use-queued-reply.ts";
 
 interface ChatActionOptions {
   chatId: string | null;
@@ -43,12 +44,18 @@ export function useChatActions({ chatId, model, temporary, openChat }: ChatActio
   );
   const sendMessage = useMutation(
     trpc.message.send.mutationOptions({
-      onSuccess: ({ userMessage, assistantMessage }) => addToThread(userMessage.sessionId, [userMessage, assistantMessage]),
+      onSuccess: ({ userMessage, assistantMessage, queuedAhead }) => {
+        noteQueuedReply(assistantMessage.id, queuedAhead);
+        return addToThread(userMessage.sessionId, [userMessage, assistantMessage]);
+      },
     }),
   );
   const regenerateReply = useMutation(
     trpc.message.regenerate.mutationOptions({
-      onSuccess: ({ assistantMessage }) => addToThread(assistantMessage.sessionId, [assistantMessage]),
+      onSuccess: ({ assistantMessage, queuedAhead }) => {
+        noteQueuedReply(assistantMessage.id, queuedAhead);
+        return addToThread(assistantMessage.sessionId, [assistantMessage]);
+      },
     }),
   );
 
