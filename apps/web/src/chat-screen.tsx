@@ -2,6 +2,7 @@ import { limits } from "@recall/schema";
 import { skipToken, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useMemo, useRef, useState } from "react";
 import { AccountArea } from "./components/account/account-area.tsx";
+import { AdminPage } from "./components/admin/admin-page.tsx";
 import { ChatHeader } from "./components/chat-header.tsx";
 import { Composer } from "./components/composer.tsx";
 import { MessageList } from "./components/message-list.tsx";
@@ -36,7 +37,13 @@ export function ChatScreen() {
   const [searchQuery, setSearchQuery] = useState("");
   const phone = useMediaQuery("(max-width: 720px)");
   const [drawerOpen, setDrawerOpen] = useState(false);
-  const [view, setView] = useState<"chat" | "memory">("chat");
+  const [view, setView] = useState<"chat" | "memory" | "admin">("chat");
+  const me = useQuery(trpc.auth.me.queryOptions());
+  function closePage() {
+    setView("chat");
+    // Back where the reader types, not lost on <body>.
+    requestAnimationFrame(() => composerRef.current?.focus());
+  }
   // For the next new chat only: ChatGPT's "Temporary chat".
   const [temporary, setTemporary] = useState(false);
   const composerRef = useRef<HTMLTextAreaElement>(null);
@@ -169,6 +176,18 @@ export function ChatScreen() {
             >
               Memory &amp; data
             </button>
+            {me.data?.role === "admin" && (
+              <button
+                type="button"
+                aria-current={view === "admin" ? "page" : undefined}
+                onClick={() => {
+                  setView("admin");
+                  setDrawerOpen(false);
+                }}
+              >
+                Admin
+              </button>
+            )}
             <ThemePicker />
             <ShortcutHelp />
           </>
@@ -177,13 +196,9 @@ export function ChatScreen() {
       {phone && drawerOpen && <div className="drawer-backdrop" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
       <main className="chat" inert={phone && drawerOpen}>
         {view === "memory" ? (
-          <MemoryAndDataPage
-            onClose={() => {
-              setView("chat");
-              // Back where the reader types, not lost on <body>.
-              requestAnimationFrame(() => composerRef.current?.focus());
-            }}
-          />
+          <MemoryAndDataPage onClose={closePage} />
+        ) : view === "admin" ? (
+          <AdminPage onClose={closePage} />
         ) : (
           <>
             <ChatHeader
