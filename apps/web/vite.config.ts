@@ -7,8 +7,19 @@ const apiOrigin = "http://127.0.0.1:3000";
 export default defineConfig({
   plugins: [react()],
   server: {
-    // Same-origin /trpc in dev as in production, so the auth cookie and SSE need no CORS.
-    proxy: { "/trpc": { target: apiOrigin, changeOrigin: true } },
+    // Same-origin /trpc in dev as in production, so the auth cookies and SSE need no CORS.
+    // The server accepts changes from its own origin only (Sec-Fetch-Site, else Origin): a
+    // browser that sends only Origin names this dev server's, which the proxy translates.
+    proxy: {
+      "/trpc": {
+        target: apiOrigin,
+        changeOrigin: true,
+        configure: (proxy) =>
+          proxy.on("proxyReq", (proxyRequest, request) => {
+            if (request.headers.origin === `http://${request.headers.host}`) proxyRequest.setHeader("origin", apiOrigin);
+          }),
+      },
+    },
   },
   build: {
     outDir: "dist",
