@@ -84,3 +84,15 @@ describe("the account corner", () => {
     expect(api.calls.map((call) => call.path)).toContain("auth.logOut");
   });
 });
+
+it("says when the session ended elsewhere, and starts again", async () => {
+  const api = createScriptedApi({
+    "auth.me": () => {
+      throw serverError("UNAUTHORIZED", "This session has ended (logged out, password changed or data deleted). Log in again.");
+    },
+  });
+  render(<AccountArea />, { wrapper: api.Providers });
+  expect((await screen.findByRole("alert")).textContent).toMatch(/session has ended/);
+  fireEvent.click(screen.getByRole("button", { name: "Start again" }));
+  expect(reloadApp).toHaveBeenCalled();
+});

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { describeError } from "../../error-message.ts";
+import { describeError, errorCode } from "../../error-message.ts";
 import { useTRPC } from "../../trpc.ts";
 import { reloadApp } from "../your-data/reload-app.ts";
 import { AccountDialog, type AccountField } from "./account-dialog.tsx";
@@ -58,10 +58,23 @@ export function AccountArea() {
   const leaving = logOut.isPending || logOutEverywhere.isPending;
   const leaveError = logOut.error ?? logOutEverywhere.error;
   const account = me.data?.kind === "account" ? me.data : null;
+  // Logged out elsewhere ("log out everywhere", a password change): auth.me refetches when the tab regains focus.
+  const ended = me.isError && errorCode(me.error) === "UNAUTHORIZED";
 
   return (
     <section className="account-area" aria-label="Account">
-      {account ? (
+      {ended ? (
+        <>
+          <p className="account-error" role="alert">
+            This session has ended (logged out elsewhere, or the password changed).
+          </p>
+          <div className="account-actions">
+            <button type="button" className="button-secondary" onClick={restart}>
+              Start again
+            </button>
+          </div>
+        </>
+      ) : account ? (
         <>
           <p className="account-who">
             Signed in as <strong>{account.login}</strong>
