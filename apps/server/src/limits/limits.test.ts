@@ -1,3 +1,4 @@
+import { connect, type Socket } from "node:net";
 import type { FakeOllamaOptions } from "@recall/fake-ollama";
 import { TRPCClientError } from "@trpc/client";
 import { afterEach, describe, expect, it } from "vitest";
@@ -193,6 +194,33 @@ describe("limits on one instance", () => {
     expect(refused.code).toBe("TOO_MANY_REQUESTS");
     expect(refused.message).toMatch(/Too many login attempts/);
     expect((await refusal(anonymous.auth.logIn.mutate({ login: "bob", password: "guess" }))).code).not.toBe("TOO_MANY_REQUESTS");
+  });
+
+  it("connections per address: the N-th is served, the N+1-th is closed at once", async () => {
+    const { url } = await startLimited({ connectionsPerAddress: 3 });
+    const port = Number(new URL(url).port);
+    const ask = (): Promise<string> =>
+      new Promise((resolve) => {
+        const socket = connect(port, "127.0.0.1", () => socket.write(`GET /livez HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+        let answer = "";
+        socket.on("data", (data) => {
+          answer += String(data);
+          // Keep it open: it holds its place.
+          if (answer.includes("\r\n\r\n")) resolve(answer.slice(0, 12));
+        });
+        socket.on("error", () => undefined);
+        socket.on("close", () => resolve(answer.slice(0, 12) || "closed"));
+        sockets.push(socket);
+      });
+    const sockets: Socket[] = [];
+    try {
+      expect([await ask(), await ask(), await ask()]).toEqual(["HTTP/1.1 200", "HTTP/1.1 200", "HTTP/1.1 200"]);
+      expect(await ask()).toBe("closed");
+      sockets[0]!.destroy();
+      await waitFor(async () => (await ask()) === "HTTP/1.1 200");
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
   });
 
   it("a batch of more than batchSize procedures is refused", async () => {
