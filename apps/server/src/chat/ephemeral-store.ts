@@ -286,6 +286,15 @@ export class EphemeralChatStore implements ChatRepository {
     return [...(this.userChats.get(userId) ?? [])];
   }
 
+  /** Characters of text the user's temporary chats hold in memory (the limits cap it). */
+  heldChars(userId: string): number {
+    let total = 0;
+    for (const sessionId of this.userChats.get(userId) ?? []) {
+      for (const message of this.chats.get(sessionId)?.messages ?? []) total += message.content.length;
+    }
+    return total;
+  }
+
   async deleteAllChats(userId: string): Promise<{ chats: number; messages: number }> {
     let chats = 0;
     let messages = 0;

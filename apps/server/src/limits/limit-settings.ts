@@ -26,6 +26,8 @@ export interface LimitSettings {
   chatsPerUser: number;
   /** Temporary chats live in this instance's memory: the count is per instance. */
   temporaryChatsPerUser: number;
+  /** Characters of text a user's temporary chats may hold in memory (per instance). */
+  temporaryCharsPerUser: number;
   /** New users (`auth.ensure` without an identity, sign-up) per client address. */
   usersPerAddress: RateRule;
   /** Login attempts per client address and login name. */
@@ -53,6 +55,7 @@ export const defaultLimitSettings: LimitSettings = {
   storedTextRecountMs: 60_000,
   chatsPerUser: 5000,
   temporaryChatsPerUser: 20,
+  temporaryCharsPerUser: 2_000_000,
   usersPerAddress: { max: 30, windowMs: 3_600_000 },
   loginAttempts: { max: 7, windowMs: 300_000 },
   batchSize: schemaLimits.batchMaxCalls,
@@ -73,6 +76,7 @@ export const relaxedLimitSettings: LimitSettings = {
   storedCharsPerUser: 0,
   chatsPerUser: 0,
   temporaryChatsPerUser: 0,
+  temporaryCharsPerUser: 0,
   usersPerAddress: { max: 0, windowMs: 3_600_000 },
   loginAttempts: { max: 0, windowMs: 300_000 },
   connectionsPerAddress: 0,

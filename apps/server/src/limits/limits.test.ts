@@ -102,6 +102,20 @@ describe("limits on one instance", () => {
     await sendAndFinish(client, temporary.id, "not stored");
   });
 
+  it("temporary chats: the text they hold in memory is capped per user, replies included", async () => {
+    const { newUser } = await startLimited({ temporaryCharsPerUser: 50 }, { reply: () => ({ text: "ok" }) });
+    const { client } = await newUser();
+    const temporary = await client.session.create.mutate({ ephemeral: true });
+    await sendAndFinish(client, temporary.id, "x".repeat(46)); // 48 held
+    await sendAndFinish(client, temporary.id, "x".repeat(2)); // 52 held: this send fitted (48 + 2)
+    const refused = await refusal(client.message.send.mutate({ sessionId: temporary.id, content: "x" }));
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.message).toMatch(/temporary chats hold 52 of the 50 characters/);
+    await client.session.delete.mutate({ sessionId: temporary.id });
+    const next = await client.session.create.mutate({ ephemeral: true });
+    await sendAndFinish(client, next.id, "fresh start");
+  });
+
   it("chats and temporary chats per user", async () => {
     const { newUser } = await startLimited({ chatsPerUser: 2, temporaryChatsPerUser: 1 });
     const { client } = await newUser();

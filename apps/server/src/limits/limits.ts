@@ -80,6 +80,7 @@ export class Limits {
       }
     }
     if (stored) await this.checkStoredText(userId, chars);
+    else await this.checkTemporaryText(userId, chars);
   }
 
   /**
@@ -143,6 +144,19 @@ export class Limits {
     if (decision.allowed) return;
     this.metrics.limitRejected("login_attempts");
     throw new LimitExceededError(`Too many login attempts — try again in ${describeWait(decision.retryAfterSeconds)}.`, decision.retryAfterSeconds);
+  }
+
+  /** Temporary chats are memory: their text is summed afresh (cheap, in process) for every send. */
+  private async checkTemporaryText(userId: string, chars: number): Promise<void> {
+    const max = this.settings.temporaryCharsPerUser;
+    if (max <= 0) return;
+    const held = await this.counts.temporaryChars(userId);
+    if (held + chars > max) {
+      this.metrics.limitRejected("stored_text");
+      throw new LimitExceededError(
+        `Your temporary chats hold ${held.toLocaleString("en")} of the ${max.toLocaleString("en")} characters allowed. Delete one (or start a saved chat) to send more.`,
+      );
+    }
   }
 
   /** The stored total is read from the database at most once per `storedTextRecountMs`, plus what was sent since. */

@@ -6,10 +6,12 @@ export interface UsageCounts {
   storedChars(userId: string): Promise<number>;
   savedChats(userId: string): Promise<number>;
   temporaryChats(userId: string): Promise<number>;
+  /** Characters the user's temporary chats hold in this instance's memory. */
+  temporaryChars(userId: string): Promise<number>;
 }
 
 /** Saved rows through Prisma (one indexed aggregate over the user's rows); temporary chats from their store. */
-export function prismaUsageCounts(prisma: PrismaClient, temporary: { sessionIds(userId: string): Promise<string[]> }): UsageCounts {
+export function prismaUsageCounts(prisma: PrismaClient, temporary: { sessionIds(userId: string): Promise<string[]>; heldChars(userId: string): number }): UsageCounts {
   return {
     async storedChars(userId) {
       const rows = await prisma.$queryRaw<Array<{ total: bigint | number | null }>>(
@@ -19,5 +21,6 @@ export function prismaUsageCounts(prisma: PrismaClient, temporary: { sessionIds(
     },
     savedChats: (userId) => prisma.chatSession.count({ where: { userId } }),
     temporaryChats: async (userId) => (await temporary.sessionIds(userId)).length,
+    temporaryChars: async (userId) => temporary.heldChars(userId),
   };
 }
