@@ -58,10 +58,34 @@ export async function startFakeOllamaProcess(environment: Record<string, string>
 }
 
 /** The real server in its own process, so its CPU and memory can be read alone. */
-export function startRecallProcess(environment: Record<string, string>, serverDirectory?: string): Promise<ServerProcess> {
+/**
+ * Benchmarks stand for many people from one address on one machine: every per-user,
+ * per-address and per-server limit is off unless a benchmark sets it (the trust benchmark
+ * measures with them on). Timeouts and the body limit stay as shipped.
+ */
+export const limitsOff: Record<string, string> = {
+  RECALL_LIMIT_MESSAGES_PER_SECOND: "0",
+  RECALL_LIMIT_MESSAGES_PER_MINUTE: "0",
+  RECALL_LIMIT_GENERATIONS_PER_USER: "0",
+  RECALL_LIMIT_GENERATIONS_PER_SERVER: "0",
+  RECALL_LIMIT_GENERATION_QUEUE: "0",
+  RECALL_LIMIT_STORED_CHARS_PER_USER: "0",
+  RECALL_LIMIT_CHATS_PER_USER: "0",
+  RECALL_LIMIT_TEMPORARY_CHATS_PER_USER: "0",
+  RECALL_LIMIT_TEMPORARY_CHARS_PER_USER: "0",
+  RECALL_LIMIT_USERS_PER_ADDRESS_PER_HOUR: "0",
+  RECALL_LIMIT_LOGIN_ATTEMPTS: "0",
+  RECALL_LIMIT_BATCH_SIZE: "0",
+  RECALL_LIMIT_CONNECTIONS: "0",
+  RECALL_LIMIT_CONNECTIONS_PER_ADDRESS: "0",
+};
+
+/** `limits: "as shipped"` keeps the server's own defaults (what `environment` does not set). */
+export function startRecallProcess(environment: Record<string, string>, options: { serverDirectory?: string; limits?: "off" | "as shipped" } = {}): Promise<ServerProcess> {
   const profile = process.env.BENCH_CPU_PROFILE_DIR;
+  const serverDirectory = options.serverDirectory;
   // BENCH_CPU_PROFILE_DIR: write a V8 CPU profile of the server (open it in Chrome DevTools).
-  return startServerProcess(environment, { nodeArguments: profile ? ["--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${profile}`] : [], ...(serverDirectory ? { serverDirectory } : {}) });
+  return startServerProcess({ ...(options.limits === "as shipped" ? {} : limitsOff), ...environment }, { nodeArguments: profile ? ["--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${profile}`] : [], ...(serverDirectory ? { serverDirectory } : {}) });
 }
 
 export function stopProcess(child: ChildProcess): Promise<void> {

@@ -52,19 +52,25 @@ function baseServer(): string {
   return join(directory, "apps", "server");
 }
 
-/** Settings every mode shares: replies are not slowed by anything but what is measured. */
+/**
+ * Settings every mode shares. Limits stay on as shipped (per user: messages per second and
+ * minute, replies in flight, stored text, chats; batch, body, timeouts), except those that stand
+ * in the way of one machine playing 100 people: the server's reply cap (the fake serves every
+ * stream at once, a real Ollama would queue them), new users and connections per address.
+ */
 const common: Record<string, string> = {
   RECALL_SECRET: "bench-secret-bench-secret-bench-secret",
-  // One user per stream at 100 streams; the server-wide cap must let the fake serve them all.
   RECALL_LIMIT_GENERATIONS_PER_SERVER: "1000",
   RECALL_LIMIT_GENERATION_QUEUE: "1000",
+  RECALL_LIMIT_USERS_PER_ADDRESS_PER_HOUR: "0",
+  RECALL_LIMIT_CONNECTIONS_PER_ADDRESS: "0",
 };
 
 async function runMode(mode: Mode, fakeUrl: string, level: number, collect: () => Promise<Record<string, number[]>>) {
   const dataDir = mkdtempSync(join(tmpdir(), "recall-trust-"));
   const server = await startRecallProcess(
     { ...common, ...mode.environment, OLLAMA_URL: fakeUrl, RECALL_DATA_DIR: dataDir, DATABASE_URL: `file:${join(dataDir, "recall.db")}` },
-    mode.serverDirectory,
+    { limits: "as shipped", ...(mode.serverDirectory ? { serverDirectory: mode.serverDirectory } : {}) },
   );
   const pid = server.child.pid!;
   try {
@@ -98,7 +104,7 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const modes: Mode[] = [
     { name: `start of the trust issue (${baseCommit})`, environment: {}, serverDirectory: baseServer() },
-    { name: "now, as shipped (no key, moderation off, limits on)", environment: {} },
+    { name: "now, as shipped (limits on, no key, moderation off)", environment: {} },
     { name: "now, limits + encryption + moderation rules", environment: { RECALL_ENCRYPTION_KEYS: masterKey, RECALL_MODERATION_RULES: rules } },
   ];
   const fake = await startFakeOllamaProcess({ BENCH_TPS: String(tokensPerSecond), BENCH_TOKENS: String(tokensPerStream) });
