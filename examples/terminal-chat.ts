@@ -16,7 +16,7 @@ function connect(token: string | null) {
     links: [
       splitLink({
         condition: (operation) => operation.type === "subscription",
-        // Node 20 has no global EventSource; the eventsource package fills in, with our header.
+        // Node has no global EventSource (24 keeps it behind --experimental-eventsource); the eventsource package fills in, with our header.
         true: httpSubscriptionLink({
           url: `${baseUrl}/trpc`,
           EventSource,
