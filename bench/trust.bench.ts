@@ -10,7 +10,7 @@
  * (2 shared cores) is larger than the effect measured.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -42,12 +42,22 @@ interface Mode {
   serverDirectory?: string;
 }
 
-/** The server as of `baseCommit`, in a worktree of its own with its own dependencies (made once, then reused). */
+/**
+ * The server as of `baseCommit`, in a worktree of its own with its own dependencies (made once,
+ * then reused). One change to that checkout: it gets today's better-sqlite3 (13.2.0, through
+ * the same override), because its 12.x crashes on Node 24; so both sides run on the same Node
+ * and the same driver, and the comparison measures Recall's own code.
+ */
 function baseServer(): string {
   const directory = join(tmpdir(), `recall-bench-base-${baseCommit}`);
-  if (!existsSync(join(directory, "node_modules"))) {
+  const prepared = join(directory, ".recall-bench-prepared");
+  if (!existsSync(prepared)) {
     if (!existsSync(directory)) execFileSync("git", ["worktree", "add", "--detach", directory, baseCommit], { cwd: repository, stdio: "inherit" });
-    execFileSync("pnpm", ["install", "--frozen-lockfile", "--prefer-offline"], { cwd: directory, stdio: "inherit", env: { ...process.env } });
+    const databasePackage = join(directory, "packages", "db", "package.json");
+    writeFileSync(databasePackage, readFileSync(databasePackage, "utf8").replace(/"better-sqlite3": "12[^"]*"/, '"better-sqlite3": "13.2.0"'));
+    appendFileSync(join(directory, "pnpm-workspace.yaml"), "\noverrides:\n  better-sqlite3: 13.2.0\n");
+    execFileSync("pnpm", ["install", "--no-frozen-lockfile", "--prefer-offline"], { cwd: directory, stdio: "inherit", env: { ...process.env } });
+    writeFileSync(prepared, `${baseCommit}\n`);
   }
   return join(directory, "apps", "server");
 }

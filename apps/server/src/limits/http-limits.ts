@@ -83,6 +83,15 @@ export function registerRequestLimits(app: FastifyInstance, settings: Pick<Limit
       if (search.get("batch") === "1" && path.split(",").length > settings.batchSize) metrics.limitRejected("batch_size");
     }
   });
+  // A mutation called without input (`auth.token.mutate()` over tRPC's httpLink) arrives as a
+  // JSON POST with no body, which tRPC would parse as JSON and refuse ("Unexpected end of JSON
+  // input"). No body means no input: an empty object, which an optional input accepts and a
+  // required one refuses with its own clear message.
+  app.addHook("preHandler", async (request) => {
+    if (request.method === "POST" && request.url.startsWith("/trpc/") && (request.body === undefined || request.body === null || request.body === "") && !hasBody(request) && isJson(request.headers["content-type"])) {
+      request.body = "{}";
+    }
+  });
   app.addHook("onError", async (_request, _reply, error: { code?: string }) => {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") metrics.limitRejected("request_body");
   });
