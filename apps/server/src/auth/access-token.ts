@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
 
 /** What an access token says: whose it is, which session (refresh family) issued it, and when it is valid. */
 export interface AccessClaims {
@@ -51,11 +51,12 @@ function isClaims(value: unknown): value is AccessClaims {
  * fields) is refused before its signature is even computed.
  */
 export class AccessTokenSigner {
-  private readonly key: Buffer;
+  /** A key object, built once: with a raw buffer Node would build one on every request. */
+  private readonly key: KeyObject;
 
   constructor(secret: string) {
     if (secret.length < 32) throw new Error("The token secret must be at least 32 characters.");
-    this.key = createHmac("sha256", secret).update("recall-access-token-v1").digest();
+    this.key = createSecretKey(createHmac("sha256", secret).update("recall-access-token-v1").digest());
   }
 
   sign(claims: AccessClaims): string {

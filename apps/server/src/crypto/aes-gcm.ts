@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from "node:crypto";
 
 export const keyBytes = 32;
 export const nonceBytes = 12;
@@ -10,10 +10,22 @@ export interface Sealed {
   body: Buffer;
 }
 
+/**
+ * A raw key buffer makes Node build a key object on every cipher; the keyring hands out the
+ * same buffer for a user's key while it is cached, so build that object once per buffer.
+ */
+const keyObjects = new WeakMap<Buffer, KeyObject>();
+
+function keyObjectOf(key: Buffer): KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) keyObjects.set(key, (object = createSecretKey(key)));
+  return object;
+}
+
 /** AES-256-GCM with a fresh random 96-bit nonce. */
 export function seal(key: Buffer, plaintext: Buffer, associatedData: Buffer): Sealed {
   const nonce = randomBytes(nonceBytes);
-  const cipher = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: tagBytes });
+  const cipher = createCipheriv("aes-256-gcm", keyObjectOf(key), nonce, { authTagLength: tagBytes });
   cipher.setAAD(associatedData);
   const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
   return { nonce, body };
@@ -23,7 +35,7 @@ export function seal(key: Buffer, plaintext: Buffer, associatedData: Buffer): Se
 export function open(key: Buffer, sealed: Sealed, associatedData: Buffer): Buffer | null {
   if (sealed.nonce.length !== nonceBytes || sealed.body.length < tagBytes) return null;
   const tagStart = sealed.body.length - tagBytes;
-  const decipher = createDecipheriv("aes-256-gcm", key, sealed.nonce, { authTagLength: tagBytes });
+  const decipher = createDecipheriv("aes-256-gcm", keyObjectOf(key), sealed.nonce, { authTagLength: tagBytes });
   decipher.setAAD(associatedData);
   decipher.setAuthTag(sealed.body.subarray(tagStart));
   try {
