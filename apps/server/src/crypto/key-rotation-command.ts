@@ -1,16 +1,10 @@
 import { openDatabase } from "@recall/db";
-import { EncryptionConfigError } from "./errors/encryption-config-error.ts";
-import { loadMasterKeys, type MasterKeySetting } from "./master-key-setting.ts";
+import { commandMasterKeys, type KeyCommand } from "./key-command.ts";
 import type { MasterKeys } from "./master-keys.ts";
 import { PrismaUserKeyStore } from "./prisma-user-key-store.ts";
 import { removableMasterVersions, rewrapDataKeys } from "./rewrap-data-keys.ts";
 
-export interface KeyRotationCommand {
-  argv: readonly string[];
-  databaseUrl: string;
-  masterKeySetting: MasterKeySetting;
-  print: (line: string) => void;
-}
+export type KeyRotationCommand = KeyCommand;
 
 const usage = "Usage: pnpm keys:rotate [--status]\n  Rewraps every user's data key under the newest master key in RECALL_ENCRYPTION_KEYS; --status only counts.";
 
@@ -22,18 +16,8 @@ export async function runKeyRotationCommand(command: KeyRotationCommand): Promis
     print(usage);
     return 2;
   }
-  let masterKeys: MasterKeys | null;
-  try {
-    masterKeys = await loadMasterKeys(command.masterKeySetting);
-  } catch (error) {
-    if (!(error instanceof EncryptionConfigError)) throw error;
-    print(error.message);
-    return 1;
-  }
-  if (!masterKeys) {
-    print("No master keys configured (RECALL_ENCRYPTION_KEYS or RECALL_ENCRYPTION_KEYS_FILE): nothing to rotate.");
-    return 1;
-  }
+  const masterKeys = await commandMasterKeys(command.masterKeySetting, print, "nothing to rotate");
+  if (!masterKeys) return 1;
   const database = await openDatabase({ url: command.databaseUrl });
   try {
     const store = new PrismaUserKeyStore(database.prisma);

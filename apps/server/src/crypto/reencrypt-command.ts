@@ -1,19 +1,14 @@
 import { openDatabase, type DatabaseProvider, type PrismaClient } from "@recall/db";
 import { DeletedDataScrubber } from "../account/deleted-data.ts";
 import { encryptedColumns } from "./encrypted-columns.ts";
-import { EncryptionConfigError } from "./errors/encryption-config-error.ts";
 import { EncryptingFieldCipher, createFieldCipher } from "./field-cipher.ts";
-import { loadMasterKeys, type MasterKeySetting } from "./master-key-setting.ts";
+import { commandMasterKeys, type KeyCommand } from "./key-command.ts";
 import type { MasterKeys } from "./master-keys.ts";
 import { PrismaUserKeyStore } from "./prisma-user-key-store.ts";
 import { reencryptValues, type ReencryptionResult } from "./reencrypt-values.ts";
 import { parseStoredValue } from "./value-format.ts";
 
-export interface ReencryptCommand {
-  argv: readonly string[];
-  databaseUrl: string;
-  masterKeySetting: MasterKeySetting;
-  print: (line: string) => void;
+export interface ReencryptCommand extends KeyCommand {
   /** Servers trust a cached current key this long (their cipher's cacheTtlMs): a newer key is retired-safe only after it. */
   serverKeyCacheMs?: number;
   now?: () => Date;
@@ -56,18 +51,8 @@ export async function runReencryptCommand(command: ReencryptCommand): Promise<nu
     print(usage);
     return 2;
   }
-  let masterKeys: MasterKeys | null;
-  try {
-    masterKeys = await loadMasterKeys(command.masterKeySetting);
-  } catch (error) {
-    if (!(error instanceof EncryptionConfigError)) throw error;
-    print(error.message);
-    return 1;
-  }
-  if (!masterKeys) {
-    print("No master keys configured (RECALL_ENCRYPTION_KEYS or RECALL_ENCRYPTION_KEYS_FILE): nothing to encrypt with.");
-    return 1;
-  }
+  const masterKeys = await commandMasterKeys(command.masterKeySetting, print, "nothing to encrypt with");
+  if (!masterKeys) return 1;
   const database = await openDatabase({ url: command.databaseUrl });
   try {
     const code = await reencryptDatabase(database.prisma, masterKeys, options, command);
