@@ -14,7 +14,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { measureCipherThroughput } from "@recall/server/testing";
+import { measureCipherThroughput, measureSearchCost } from "@recall/server/testing";
 import { cpuSeconds, startFakeOllamaProcess, startRecallProcess, stopProcess } from "./processes.ts";
 import { anonymousToken, recallClient, updateReadmeSection } from "./shared.ts";
 import { markdownTable, percentile } from "./stats.ts";
@@ -161,6 +161,14 @@ async function main(): Promise<void> {
   const cipher = [];
   for (const valueBytes of [100, 1000, 10_000]) cipher.push(await measureCipherThroughput({ valueBytes, values: 20_000 }));
   const cipherRows = cipher.map((entry) => [entry.valueBytes.toLocaleString("en"), entry.encryptPerSecond.toLocaleString("en"), entry.decryptPerSecond.toLocaleString("en")]);
+  const search = await measureSearchCost();
+  const ms = (value: number) => value.toFixed(1);
+  const searchRows = [
+    ["without a key: SQL LIKE (median of 4 queries)", ms(search.plaintextSqlMs)],
+    ["with a key, the user's recall index in memory (median of 20)", ms(search.encryptedWarmMs)],
+    ["with a key, first search after a restart or eviction (reads, decrypts and indexes every message)", ms(search.encryptedColdMs)],
+    [`… of which reading and decrypting the ${search.messages.toLocaleString("en")} messages`, ms(search.decryptAllMs)],
+  ];
   const output = [
     `Trust overhead: ${tokensPerStream}-token replies at ${tokensPerSecond} tokens/s from the fake Ollama, one user per stream, each user warmed by one reply before the measured window, medians of ${repeats} interleaved runs per mode; ${new Date().toISOString().slice(0, 10)}, ${(await import("node:os")).cpus().length} cores, Node ${process.version}.`,
     "",
@@ -172,13 +180,17 @@ async function main(): Promise<void> {
     "",
     markdownTable(["value bytes", "encrypt / s", "decrypt / s"], cipherRows),
     "",
+    `Search (\`session.search\`) for one user with ${search.messages.toLocaleString("en")} messages in ${search.chats} chats, SQLite:`,
+    "",
+    markdownTable(["search", "ms"], searchRows),
+    "",
   ].join("\n");
   console.log(`\n${output}`);
   const resultsDir = new URL("./results/", import.meta.url).pathname;
   mkdirSync(resultsDir, { recursive: true });
   const suffix = process.env.BENCH_LEVELS ? ".subset" : "";
   writeFileSync(join(resultsDir, `trust${suffix}.md`), output);
-  writeFileSync(join(resultsDir, `trust${suffix}.json`), `${JSON.stringify({ baseCommit, repeats, figures, cipher }, null, 2)}\n`);
+  writeFileSync(join(resultsDir, `trust${suffix}.json`), `${JSON.stringify({ baseCommit, repeats, figures, cipher, search }, null, 2)}\n`);
   if (!suffix) updateReadmeSection("trust", output);
 }
 

@@ -63,7 +63,7 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 /**
  * What `session.search` costs one user with `messages` messages, with and without encryption at
- * rest. Not a test: no thresholds. `pnpm exec tsx src/crypto/measure-search-cost.ts` prints it.
+ * rest. Not a test: no thresholds. The trust benchmark (`bench/trust.bench.ts`) prints it.
  */
 export async function measureSearchCost(options: { chats?: number; perChat?: number } = {}): Promise<SearchCost> {
   const chats = options.chats ?? 20;

@@ -6,3 +6,5 @@ export { LruCache, type ServerCache } from "../cache/memory-cache.ts";
 export { RedisCache } from "../cache/redis-cache.ts";
 /** The field cipher's throughput, for the trust benchmark. */
 export { measureCipherThroughput } from "../crypto/cipher-throughput.ts";
+/** What `session.search` costs a user with many messages, with and without a key, for the trust benchmark. */
+export { measureSearchCost } from "../crypto/search-cost.ts";
