@@ -21,11 +21,11 @@ import { markdownTable, percentile } from "./stats.ts";
 import { streamingRun } from "./streaming-run.ts";
 
 const levels = (process.env.BENCH_LEVELS ?? "1,100").split(",").map(Number);
-const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const repeats = Number(process.env.BENCH_REPEATS ?? 5);
 const tokensPerStream = 50;
 const tokensPerSecond = 50;
 const baseCommit = process.env.BENCH_TRUST_BASE ?? "e360e9b";
-const { summarize, runSlots, streamOnce } = streamingRun({ tokensPerStream, tokensPerSecond, roundsFor: (level) => (level < 10 ? 20 : 3) });
+const { summarize, runSlots, streamOnce } = streamingRun({ tokensPerStream, tokensPerSecond, roundsFor: (level) => (level < 10 ? 10 : 3) });
 
 const repository = new URL("..", import.meta.url).pathname;
 const masterKey = `1:${randomBytes(32).toString("base64")}`;
