@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState } from "react";
+import { handleModalKeyDown } from "../modal-keys.ts";
 import type { FormEvent, KeyboardEvent } from "react";
 
 export interface AccountField {
@@ -38,21 +39,7 @@ export function AccountDialog(props: AccountDialogProps) {
   }, []);
 
   function handleKeyDown(event: KeyboardEvent<HTMLDivElement>) {
-    if (event.key === "Escape" && !busy) {
-      event.preventDefault();
-      onClose();
-    } else if (event.key === "Tab") {
-      const focusable = [...(dialogRef.current?.querySelectorAll<HTMLElement>("input, button:not(:disabled)") ?? [])];
-      const first = focusable[0];
-      const last = focusable.at(-1);
-      if (event.shiftKey && document.activeElement === first) {
-        event.preventDefault();
-        last?.focus();
-      } else if (!event.shiftKey && document.activeElement === last) {
-        event.preventDefault();
-        first?.focus();
-      }
-    }
+    handleModalKeyDown(event, dialogRef.current, { canClose: !busy, onClose });
   }
 
   function handleSubmit(event: FormEvent) {

@@ -1,6 +1,7 @@
 import type { deleteAllDataPhrase } from "@recall/schema";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
+import { handleModalKeyDown } from "../modal-keys.ts";
 import type { KeyboardEvent } from "react";
 import { describeError } from "../../error-message.ts";
 import { useTRPC } from "../../trpc.ts";
@@ -37,22 +38,7 @@ export function DeleteDataDialog({ onClose }: { onClose: () => void }) {
   }, []);
 
   function handleKeyDown(event: KeyboardEvent<HTMLDivElement>) {
-    if (event.key === "Escape" && !deleteAll.isPending) {
-      event.preventDefault();
-      onClose();
-    } else if (event.key === "Tab") {
-      // Modal: focus cycles inside the dialog.
-      const focusable = [...(dialogRef.current?.querySelectorAll<HTMLElement>("input, button:not(:disabled)") ?? [])];
-      const first = focusable[0];
-      const last = focusable.at(-1);
-      if (event.shiftKey && document.activeElement === first) {
-        event.preventDefault();
-        last?.focus();
-      } else if (!event.shiftKey && document.activeElement === last) {
-        event.preventDefault();
-        first?.focus();
-      }
-    }
+    handleModalKeyDown(event, dialogRef.current, { canClose: !deleteAll.isPending, onClose });
   }
 
   return (
