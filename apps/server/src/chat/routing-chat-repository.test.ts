@@ -99,6 +99,8 @@ describe("RoutingChatRepository", () => {
 
   it("lists temporary chats first on the first page only, and refuses a temporary cursor", async () => {
     const older = await chats.createSession(userId, { title: "Saved 1" });
+    // Two chats made in the same millisecond tie on updatedAt and then sort by id, which is not time.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const newer = await chats.createSession(userId, { title: "Saved 2" });
     const offRecord = await chats.createSession(userId, { title: "Off the record", ephemeral: true });
     const first = await chats.listSessions(userId, { limit: 1 });
