@@ -54,7 +54,7 @@ describe("limits on one instance", () => {
   });
 
   it("regenerate counts against the same rate, the per-minute cap too", async () => {
-    const { newUser } = await startLimited({ messagesPerMinute: { max: 2, windowMs: longWindow } });
+    const { newUser, recall } = await startLimited({ messagesPerMinute: { max: 2, windowMs: longWindow } });
     const { client } = await newUser();
     const session = await client.session.create.mutate({});
     const { assistantMessage } = await client.message.send.mutate({ sessionId: session.id, content: "first" });
@@ -62,6 +62,9 @@ describe("limits on one instance", () => {
     const again = await client.message.regenerate.mutate({ messageId: assistantMessage.id });
     await collectStream(client, again.assistantMessage.id);
     expect((await refusal(client.message.regenerate.mutate({ messageId: assistantMessage.id }))).code).toBe("TOO_MANY_REQUESTS");
+    // Counted under the limit that refused it.
+    const { limitRejections } = await (recall.services.limits.metrics as unknown as RecallMetrics).counts();
+    expect(limitRejections).toMatchObject({ messages_per_minute: 1, messages_per_second: 0 });
   });
 
   it("plain HTTP gets 429 with Retry-After", async () => {

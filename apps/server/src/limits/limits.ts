@@ -72,10 +72,13 @@ export class Limits {
         `Messages are at most ${this.settings.messageMaxChars.toLocaleString("en")} characters here; split it or upload it as a document.`,
       );
     }
-    for (const limiter of [this.messagesPerSecond, this.messagesPerMinute]) {
+    for (const [limiter, name] of [
+      [this.messagesPerSecond, "messages_per_second"],
+      [this.messagesPerMinute, "messages_per_minute"],
+    ] as const) {
       const decision = await limiter.hit(userId);
       if (!decision.allowed) {
-        this.metrics.limitRejected("messages_per_second");
+        this.metrics.limitRejected(name);
         throw new LimitExceededError(`You're sending messages too fast — try again in ${describeWait(decision.retryAfterSeconds)}.`, decision.retryAfterSeconds);
       }
     }

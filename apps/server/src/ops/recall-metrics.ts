@@ -8,6 +8,7 @@ import type { ReplyMetrics, ReplyObservation } from "./reply-metrics.ts";
 /** Every limit that can turn a request away; the label never takes another value. */
 export const limitNames = [
   "messages_per_second",
+  "messages_per_minute",
   "concurrent_generations_user",
   "concurrent_generations_server",
   "message_size",
