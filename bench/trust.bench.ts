@@ -108,9 +108,9 @@ async function runMode(mode: Mode, fakeUrl: string, level: number, collect: () =
   }
 }
 
+/** The middle run of those that completed (`percentile` of the shared stats). */
 function median(values: number[]): number {
-  const sorted = values.filter(Number.isFinite).toSorted((left, right) => left - right);
-  return sorted.length === 0 ? Number.NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return percentile(values.filter(Number.isFinite), 0.5);
 }
 
 async function main(): Promise<void> {

@@ -24,7 +24,8 @@ describe("admin stats from the database", () => {
       const { assistantMessage } = await client.message.send.mutate({ sessionId: session.id, content });
       await collectStream(client, assistantMessage.id);
     }
-    const other = await harness.newUser();
+    // A second user arrives without writing anything: counted as new, not as active.
+    await harness.newUser();
 
     const activity = await store.dailyActivity(since);
     // Seven days, oldest first, quiet days included as zeros.
@@ -35,12 +36,10 @@ describe("admin stats from the database", () => {
     expect(now.messages - then.messages).toBe(2);
     expect(now.newChats - then.newChats).toBe(1);
     expect(now.newUsers - then.newUsers).toBe(1);
-    expect(now.activeUsers).toBeGreaterThanOrEqual(1);
+    expect(now.activeUsers - then.activeUsers).toBe(1);
 
     const tokens = await store.dailyTokens(since);
     const row = (list: typeof tokens) => list.find((entry) => entry.day === today() && entry.model === "llama3.2");
-    const fake = harness.fake.requests.filter((request) => request.path === "/api/chat");
-    expect(fake.length).toBeGreaterThanOrEqual(2);
     expect(row(tokens)!.replies - (row(tokensBefore)?.replies ?? 0)).toBe(2);
     expect(row(tokens)!.tokensOut - (row(tokensBefore)?.tokensOut ?? 0)).toBeGreaterThan(0);
     expect(row(tokens)!.tokensIn - (row(tokensBefore)?.tokensIn ?? 0)).toBeGreaterThan(0);
@@ -50,6 +49,5 @@ describe("admin stats from the database", () => {
     expect(totals.messages - totalsBefore.messages).toBe(2);
     expect(totals.repliesByStatus.complete! - (totalsBefore.repliesByStatus.complete ?? 0)).toBe(2);
     expect(JSON.stringify({ activity, tokens, totals })).not.toContain("canary");
-    expect(other.userId).toBeTruthy();
   });
 });
