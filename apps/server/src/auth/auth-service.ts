@@ -71,7 +71,8 @@ function isUniqueViolation(error: unknown): boolean {
 export class AuthService {
   private readonly signer: AccessTokenSigner;
   private readonly passwords = new PasswordHasher();
-  private readonly sessions = new LRUCache<string, CachedSession>({ max: 10_000, ttl: sessionCacheTtlMs });
+  // Aged by the injected clock, so tests can move past the window another instance's revoke takes.
+  private readonly sessions = new LRUCache<string, CachedSession>({ max: 10_000, ttl: sessionCacheTtlMs, perf: { now: () => this.clock.now().getTime() } });
   private readonly admins: ReadonlySet<string>;
   private lastPruneMs = Number.NEGATIVE_INFINITY;
 
