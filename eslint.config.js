@@ -36,6 +36,22 @@ export default tseslint.config(
     },
   },
   {
+    // Document policy (chunking, citations, terms) sits beside the memory engine: no I/O, and of ours only @recall/memory.
+    files: ["packages/documents/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["@recall/*", "!@recall/memory", "!@recall/memory/*"], message: "Document policy imports only @recall/memory of ours." },
+            pureRestrictions.patterns[1],
+          ],
+          paths: pureRestrictions.paths,
+        },
+      ],
+    },
+  },
+  {
     // Stores and services throw domain errors (domain-errors.ts); only routers/ and trpc/ speak tRPC.
     files: ["apps/server/src/**/*.ts"],
     ignores: ["apps/server/src/routers/**", "apps/server/src/trpc/**", "apps/server/src/testing/**", "apps/server/src/**/*.test.ts"],
