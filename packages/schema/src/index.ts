@@ -5,3 +5,4 @@ export * from "./limits.ts";
 export * from "./models.ts";
 export * from "./stream.ts";
 export * from "./context.ts";
+export * from "./documents.ts";
