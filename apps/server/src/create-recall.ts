@@ -1,3 +1,4 @@
+import { unavailableDocuments } from "./documents/unavailable-documents.ts";
 import { openDatabase } from "@recall/db";
 import { systemClock, type Clock } from "@recall/memory";
 import { createOllamaClient } from "@recall/ollama";
@@ -203,6 +204,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     moderation,
     retention,
     adminDashboard,
+    documents: unavailableDocuments(),
     logger,
     identity,
     auth,

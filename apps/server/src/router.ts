@@ -2,6 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { createAccountRouter } from "./routers/account.ts";
 import { createAdminRouter } from "./routers/admin.ts";
 import { createAuthRouter } from "./routers/auth.ts";
+import { createDocumentRouter } from "./routers/document.ts";
 import { createEpisodeRouter } from "./routers/episode.ts";
 import { createExportRouter } from "./routers/export.ts";
 import { createMemoryRouter } from "./routers/memory.ts";
@@ -30,6 +31,7 @@ export function createAppRouter(services: Services) {
     profile: createProfileRouter(services),
     memory: createMemoryRouter(services),
     episode: createEpisodeRouter(services),
+    document: createDocumentRouter(services),
     export: createExportRouter(services),
     account: createAccountRouter(services),
     admin: createAdminRouter(services),

@@ -21,6 +21,7 @@ import type { ContentModeration } from "./moderation/content-moderation.ts";
 import type { Limits } from "./limits/limits.ts";
 import type { RetentionSweeper } from "./lifecycle/retention.ts";
 import type { AdminDashboard } from "./admin/admin-dashboard.ts";
+import type { Documents } from "./documents/documents.ts";
 
 /**
  * Everything built at start-up (`create-recall.ts`). Routers never see the whole of it:
@@ -51,6 +52,8 @@ export interface Services {
   moderation: ContentModeration;
   /** Deletes what the retention settings say has expired (off by default). */
   retention: RetentionSweeper;
+  /** Documents in chats and the library (`documents/`). */
+  documents: Documents;
   /** Counts for the admin page (never text). */
   adminDashboard: AdminDashboard;
   logger: Logger;

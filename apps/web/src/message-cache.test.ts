@@ -13,6 +13,7 @@ function message(id: string, overrides: Partial<ChatMessage> = {}): ChatMessage 
     model: null,
     promptTokens: null,
     completionTokens: null,
+    sources: null,
     error: null,
     createdAt: "2025-01-01T00:00:00.000Z",
     updatedAt: "2025-01-01T00:00:00.000Z",

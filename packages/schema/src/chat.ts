@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { documentSourcesSchema } from "./documents.ts";
 import { idSchema } from "./ids.ts";
 import { limits } from "./limits.ts";
 
@@ -57,6 +58,8 @@ export const messageSchema = z.object({
   promptTokens: z.number().int().nullable(),
   completionTokens: z.number().int().nullable(),
   error: z.string().nullable(),
+  /** A reply's document passages and which it cited; null when the chat had no documents. */
+  sources: documentSourcesSchema.nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

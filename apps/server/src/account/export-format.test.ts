@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { chatFilename, newestBranch, slugify } from "./export-format.ts";
 
 function message(id: string, parentId: string | null, createdAt: string): Message {
-  return { id, sessionId: "s", parentId, role: "user", content: id, status: "complete", model: null, promptTokens: null, completionTokens: null, error: null, createdAt, updatedAt: createdAt };
+  return { id, sessionId: "s", parentId, role: "user", content: id, status: "complete", model: null, promptTokens: null, completionTokens: null, error: null, sources: null, createdAt, updatedAt: createdAt };
 }
 
 describe("export filenames", () => {

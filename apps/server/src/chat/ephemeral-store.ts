@@ -160,7 +160,7 @@ export class EphemeralChatStore implements ChatRepository {
   async createExchange(input: NewExchange): Promise<{ userMessage: Message; assistantMessage: Message }> {
     const chat = this.chat(input.userId, input.session.id);
     const now = this.now();
-    const base = { sessionId: chat.session.id, userId: input.userId, promptTokens: null, completionTokens: null, error: null };
+    const base = { sessionId: chat.session.id, userId: input.userId, promptTokens: null, completionTokens: null, error: null, sources: null };
     const userMessage: StoredMessage = {
       ...base,
       id: newEphemeralId(),
@@ -203,6 +203,7 @@ export class EphemeralChatStore implements ChatRepository {
       parentId: input.parentId,
       role: "assistant",
       content: "",
+      sources: null,
       status: "streaming",
       model: input.model,
       promptTokens: null,

@@ -55,6 +55,7 @@ export function toMessage(row: MessageRow): Message {
     promptTokens: row.promptTokens,
     completionTokens: row.completionTokens,
     error: row.error,
+    sources: null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

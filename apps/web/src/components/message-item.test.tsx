@@ -19,6 +19,7 @@ function assistantMessage(overrides: Partial<ChatMessage> = {}): ChatMessage {
     model: "llama3.2",
     promptTokens: null,
     completionTokens: null,
+    sources: null,
     error: null,
     createdAt: "2025-03-01T10:00:00.000Z",
     updatedAt: "2025-03-01T10:00:00.000Z",
