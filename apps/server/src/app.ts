@@ -65,7 +65,7 @@ export async function buildApp(app: FastifyInstance, services: Services, operati
   const appRouter = createAppRouter(services);
   const createContext = createContextFactory(services);
   // Before the tRPC routes: bodies are refused from their headers, before anything is read.
-  registerRequestLimits(app, services.config.limits, services.limits.metrics);
+  registerRequestLimits(app, { ...services.config.limits, uploadBytes: services.config.documents.maxBytes }, services.limits.metrics);
   const policy = contentSecurityPolicy(services.config.imageOrigins);
   app.addHook("onSend", async (_request, reply) => {
     reply.header("content-security-policy", policy);

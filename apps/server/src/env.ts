@@ -94,6 +94,18 @@ const environmentSchema = z.object({
   RECALL_RETAIN_ANONYMOUS_USERS_DAYS: z.coerce.number().min(0).max(36_500).default(0),
   RECALL_RETAIN_EMPTY_USERS_HOURS: z.coerce.number().min(0).max(876_000).default(24),
   RECALL_RETENTION_SWEEP_MINUTES: z.coerce.number().min(0.01).max(10_080).default(60),
+  // Documents
+  RECALL_DOCUMENT_MAX_MB: z.coerce.number().min(0.01).max(1024).default(20),
+  RECALL_DOCUMENT_MAX_PAGES: z.coerce.number().int().min(1).max(100_000).default(500),
+  RECALL_DOCUMENT_STORAGE_MB_PER_USER: z.coerce.number().min(0).max(1_000_000).default(200),
+  RECALL_DOCUMENTS_PER_USER: z.coerce.number().int().min(0).max(1_000_000).default(500),
+  RECALL_DOCUMENTS_PER_CHAT: z.coerce.number().int().min(1).max(10_000).default(20),
+  RECALL_DOCUMENT_UPLOADS_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(30),
+  RECALL_DOCUMENT_PARSE_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  RECALL_DOCUMENT_WORKER_MEMORY_MB: z.coerce.number().int().min(32).max(16_384).default(256),
+  RECALL_DOCUMENT_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  RECALL_DOCUMENT_PASSAGES: z.coerce.number().int().min(0).max(20).default(4),
+  RECALL_DOCUMENT_SUMMARIES: z.enum(["1", "0", "true", "false"]).default("1").transform((value) => value === "1" || value === "true"),
   // Identity
   RECALL_ADMIN_USERS: z.string().default(""),
   RECALL_TRUST_PROXY: z.string().default(""),
@@ -222,6 +234,8 @@ export interface RecallConfig {
   /** An anonymous user who never saved anything is deleted this long after arriving. */
   retainEmptyUsersMs: number;
   retentionSweepMs: number;
+  // Documents
+  documents: DocumentSettings;
   // Identity
   /** Logins (normalized) that get the admin role; none by default. */
   adminUsers: string[];
@@ -300,6 +314,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
       temporaryCharsPerUser: values.RECALL_LIMIT_TEMPORARY_CHARS_PER_USER,
       usersPerAddress: { max: values.RECALL_LIMIT_USERS_PER_ADDRESS_PER_HOUR, windowMs: 3_600_000 },
       loginAttempts: { max: values.RECALL_LIMIT_LOGIN_ATTEMPTS, windowMs: Math.round(values.RECALL_LIMIT_LOGIN_WINDOW_MINUTES * 60_000) },
+      documentUploads: { max: values.RECALL_DOCUMENT_UPLOADS_PER_MINUTE, windowMs: 60_000 },
       batchSize: values.RECALL_LIMIT_BATCH_SIZE,
       bodyBytes: values.RECALL_LIMIT_BODY_BYTES,
       requestTimeoutMs: Math.round(values.RECALL_LIMIT_REQUEST_TIMEOUT_SECONDS * 1000),
@@ -322,6 +337,19 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     retainAnonymousUsersMs: Math.round(values.RECALL_RETAIN_ANONYMOUS_USERS_DAYS * 86_400_000),
     retainEmptyUsersMs: Math.round(values.RECALL_RETAIN_EMPTY_USERS_HOURS * 3_600_000),
     retentionSweepMs: Math.round(values.RECALL_RETENTION_SWEEP_MINUTES * 60_000),
+    // Documents
+    documents: {
+      maxBytes: Math.round(values.RECALL_DOCUMENT_MAX_MB * 1024 * 1024),
+      maxPages: values.RECALL_DOCUMENT_MAX_PAGES,
+      storageBytesPerUser: Math.round(values.RECALL_DOCUMENT_STORAGE_MB_PER_USER * 1024 * 1024),
+      documentsPerUser: values.RECALL_DOCUMENTS_PER_USER,
+      documentsPerChat: values.RECALL_DOCUMENTS_PER_CHAT,
+      parseTimeoutMs: Math.round(values.RECALL_DOCUMENT_PARSE_TIMEOUT_SECONDS * 1000),
+      workerMemoryMb: values.RECALL_DOCUMENT_WORKER_MEMORY_MB,
+      workers: values.RECALL_DOCUMENT_WORKERS,
+      passagesPerQuestion: values.RECALL_DOCUMENT_PASSAGES,
+      summaries: values.RECALL_DOCUMENT_SUMMARIES,
+    },
     // Identity
     adminUsers: values.RECALL_ADMIN_USERS.split(",").map((login) => login.normalize("NFKC").trim().toLowerCase()).filter(Boolean),
     trustProxy: parseTrustProxy(values.RECALL_TRUST_PROXY),
@@ -330,4 +358,24 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
       : ["localhost", "127.0.0.1", "[::1]", `${values.HOST.includes(":") ? `[${values.HOST}]` : values.HOST.toLowerCase()}:${values.PORT}`],
     ...overrides,
   };
+}
+
+/** Documents in chats (`documents/`): sizes, counts and the parser's limits. 0 turns a count off. */
+export interface DocumentSettings {
+  /** Largest file accepted, in bytes (checked from the request's length before it is read). */
+  maxBytes: number;
+  maxPages: number;
+  /** Bytes of uploaded files one user may hold (saved documents). */
+  storageBytesPerUser: number;
+  documentsPerUser: number;
+  documentsPerChat: number;
+  /** A parse that takes longer is stopped (its worker terminated) and the file refused. */
+  parseTimeoutMs: number;
+  /** Heap of one parsing worker; a file that needs more is refused. */
+  workerMemoryMb: number;
+  workers: number;
+  /** Passages from the chat's documents put before each question (top k). */
+  passagesPerQuestion: number;
+  /** A one-time summary per document, written in the background. */
+  summaries: boolean;
 }

@@ -56,15 +56,52 @@ function refuse(reply: FastifyReply, status: 413 | 415 | 400, message: string): 
   return reply.status(status).header("connection", "close").send({ error: message });
 }
 
+/** The one procedure that takes a body other than JSON: a file, as multipart form data. */
+export const uploadPath = "/trpc/document.upload";
+
+function isMultipart(contentType: string | undefined): boolean {
+  return (contentType ?? "").split(";")[0]!.trim().toLowerCase() === "multipart/form-data";
+}
+
+/** Room for the form's boundaries, headers and the `sessionId` field around the file. */
+const formOverheadBytes = 64 * 1024;
+
+/**
+ * An upload must declare its length (every browser does for a FormData body): tRPC reads a
+ * multipart body whole with no limit of its own, and Node's parser stops a body at its
+ * declared length, so a declared length within the limit is the limit.
+ */
+function refuseUpload(request: FastifyRequest, reply: FastifyReply, uploadBytes: number): FastifyReply | null {
+  if (!isMultipart(request.headers["content-type"])) return refuse(reply, 415, "Upload a file as multipart form data (Content-Type: multipart/form-data) with a `file` field.");
+  const length = request.headers["content-length"];
+  if (length === undefined || request.headers["transfer-encoding"] !== undefined) {
+    return reply.status(411).header("connection", "close").send({ error: "Uploads must declare their length (Content-Length); chunked uploads are not accepted." });
+  }
+  if (Number(length) > uploadBytes + formOverheadBytes) {
+    return refuse(reply, 413, `Files are at most ${(uploadBytes / (1024 * 1024)).toLocaleString("en", { maximumFractionDigits: 1 })} MB.`);
+  }
+  return null;
+}
+
 /**
  * Request-level limits on `/trpc`, from the headers alone: a body that is not JSON is refused
  * with 415 (tRPC would read multipart and other bodies whole, with no limit), a declared
  * length over `bodyBytes` with 413; Fastify's JSON parser enforces the limit while reading a
- * chunked body. Batches over `batchSize` are refused by tRPC (`maxBatchSize`); counted here.
+ * chunked body. The upload procedure alone takes multipart, with a declared length up to
+ * `uploadBytes`. Batches over `batchSize` are refused by tRPC (`maxBatchSize`); counted here.
  */
-export function registerRequestLimits(app: FastifyInstance, settings: Pick<LimitSettings, "bodyBytes" | "batchSize">, metrics: LimitMetrics): void {
+export function registerRequestLimits(
+  app: FastifyInstance,
+  settings: Pick<LimitSettings, "bodyBytes" | "batchSize"> & { uploadBytes: number },
+  metrics: LimitMetrics,
+): void {
   app.addHook("onRequest", async (request, reply) => {
     if (!request.url.startsWith("/trpc")) return;
+    if (request.method === "POST" && (request.url === uploadPath || request.url.startsWith(`${uploadPath}?`)) && hasBody(request)) {
+      const refused = refuseUpload(request, reply, settings.uploadBytes);
+      if (refused) metrics.limitRejected("request_body");
+      return refused ?? undefined;
+    }
     if (request.method !== "GET" && request.method !== "HEAD" && hasBody(request)) {
       if (!isJson(request.headers["content-type"])) {
         metrics.limitRejected("request_body");

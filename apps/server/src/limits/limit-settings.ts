@@ -32,6 +32,8 @@ export interface LimitSettings {
   usersPerAddress: RateRule;
   /** Login attempts per client address and login name. */
   loginAttempts: RateRule;
+  /** Document uploads per user (`document.upload`). */
+  documentUploads: RateRule;
   /** Procedures in one batched HTTP request (never below the schema's `batchMaxCalls`, which clients keep to). */
   batchSize: number;
   /** Largest request body, in bytes (JSON; other content types are refused on `/trpc`). */
@@ -58,6 +60,7 @@ export const defaultLimitSettings: LimitSettings = {
   temporaryCharsPerUser: 2_000_000,
   usersPerAddress: { max: 30, windowMs: 3_600_000 },
   loginAttempts: { max: 7, windowMs: 300_000 },
+  documentUploads: { max: 30, windowMs: 60_000 },
   batchSize: schemaLimits.batchMaxCalls,
   bodyBytes: 1024 * 1024,
   requestTimeoutMs: 30_000,
@@ -79,6 +82,7 @@ export const relaxedLimitSettings: LimitSettings = {
   temporaryCharsPerUser: 0,
   usersPerAddress: { max: 0, windowMs: 3_600_000 },
   loginAttempts: { max: 0, windowMs: 300_000 },
+  documentUploads: { max: 0, windowMs: 60_000 },
   connectionsPerAddress: 0,
   batchSize: 0,
 };

@@ -42,6 +42,7 @@ export class Limits {
   private readonly messagesPerMinute: RateLimiter;
   private readonly newUsers: RateLimiter;
   private readonly logins: RateLimiter;
+  private readonly uploads: RateLimiter;
   private readonly storedTotals = new Map<string, StoredTotal>();
 
   constructor(
@@ -58,6 +59,15 @@ export class Limits {
     this.messagesPerMinute = rateLimiter("messages-minute", settings.messagesPerMinute);
     this.newUsers = rateLimiter("new-users", settings.usersPerAddress);
     this.logins = rateLimiter("logins", settings.loginAttempts);
+    this.uploads = rateLimiter("document-uploads", settings.documentUploads);
+  }
+
+  /** One more document upload from this user. */
+  async checkUpload(userId: string): Promise<void> {
+    const decision = await this.uploads.hit(userId);
+    if (decision.allowed) return;
+    this.metrics.limitRejected("document_uploads");
+    throw new LimitExceededError(`You are uploading files too quickly — try again in ${describeWait(decision.retryAfterSeconds)}.`, decision.retryAfterSeconds);
   }
 
   /**

@@ -20,6 +20,8 @@ export const limitNames = [
   "request_body",
   "slow_upload",
   "login_attempts",
+  "document_uploads",
+  "documents",
 ] as const;
 export type LimitName = (typeof limitNames)[number];
 
