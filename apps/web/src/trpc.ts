@@ -15,6 +15,12 @@ export type ModelCatalog = RouterOutputs["models"]["list"];
 export type ModelEntry = ModelCatalog["models"][number];
 export type OllamaStatus = ModelCatalog["ollama"];
 export type ReplyContext = RouterOutputs["message"]["context"];
+/** A document as the chat's list and the library show it. */
+export type ChatDocument = RouterOutputs["document"]["list"][number];
+export type DocumentText = RouterOutputs["document"]["text"];
+export type DocumentPassage = RouterOutputs["document"]["passage"];
+export type DocumentSources = NonNullable<ChatMessage["sources"]>;
+export type Citation = DocumentSources["citations"][number];
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
