@@ -1,9 +1,10 @@
+import { createHmac, hkdfSync } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DataKeyGoneError } from "./errors/data-key-gone-error.ts";
 import { DecryptionError } from "./errors/decryption-error.ts";
 import { EncryptionKeyMissingError } from "./errors/encryption-key-missing-error.ts";
 import { MasterKeyError } from "./errors/master-key-error.ts";
-import { createFieldCipher, type FieldCipher } from "./field-cipher.ts";
+import { createFieldCipher, documentTermsKeyLabel, EncryptingFieldCipher, type FieldCipher } from "./field-cipher.ts";
 import { generateMasterKey, parseMasterKeys, type MasterKeys } from "./master-keys.ts";
 import { MemoryUserKeyStore } from "./memory-user-key-store.ts";
 import { parseStoredValue, type FieldContext } from "./value-format.ts";
@@ -163,6 +164,41 @@ describe("field cipher", () => {
     const stored = await Promise.all(users.map((context) => small.encrypt(context.userId, context)));
     for (const [index, context] of users.entries()) expect(await small.decrypt(stored[index] ?? "", context)).toBe(context.userId);
     expect((await store.countByMasterVersion()).get(1)).toBe(6);
+  });
+});
+
+describe("term hasher", () => {
+  it("hashes a term the same way for the same user, across restarts, and differently for another user", async () => {
+    const hash = await cipher.termHasher("alice");
+    const blind = hash("wedding");
+    expect(blind).toMatch(/^[a-p]{16}$/);
+    expect(hash("wedding")).toBe(blind);
+    expect((await restarted().termHasher("alice"))("wedding")).toBe(blind);
+    expect((await cipher.termHasher("bob"))("wedding")).not.toBe(blind);
+    expect(hash("weddings")).not.toBe(blind);
+    expect(new Set(Array.from({ length: 2000 }, (_, index) => hash(`term${index}`))).size).toBe(2000);
+  });
+
+  it("is an HMAC-SHA256 under an HKDF subkey of the data key, not the data key itself", async () => {
+    if (!(cipher instanceof EncryptingFieldCipher)) throw new Error("expected encryption");
+    const { key } = await cipher.keyring.currentKey("alice");
+    const subkey = Buffer.from(hkdfSync("sha256", key, Buffer.alloc(0), documentTermsKeyLabel, 32));
+    const letters = (digest: Buffer): string => [...digest.subarray(0, 8)].map((byte) => String.fromCharCode(97 + (byte >> 4), 97 + (byte & 15))).join("");
+    const blind = (await cipher.termHasher("alice"))("café");
+    expect(blind).toBe(letters(createHmac("sha256", subkey).update("café", "utf8").digest()));
+    expect(blind).not.toBe(letters(createHmac("sha256", key).update("café", "utf8").digest()));
+  });
+
+  it("after erasure the old terms are unreachable: the user's next key hashes differently", async () => {
+    const before = (await cipher.termHasher("alice"))("wedding");
+    await cipher.eraseUser("alice");
+    expect((await cipher.termHasher("alice"))("wedding")).not.toBe(before);
+  });
+
+  it("is the identity in plaintext mode", async () => {
+    const hash = await createFieldCipher({ masterKeys: null, store }).termHasher("alice");
+    expect(hash("wedding")).toBe("wedding");
+    expect(hash("日本")).toBe("日本");
   });
 });
 

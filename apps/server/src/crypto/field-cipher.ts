@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from "node:crypto";
 import { open, seal } from "./aes-gcm.ts";
 import { DataKeyring } from "./data-keyring.ts";
 import { DecryptionError } from "./errors/decryption-error.ts";
@@ -17,6 +18,12 @@ export interface FieldCipher {
   decrypt(stored: string, context: FieldContext): Promise<string>;
   /** True for legacy plaintext, or a value under an older data key version than the user's current one. */
   needsReencryption(stored: string, userId: string): Promise<boolean>;
+  /**
+   * What the document index stores instead of a word: with encryption on, a keyed hash under a
+   * subkey of the user's current data key (`blindTerm`), so the search index holds no text and
+   * erasing the key leaves its terms meaningless; in plaintext mode the term as it is.
+   */
+  termHasher(userId: string): Promise<(term: string) => string>;
   /** Crypto-erasure: deletes the user's keys and forgets them. */
   eraseUser(userId: string): Promise<void>;
   /** One line for the start-up log. */
@@ -84,6 +91,10 @@ export class EncryptingFieldCipher implements FieldCipher {
     return parsed.version < (await this.keyring.currentKey(userId)).version;
   }
 
+  async termHasher(userId: string): Promise<(term: string) => string> {
+    return blindTermHasher((await this.keyring.currentKey(userId)).key);
+  }
+
   async eraseUser(userId: string): Promise<void> {
     await this.keyring.erase(userId);
   }
@@ -116,9 +127,45 @@ export class PlaintextFieldCipher implements FieldCipher {
     return false;
   }
 
+  async termHasher(): Promise<(term: string) => string> {
+    return (term) => term;
+  }
+
   async eraseUser(): Promise<void> {}
 
   describe(): string {
     return describeEncryption(null);
   }
+}
+
+/** HKDF label of the subkey that hashes document terms: never used for anything else. */
+export const documentTermsKeyLabel = "recall/document-terms/v1";
+/** 16 letters of 4 bits: 64 bits, so a user's vocabulary has no collisions in practice. */
+const blindTermLength = 16;
+/** Terms recur across a document's chunks: remembering their hashes saves most HMACs. */
+const blindTermMemoLimit = 20_000;
+
+/**
+ * HMAC-SHA256 of the term under an HKDF subkey of the data key, written with the letters a-p
+ * (one per 4 bits): a blind term is a single plain word to every tokenizer (FTS5's unicode61,
+ * PostgreSQL's parser would split hex like "12e45abc" into a number and a word), and equal terms
+ * stay equal, so term frequencies and BM25 survive the hashing.
+ */
+function blindTermHasher(dataKey: Buffer): (term: string) => string {
+  const subkey = Buffer.from(hkdfSync("sha256", dataKey, Buffer.alloc(0), documentTermsKeyLabel, 32));
+  const memo = new Map<string, string>();
+  return (term) => {
+    let blind = memo.get(term);
+    if (blind === undefined) {
+      const digest = createHmac("sha256", subkey).update(term, "utf8").digest();
+      blind = "";
+      for (let index = 0; index < blindTermLength / 2; index += 1) {
+        const byte = digest[index]!;
+        blind += String.fromCharCode(97 + (byte >> 4), 97 + (byte & 15));
+      }
+      if (memo.size >= blindTermMemoLimit) memo.clear();
+      memo.set(term, blind);
+    }
+    return blind;
+  };
 }
