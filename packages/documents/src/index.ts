@@ -1,1 +1,6 @@
 export * from "./types.ts";
+export * from "./chunk-document.ts";
+export * from "./citations.ts";
+export * from "./document-terms.ts";
+export * from "./prompt-text.ts";
+export * from "./weak-retrieval.ts";
