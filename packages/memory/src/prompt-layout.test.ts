@@ -99,6 +99,32 @@ describe("buildTurnPrompt", () => {
     expect(rebuilt.messages.some((message) => message.content.startsWith("Answer"))).toBe(true);
   });
 
+  it("gives a continuing turn's document passages room, and keeps earlier turns' passages where they were put", () => {
+    const conversation = newConversation();
+    // A passage of about 60 tokens: recall's share of a continuing turn (0.08 of 1,000) would hold none.
+    const passageText = (index: number) => `Report page ${index}: the pump pressure was ${index * 10} bar during the ${"long ".repeat(20)}test run.`;
+    const passages = new Map(Array.from({ length: 6 }, (_, index) => [`p${index}`, { id: `p${index}`, documentId: "d1", text: passageText(index), score: 6 - index }]));
+    const withPassages = (ids: string[]) => ({
+      budgetTokens: 1000,
+      passages: ids.map((id) => passages.get(id)!),
+      passageById: (id: string) => passages.get(id),
+      recall: () => [],
+    });
+    turn(conversation, 0, withPassages([]));
+    const second = turn(conversation, 1, withPassages(["p0", "p1"]));
+    expect(second.decision.kind).toBe("continued");
+    const block = second.messages.at(-2)!;
+    expect(block.role).toBe("system");
+    expect(block.content).toContain("[1] Report page 0");
+    expect(block.content).toContain("[2] Report page 1");
+    expect(second.layout.blocks.at(-1)!.passageIds).toEqual(["p0", "p1"]);
+    // The next turn brings other passages; the earlier block is rendered again byte for byte.
+    const third = turn(conversation, 2, withPassages(["p2"]));
+    expect(third.decision.kind).toBe("continued");
+    expect(extendsPrevious(second.messages, third.messages, conversation.chat[3]!.content)).toBe(true);
+    expect(third.messages.at(-2)!.content).toContain("[1] Report page 2");
+  });
+
   it("never puts a turn in the prompt twice: what earlier turns recalled is left out of this turn's recall", () => {
     const conversation = newConversation();
     turn(conversation, 0);

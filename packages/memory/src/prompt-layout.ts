@@ -97,6 +97,12 @@ export interface LayoutTuning {
   stretchShare: number;
   /** On a turn that continues the layout, the share of the budget this turn's recall may add. */
   continuingRecallShare: number;
+  /**
+   * ... and when the chat has document passages for this turn: a question about a document is
+   * answered from its passages, so they get far more room than recalled turns (a passage is
+   * about 200 tokens; 0.08 of a 1,500-token budget would hold none).
+   */
+  continuingPassageShare: number;
   /** A continuing turn's recall keeps only candidates scoring at least this share of the best one. */
   continuingMinRelativeScore: number;
   /** ... and sharing at least this many distinct terms with the message (fewer when the message has fewer). */
@@ -112,6 +118,7 @@ export interface LayoutTuning {
 export const defaultLayoutTuning: LayoutTuning = {
   stretchShare: 0.4,
   continuingRecallShare: 0.08,
+  continuingPassageShare: 0.45,
   continuingMinRelativeScore: 0.5,
   continuingMinSharedTerms: 3,
   droppableRecentBlocks: 3,
@@ -181,7 +188,8 @@ function continueLayout(input: TurnPromptInput, chat: readonly MemoryMessage[], 
   };
   let blocks = previous.blocks;
   let base = render(blocks);
-  const cap = Math.floor(input.budgetTokens * tuning.continuingRecallShare);
+  const hasPassages = (input.passages ?? []).some((passage) => passage.text.trim().length > 0);
+  const cap = Math.floor(input.budgetTokens * (hasPassages ? tuning.continuingPassageShare : tuning.continuingRecallShare));
   const findCandidates = (inPrompt: ReadonlySet<string>, room: number): ContextRecalledTurn[] =>
     input.recall(inPrompt, Math.max(0, Math.min(cap, room))).filter((turn) => !inPrompt.has(turn.id) && turn.content.trim().length > 0);
   let candidates = findCandidates(new Set([...stretchIds, ...base.recalledIds]), input.budgetTokens - base.tokens);
@@ -290,7 +298,9 @@ function rebuild(input: TurnPromptInput, chat: readonly MemoryMessage[], tuning:
   // Inside a chat, room is left for the chat to grow so the next turns continue this layout;
   // a chat's first message may use it all (it is read in full either way).
   const headroom = chat.length > 0 ? Math.floor(input.budgetTokens * tuning.rebuildHeadroomShare) : 0;
-  const recallRoom = Math.max(0, input.budgetTokens - headroom - cost(input.systemPrompt) - cost(input.userMessage) - stretchTokens - frameTokens - overhead);
+  // Passages are what a document question is answered from: recall takes only the room they leave.
+  const passageTokens = (input.passages ?? []).reduce((sum, passage, rank) => sum + counter.count(renderPassage(passage, rank + 1)) + 1, 0);
+  const recallRoom = Math.max(0, input.budgetTokens - headroom - cost(input.systemPrompt) - cost(input.userMessage) - stretchTokens - frameTokens - overhead - passageTokens);
   const recalled = input.recall(bufferIds, recallRoom).filter((turn) => !bufferIds.has(turn.id));
   const context = assembleMemoryContext(
     {
@@ -501,7 +511,8 @@ function fillBlock(candidates: readonly ContextRecalledTurn[], passages: readonl
     estimate += added;
     return true;
   };
-  for (const passage of rankedPassages.slice(0, 3)) {
+  // As many passages as the caller ranked (the server's passages-per-question) while they fit.
+  for (const passage of rankedPassages) {
     if (tryAdd(counter.count(renderPassage(passage, kept.length + 1)), kept.length === 0 ? contextSectionHeadings.passages : null)) kept.push(passage);
   }
   for (const turn of ranked) {
