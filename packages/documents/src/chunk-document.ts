@@ -136,7 +136,7 @@ class ChunkBuilder {
           continue;
         }
       }
-      this.#current.push(piece);
+      this.#current.push(continuing(this.#current, piece));
       if (joinedLength(this.#current) >= targetChars) this.#flush(true);
     }
   }
@@ -169,16 +169,19 @@ class ChunkBuilder {
     const fresh = last.pieces.filter((piece) => piece.overlap !== true);
     if (joinedLength(fresh) >= tinyChunkChars(this.#settings)) return;
     const [first, ...rest] = fresh;
-    const previousLast = previous.pieces.at(-1);
-    // The last rows of a split table join the rows before them without repeating the header.
-    if (first?.kind === "table" && previousLast?.kind === "table" && previousLast.block === first.block) {
-      fresh.splice(0, fresh.length, { ...first, text: first.text.slice(first.text.indexOf("\n") + 1) }, ...rest);
-    }
-    const merged = [...previous.pieces, ...fresh];
+    if (first === undefined) return;
+    const merged = [...previous.pieces, continuing(previous.pieces, first), ...rest];
     if (joinedLength(merged) > this.#settings.maxChars) return;
     previous.pieces = merged;
     this.chunks.pop();
   }
+}
+
+/** Rows of a split table that join the rows before them in one chunk, without repeating the header. */
+function continuing(pieces: readonly Piece[], piece: Piece): Piece {
+  const last = pieces.at(-1);
+  if (piece.kind !== "table" || last?.kind !== "table" || last.block !== piece.block) return piece;
+  return { ...piece, text: piece.text.slice(piece.text.indexOf("\n") + 1) };
 }
 
 /** A last chunk shorter than this says too little on its own to be worth a search hit. */
