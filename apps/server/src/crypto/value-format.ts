@@ -17,6 +17,13 @@ export const encryptedFields = [
   "ChatSession.title",
   "Message.contextJson",
   "ConversationCache.state",
+  "Document.name",
+  "Document.title",
+  "Document.summary",
+  "DocumentChunk.text",
+  "DocumentChunk.section",
+  /** Row id `<documentId>:<page number>` (the table's key has two columns). */
+  "DocumentPage.text",
 ] as const;
 export type EncryptedField = (typeof encryptedFields)[number];
 
