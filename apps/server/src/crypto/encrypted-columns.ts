@@ -63,6 +63,37 @@ function columnSource(spec: ColumnSpec): ReencryptionSource {
   };
 }
 
+/**
+ * `DocumentPage.text`: the table's key is (documentId, number), so the row id of the associated
+ * data is `<documentId>:<number>` and pages are read in key order after it. The owner is the document's.
+ */
+function documentPageSource(prisma: PrismaClient): ReencryptionSource {
+  const split = (rowId: string): { documentId: string; number: number } => {
+    const at = rowId.lastIndexOf(":");
+    return { documentId: rowId.slice(0, at), number: Number(rowId.slice(at + 1)) };
+  };
+  return {
+    field: "DocumentPage.text",
+    async readBatch({ after, limit, userId }) {
+      const from = after === null ? null : split(after);
+      const rows = await prisma.documentPage.findMany({
+        where: {
+          ...(from === null ? {} : { OR: [{ documentId: { gt: from.documentId } }, { documentId: from.documentId, number: { gt: from.number } }] }),
+          ...(userId === undefined ? {} : { document: { userId } }),
+        },
+        orderBy: [{ documentId: "asc" }, { number: "asc" }],
+        take: limit,
+        select: { documentId: true, number: true, text: true, document: { select: { userId: true } } },
+      });
+      return rows.map((row): StoredFieldValue => ({ rowId: `${row.documentId}:${row.number}`, userId: row.document.userId, value: row.text }));
+    },
+    async writeValue(row, expected, next) {
+      const { count } = await prisma.documentPage.updateMany({ where: { ...split(row.rowId), text: expected, document: { userId: row.userId } }, data: { text: next } });
+      return count === 1;
+    },
+  };
+}
+
 /** A ReencryptionSource for every column Recall encrypts (the cached conversation lives in the cache only and expires). */
 export function encryptedColumns(prisma: PrismaClient): ReencryptionSource[] {
   const delegate = (model: unknown) => model as ColumnDelegate;
@@ -74,5 +105,11 @@ export function encryptedColumns(prisma: PrismaClient): ReencryptionSource[] {
     columnSource({ field: "Episode.summary", delegate: delegate(prisma.episode), idColumn: "id", column: "summary", owner: "userId", keepsUpdatedAt: false }),
     columnSource({ field: "Episode.factsJson", delegate: delegate(prisma.episode), idColumn: "id", column: "factsJson", owner: "userId", keepsUpdatedAt: false }),
     columnSource({ field: "ProfileFact.value", delegate: delegate(prisma.profileFact), idColumn: "id", column: "value", owner: "userId", keepsUpdatedAt: true }),
+    columnSource({ field: "Document.name", delegate: delegate(prisma.document), idColumn: "id", column: "name", owner: "userId", keepsUpdatedAt: true }),
+    columnSource({ field: "Document.title", delegate: delegate(prisma.document), idColumn: "id", column: "title", nullable: true, owner: "userId", keepsUpdatedAt: true }),
+    columnSource({ field: "Document.summary", delegate: delegate(prisma.document), idColumn: "id", column: "summary", nullable: true, owner: "userId", keepsUpdatedAt: true }),
+    columnSource({ field: "DocumentChunk.text", delegate: delegate(prisma.documentChunk), idColumn: "id", column: "text", owner: "userId", keepsUpdatedAt: false }),
+    columnSource({ field: "DocumentChunk.section", delegate: delegate(prisma.documentChunk), idColumn: "id", column: "section", nullable: true, owner: "userId", keepsUpdatedAt: false }),
+    documentPageSource(prisma),
   ];
 }
