@@ -1,4 +1,4 @@
-import type { Message, Session } from "@recall/schema";
+import type { DocumentSources, Message, Session } from "@recall/schema";
 import type { SessionSearchHit } from "./chat-search.ts";
 
 export const defaultSessionTitle = "New chat";
@@ -88,6 +88,8 @@ export interface FinishedReply {
   promptTokens?: number | null;
   completionTokens?: number | null;
   error?: string | null;
+  /** A reply's document passages and which it cited (chats with documents only). */
+  sources?: DocumentSources | null;
 }
 
 /**

@@ -264,6 +264,7 @@ export class EphemeralChatStore implements ChatRepository {
       promptTokens: result.promptTokens ?? null,
       completionTokens: result.completionTokens ?? null,
       error: result.error ?? null,
+      sources: result.sources ?? null,
       updatedAt: new Date(this.now()).toISOString(),
     });
     const chat = this.chats.get(message.sessionId);

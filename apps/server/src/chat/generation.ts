@@ -1,3 +1,4 @@
+import type { DocumentSources } from "@recall/schema";
 import { systemClock, type Clock } from "@recall/memory";
 import type { LlmChatMessage, LlmClient } from "@recall/ollama";
 import { LlmAbortedError, LlmError } from "@recall/ollama";
@@ -30,6 +31,8 @@ export interface GenerationRequest {
    * (the reply is then saved empty, as an error), null when it may stand.
    */
   moderateReply?: (content: string) => Promise<string | null>;
+  /** The reply's document sources from its final text (which passages it cited); saved with it. */
+  sourcesFor?: (content: string) => DocumentSources | null;
   /** Called once the final state is saved (memory upkeep: calibration, recall index). */
   onFinished?: (result: { status: "complete" | "interrupted" | "error"; content: string; promptTokens: number | null }) => void;
 }
@@ -170,6 +173,7 @@ export class GenerationManager {
       }
     }
     observation.finished(final);
+    if (request.sourcesFor && outcome.content.length > 0) outcome = { ...outcome, sources: request.sourcesFor(outcome.content) };
     await generation.saving;
     await this.saveFinal(generation.messageId, outcome);
     log.append(final);

@@ -3,6 +3,7 @@ import type { Message, Session } from "@recall/schema";
 import { parseContextLayout } from "@recall/schema";
 import { ConflictError } from "../domain-errors.ts";
 import type { Services } from "../services.ts";
+import { prepareTurnDocuments } from "../documents/turn-documents.ts";
 import type { ChatRepository } from "./chat-repository.ts";
 
 /** The longest stretch of a chat a prompt continues; past it the prompt is laid out afresh. */
@@ -14,7 +15,7 @@ async function layoutOf(chats: ChatRepository, userId: string, messageId: string
   return parseContextLayout(row.contextJson);
 }
 
-export type ReplyServices = Pick<Services, "chats" | "generations" | "config" | "contextBuilder" | "recallIndexes" | "summaries" | "metrics" | "moderation">;
+export type ReplyServices = Pick<Services, "chats" | "generations" | "config" | "contextBuilder" | "recallIndexes" | "summaries" | "metrics" | "moderation" | "documents">;
 
 /** A chat writes one reply at a time: send and regenerate refuse while its newest reply still streams. */
 export function assertNoReplyStreaming(generations: Services["generations"], newest: { id: string; status: string } | null): void {
@@ -43,7 +44,7 @@ export interface ReplyRequest<Saved extends { assistantMessage: Message }> {
  * Returns at once; the reply's text arrives through `message.stream`.
  */
 export async function startReply<Saved extends { assistantMessage: Message }>(services: ReplyServices, request: ReplyRequest<Saved>): Promise<Saved> {
-  const { chats, generations, config, contextBuilder, recallIndexes, summaries, metrics, moderation } = services;
+  const { chats, generations, config, contextBuilder, recallIndexes, summaries, metrics, moderation, documents } = services;
   const { userId, session, model } = request;
   // Before anything is saved or sent to the model: a blocked message leaves no trace.
   await moderation.checkUserMessage(request.userContent);
@@ -51,11 +52,12 @@ export async function startReply<Saved extends { assistantMessage: Message }>(se
   // branch back to its anchor (the chat since then is sent verbatim).
   const leafId = request.historyLeafId;
   const previousLayout = leafId ? await layoutOf(chats, userId, leafId) : null;
-  const [history, offBranch] = await Promise.all([
+  const [history, offBranch, turnDocuments] = await Promise.all([
     leafId
       ? chats.branchHistory(session.id, leafId, config.bufferMessages, previousLayout ? { backTo: previousLayout.anchorId, atMost: maxLayoutMessages } : undefined)
       : [],
     chats.offBranchMessageIds(session.id, leafId),
+    prepareTurnDocuments(documents, { userId, sessionId: session.id, question: request.userContent, limit: config.documents.passagesPerQuestion, previousLayout }),
   ]);
   const built = await contextBuilder.build({
     userId,
@@ -66,6 +68,7 @@ export async function startReply<Saved extends { assistantMessage: Message }>(se
     // Turns on other branches (edited away, replaced) would bring back what the user corrected.
     excludeFromRecall: [...(request.excludeFromRecall ?? []), ...offBranch],
     previousLayout,
+    documents: turnDocuments.context,
   });
   metrics.recordContext(built.metadata, session.id);
   const saved = await request.save(JSON.stringify(built.metadata));
@@ -78,6 +81,7 @@ export async function startReply<Saved extends { assistantMessage: Message }>(se
     model,
     messages: built.messages,
     numCtx: built.numCtx,
+    ...(turnDocuments.context ? { sourcesFor: (content: string) => turnDocuments.sourcesFor(built.passageIds, content) } : {}),
     ...(moderation.enabled ? { moderateReply: (content: string) => moderation.checkReply(content, request.userContent) } : {}),
     onFinished: (result) => {
       if (!built.metadata.overBudget) void contextBuilder.observe(model, built.messages, result.promptTokens, built.numCtx);

@@ -31,7 +31,9 @@ export interface Documents {
   /** The chat's best passages for a question (the memory engine's PassageSource), best first. */
   search(input: { userId: string; sessionId: string; query: string; limit: number }): Promise<PassageHit[]>;
   /** The one-line-per-document overview the prompt carries for a chat (ready documents with their summaries). */
-  overview(userId: string, sessionId: string): Promise<Array<{ documentId: string; name: string; pageCount: number | null; summary: string | null }>>;
+  overview(userId: string, sessionId: string): Promise<Array<{ documentId: string; name: string; pageCount: number | null; summary: string | null; ready: boolean }>>;
+  /** Passages by id (those an earlier turn's prompt held), the user's own only. */
+  passages(userId: string, chunkIds: readonly string[]): Promise<PassageView[]>;
   /** Lifecycle hooks: a chat, or a user, is gone (detach; delete what nothing else holds). */
   chatDeleted(userId: string, sessionId: string): Promise<void>;
   userDeleted(userId: string): Promise<void>;

@@ -8,7 +8,7 @@ export function unavailableDocuments(): Documents {
   };
   return {
     upload: refuse, listForChat: async () => [], library: async () => [], get: refuse, text: refuse, passage: refuse,
-    attach: refuse, detach: refuse, keep: refuse, delete: refuse, search: async () => [], overview: async () => [],
+    attach: refuse, detach: refuse, keep: refuse, delete: refuse, search: async () => [], overview: async () => [], passages: async () => [],
     chatDeleted: async () => {}, userDeleted: async () => {},
   };
 }

@@ -1,4 +1,4 @@
-import type { MemoryMessage, PromptLayoutState, PromptMessage, TurnPrompt } from "@recall/memory";
+import type { ContextPassage, MemoryMessage, PromptLayoutState, PromptMessage, TurnPrompt } from "@recall/memory";
 import { buildTurnPrompt, planBudget, rankByEmbedding, recallForContext, systemClock, type Clock } from "@recall/memory";
 import type { ContextMetadata } from "@recall/schema";
 import { CalibratedTokenCounter, createTokenCounter, type ModelTokenCounter } from "@recall/memory/tokens";
@@ -9,6 +9,16 @@ import type { ConversationStateCache } from "./conversation-state.ts";
 import type { RecallIndexes, UserRecall } from "./recall-turns.ts";
 
 export type { ContextMetadata } from "@recall/schema";
+
+/** What a chat's documents add to a turn's prompt (`documents/turn-documents.ts` prepares it). */
+export interface TurnDocuments {
+  /** Ranked passages for this question (only convincing ones). */
+  passages: ContextPassage[];
+  /** Passages earlier turns put in the prompt, to render them again where they were. */
+  passageById: (id: string) => ContextPassage | undefined;
+  /** The documents rule and overview appended to the system prompt; null without documents. */
+  systemSection: string | null;
+}
 
 /** The configuration it reads (documented in env.ts), plus how to embed a query when embeddings are on. */
 export type ContextBuilderOptions = Pick<
@@ -52,7 +62,9 @@ export class ContextBuilder {
     excludeFromRecall?: readonly string[];
     /** The layout of the reply the new message follows, so this prompt can extend it; null lays it out afresh. */
     previousLayout?: PromptLayoutState | null;
-  }): Promise<{ messages: PromptMessage[]; numCtx: number; metadata: ContextMetadata }> {
+    /** The chat's documents: this turn's passages, earlier turns' by id, and what the system prompt adds (rule, overview). */
+    documents?: TurnDocuments | null;
+  }): Promise<{ messages: PromptMessage[]; numCtx: number; metadata: ContextMetadata; passageIds: string[] }> {
     const [details, runner, counter, recall, conversation] = await Promise.all([
       this.models.detailsOf(input.model),
       // One set of runner options per model for replies and upkeep alike: a different num_ctx reloads the model.
@@ -77,7 +89,7 @@ export class ContextBuilder {
     const embeddingRanking = await this.rankByMeaning(recall, input, excluded);
     const built = buildTurnPrompt(
       {
-        systemPrompt: this.options.systemPrompt,
+        systemPrompt: input.documents?.systemSection ? `${this.options.systemPrompt}\n\n${input.documents.systemSection}` : this.options.systemPrompt,
         episodes,
         profile,
         summary: summary ? { text: summary.text, coveredMessageIds: summary.coveredMessageId ? [summary.coveredMessageId] : [] } : null,
@@ -95,6 +107,7 @@ export class ContextBuilder {
             ...(embeddingRanking ? { embeddingRanking } : {}),
           }),
         turnById: (id) => recall.turns.get(id),
+        ...(input.documents ? { passages: input.documents.passages, passageById: input.documents.passageById } : {}),
         userMessage: input.userMessage,
         budgetTokens,
         bufferSize: this.options.bufferMessages,
@@ -104,11 +117,14 @@ export class ContextBuilder {
       counter.calibrated,
     );
     const recalledLayer = built.layers.find((layer) => layer.layer === "recalled");
+    const passagesLayer = built.layers.find((layer) => layer.layer === "passages");
     const messages = built.messages;
     const estimatedPromptTokens = counter.calibrated.estimatePrompt(messages);
     return {
       messages,
       numCtx,
+      // This turn's passages as the model sees them numbered ([1] first).
+      passageIds: passagesLayer?.ids ?? [],
       metadata: {
         model: input.model,
         numCtx,
