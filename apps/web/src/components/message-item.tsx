@@ -1,12 +1,13 @@
 import { limits } from "@recall/schema";
 import { memo, useState } from "react";
 import { toDate } from "../dates.ts";
+import { MessageSources, PassageDialog, useCitationRenderer } from "../documents/citations.tsx";
 import { useMessageStream } from "../hooks/use-message-stream.ts";
 import { describeQueuedReply, useQueuedReply } from "../hooks/use-queued-reply.ts";
 import { MarkdownView } from "../markdown/markdown-view.tsx";
 import type { ShownMessage, StreamConnection } from "../hooks/use-message-stream.ts";
 import type { BranchEntry } from "../thread/branches.ts";
-import type { ChatMessage } from "../trpc.ts";
+import type { ChatMessage, Citation } from "../trpc.ts";
 import { ContextPanel } from "./context-panel.tsx";
 import { CopyButton, VersionSwitcher } from "./message-actions.tsx";
 import { MessageEditForm } from "./message-edit-form.tsx";
@@ -62,6 +63,9 @@ function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, on
   const { message } = entry;
   const { shown, connection } = useMessageStream(message);
   const [editing, setEditing] = useState(false);
+  // The passage a citation chip or a source opened.
+  const [openCitation, setOpenCitation] = useState<Citation | null>(null);
+  const renderCitation = useCitationRenderer(message.role === "assistant" ? message.sources : null, setOpenCitation);
   const streaming = shown.status === "streaming";
   const thinking = streaming && shown.content === "";
   // Sent while the server's model slots were all busy: say so until the first words arrive.
@@ -102,13 +106,15 @@ function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, on
           ) : message.role === "assistant" ? (
             // Model output is untrusted: Markdown without raw HTML, script URLs or outside images.
             <div className="message-text message-markdown">
-              <MarkdownView text={shown.content} streaming={streaming} {...(imageOrigins ? { imageOrigins } : {})} />
+              <MarkdownView text={shown.content} streaming={streaming} renderCitation={renderCitation} {...(imageOrigins ? { imageOrigins } : {})} />
             </div>
           ) : (
             <span className="message-text">{shown.content}</span>
           )}
         </div>
       )}
+      {message.role === "assistant" && message.sources && !streaming && !editing && <MessageSources sources={message.sources} onOpen={setOpenCitation} />}
+      {openCitation && <PassageDialog citation={openCitation} onClose={() => setOpenCitation(null)} />}
       {ending && <p className={`message-note ${shown.status === "error" ? "message-problem" : ""}`}>{ending}</p>}
       <ConnectionNote connection={connection} />
       {!editing && !streaming && (

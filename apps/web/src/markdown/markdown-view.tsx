@@ -1,6 +1,7 @@
-import { createContext, memo, useContext, useMemo, type ComponentProps } from "react";
+import { createContext, Fragment, memo, useContext, useMemo, type ComponentProps, type ReactNode } from "react";
 import Markdown, { type Components, type ExtraProps, type UrlTransform } from "react-markdown";
 import remarkGfm from "remark-gfm";
+import { citationNumbers, rehypeCitationMarkers } from "./citation-markers.ts";
 import { CodeBlock } from "./code-block.tsx";
 import { collectDefinitions, definitionsFor } from "./reference-definitions.ts";
 import { splitMarkdownBlocks } from "./split-blocks.ts";
@@ -12,6 +13,9 @@ type HastChild = HastElement["children"][number];
 
 const noOrigins: readonly string[] = [];
 const ImageOriginsContext = createContext<ReadonlySet<string>>(new Set());
+/** Draws a citation chip for source `n`, or null when the reply has no such source. */
+export type CitationRenderer = (n: number) => ReactNode;
+const CitationContext = createContext<CitationRenderer | null>(null);
 /** Length of the block's source when it ends in a fence still being written, else null. */
 const OpenFenceContext = createContext<number | null>(null);
 
@@ -76,8 +80,30 @@ function MarkdownTable({ children }: ComponentProps<"table"> & ExtraProps) {
   );
 }
 
-const components: Components = { a: MarkdownLink, img: MarkdownImage, pre: MarkdownPre, table: MarkdownTable };
+/**
+ * A citation marker (see citation-markers.ts) becomes chips when every number in it is one of
+ * the reply's sources; otherwise it stays the text the model wrote. Any other <sup> (a GFM
+ * footnote reference) renders as it is.
+ */
+function MarkdownSup({ node, children, ...props }: ComponentProps<"sup"> & ExtraProps) {
+  const renderCitation = useContext(CitationContext);
+  const numbers = citationNumbers(node);
+  if (!numbers) return <sup {...props}>{children}</sup>;
+  const chips = renderCitation ? numbers.map((n) => renderCitation(n)) : [];
+  if (chips.length === 0 || chips.some((chip) => chip === null || chip === undefined)) return <>{children}</>;
+  return (
+    <span className="citation-group">
+      {chips.map((chip, index) => (
+        <Fragment key={index}>{chip}</Fragment>
+      ))}
+    </span>
+  );
+}
+
+const components: Components = { a: MarkdownLink, img: MarkdownImage, pre: MarkdownPre, table: MarkdownTable, sup: MarkdownSup };
 const remarkPlugins = [remarkGfm];
+const noRehypePlugins: [] = [];
+const citationPlugins = [rehypeCitationMarkers];
 
 interface BlockViewProps {
   source: string;
@@ -85,13 +111,15 @@ interface BlockViewProps {
   definitions: string;
   /** The block ends in a code fence the model is still writing. */
   fenceInProgress: boolean;
+  /** The reply has sources: look for citation markers. */
+  citable: boolean;
 }
 
 /** One top-level block. Memoized: appending to the reply re-parses the last block only. */
-const BlockView = memo(function BlockView({ source, definitions, fenceInProgress }: BlockViewProps) {
+const BlockView = memo(function BlockView({ source, definitions, fenceInProgress, citable }: BlockViewProps) {
   return (
     <OpenFenceContext.Provider value={fenceInProgress ? source.length : null}>
-      <Markdown remarkPlugins={remarkPlugins} components={components} urlTransform={transformUrl}>
+      <Markdown remarkPlugins={remarkPlugins} rehypePlugins={citable ? citationPlugins : noRehypePlugins} components={components} urlTransform={transformUrl}>
         {definitions ? `${source}\n\n${definitions}` : source}
       </Markdown>
     </OpenFenceContext.Provider>
@@ -104,10 +132,12 @@ export interface MarkdownViewProps {
   streaming: boolean;
   /** Origins images may load from, e.g. `https://images.example`; none by default. */
   imageOrigins?: readonly string[];
+  /** The reply cites document passages: `[n]` markers become what this draws (null keeps the text). */
+  renderCitation?: CitationRenderer | undefined;
 }
 
 /** An untrusted model reply as Markdown: no raw HTML, no script URLs, no outside requests. */
-export function MarkdownView({ text, streaming, imageOrigins = noOrigins }: MarkdownViewProps) {
+export function MarkdownView({ text, streaming, imageOrigins = noOrigins, renderCitation }: MarkdownViewProps) {
   const blocks = useMemo(() => splitMarkdownBlocks(text), [text]);
   // A caller may pass a fresh array each render; key on its content so images do not re-render.
   const originsKey = imageOrigins.join("\n");
@@ -116,17 +146,20 @@ export function MarkdownView({ text, streaming, imageOrigins = noOrigins }: Mark
   const definitions = collectDefinitions(streaming ? blocks.slice(0, -1) : blocks);
   return (
     <ImageOriginsContext.Provider value={origins}>
-      <div className="markdown">
-        {blocks.map((block, index) => (
-          <BlockView
-            // Blocks only ever grow at the end, so an index is a stable identity.
-            key={index}
-            source={block.source}
-            definitions={definitionsFor(block, definitions)}
-            fenceInProgress={streaming && index === blocks.length - 1 && block.unclosed === "code"}
-          />
-        ))}
-      </div>
+      <CitationContext.Provider value={renderCitation ?? null}>
+        <div className="markdown">
+          {blocks.map((block, index) => (
+            <BlockView
+              // Blocks only ever grow at the end, so an index is a stable identity.
+              key={index}
+              source={block.source}
+              definitions={definitionsFor(block, definitions)}
+              fenceInProgress={streaming && index === blocks.length - 1 && block.unclosed === "code"}
+              citable={renderCitation !== undefined}
+            />
+          ))}
+        </div>
+      </CitationContext.Provider>
     </ImageOriginsContext.Provider>
   );
 }

@@ -1,41 +1,13 @@
 import { render } from "@testing-library/react";
 import { beforeEach, describe, expect, it } from "vitest";
 import { MarkdownView } from "./markdown-view.tsx";
+import { findLiveContent } from "./live-content.ts";
 import { xssPayloads } from "./xss-payloads.ts";
 
 declare global {
   interface Window {
     __recallXss?: number;
   }
-}
-
-/** Every element Markdown may produce; anything else came from the payload. */
-const allowedTags = new Set([
-  ...["div", "span", "p", "br", "hr", "a", "em", "strong", "del", "code", "pre", "blockquote", "sup", "section"],
-  ...["h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "input", "button"],
-  ...["table", "thead", "tbody", "tr", "th", "td"],
-]);
-const urlAttributes = ["src", "srcset", "srcdoc", "action", "formaction", "data", "background", "poster", "xlink:href", "ping"];
-
-/** Returns the problems found, so a failure names the payload and what got through. */
-function findLiveContent(root: HTMLElement): string[] {
-  const problems: string[] = [];
-  for (const element of root.querySelectorAll("*")) {
-    const tag = element.tagName.toLowerCase();
-    if (!allowedTags.has(tag)) problems.push(`<${tag}> element`);
-    if (tag === "input" && !(element.getAttribute("type") === "checkbox" && element.hasAttribute("disabled"))) problems.push("a live <input>");
-    if (tag === "button" && !element.closest(".markdown-code-header")) problems.push("a <button> outside a code header");
-    for (const attribute of element.attributes) {
-      if (attribute.name.toLowerCase().startsWith("on")) problems.push(`${attribute.name} on <${tag}>`);
-      if (urlAttributes.includes(attribute.name.toLowerCase())) problems.push(`${attribute.name} on <${tag}>`);
-      if (attribute.name === "style" && !/^text-align: ?(left|right|center);?$/.test(attribute.value)) problems.push(`style "${attribute.value}"`);
-    }
-    const href = element.getAttribute("href");
-    if (href !== null && (tag !== "a" || !/^(https?:\/\/|mailto:)/.test(href) || !["http:", "https:", "mailto:"].includes(new URL(href).protocol))) {
-      problems.push(`href "${href}" on <${tag}>`);
-    }
-  }
-  return problems;
 }
 
 /** Whole, then every prefix as if streamed, then finished. */
