@@ -111,7 +111,11 @@ export interface DocumentStore {
   readyDocumentIdsForChat(userId: string, sessionId: string): Promise<string[]>;
   /** What the user's documents take: uploaded bytes and how many. */
   usage(userId: string): Promise<{ bytes: number; count: number }>;
-  /** Documents that deleting this chat should delete: in no other chat and not kept. */
+  /**
+   * Documents that deleting this chat should delete: not kept and in no other chat. Asked once the
+   * chat is gone (the lifecycle's hook runs after the delete), that is every unkept document of
+   * the user in no chat at all: also one uploaded into the chat while it was being deleted.
+   */
   documentsOnlyIn(userId: string, sessionId: string): Promise<string[]>;
   /** Deletes every document of the user; returns their ids (for the index rows). */
   deleteForUser(userId: string): Promise<string[]>;

@@ -212,8 +212,11 @@ export class EphemeralDocumentStore implements DocumentStore {
     return copyRecord(held.record);
   }
 
+  /** Not pruned first: the lifecycle deletes a gone chat's documents by id after the chat went. */
   async delete(userId: string, documentId: string): Promise<void> {
-    this.forget(await this.require(userId, documentId));
+    const held = this.documents.get(documentId);
+    if (!held || held.record.userId !== userId) throw documentNotFound();
+    this.forget(held);
   }
 
   async chunks(userId: string, chunkIds: readonly string[]): Promise<StoredChunk[]> {
@@ -254,11 +257,8 @@ export class EphemeralDocumentStore implements DocumentStore {
   }
 
   async documentsOnlyIn(userId: string, sessionId: string): Promise<string[]> {
-    // Not pruned first: the chat being deleted may already be gone from the chat store.
-    return [...(this.userDocuments.get(userId) ?? [])].filter((documentId) => {
-      const sessionIds = this.documents.get(documentId)?.record.sessionIds ?? [];
-      return sessionIds.length > 0 && sessionIds.every((id) => id === sessionId);
-    });
+    // Not pruned first: the chat being deleted is already gone from the chat store.
+    return [...(this.userDocuments.get(userId) ?? [])].filter((documentId) => this.documents.get(documentId)?.record.sessionIds.every((id) => id === sessionId));
   }
 
   async deleteForUser(userId: string): Promise<string[]> {

@@ -356,7 +356,8 @@ export class SavedDocumentStore implements DocumentStore {
 
   async documentsOnlyIn(userId: string, sessionId: string): Promise<string[]> {
     const rows = await this.prisma.document.findMany({
-      where: { userId, kept: false, attachments: { some: { sessionId }, every: { sessionId } } },
+      // `every` holds for a document in no chat too: one whose last chat went before this call.
+      where: { userId, kept: false, attachments: { every: { sessionId } } },
       select: { id: true },
     });
     return rows.map((row) => row.id);
