@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { extractTerms, fuseRankings } from "@recall/memory";
+import { documentTerms } from "@recall/documents";
+import { fuseRankings } from "@recall/memory";
 import type { FieldCipher } from "../crypto/field-cipher.ts";
 
 /**
@@ -55,12 +56,9 @@ export interface DocumentIndexOptions {
 /** How many chunks each ranking contributes before fusion. */
 export const candidatesPerRanking = 50;
 
-/**
- * Stands in for `documentTerms` of @recall/documents until that package exports it: the memory
- * engine's terms (lowercased, stopwords dropped, Porter2 stems). One line to switch.
- */
+/** The documents policy's terms (the memory engine's: lowercased, stopwords dropped, Porter2 stems). */
 export function defaultDocumentTerms(text: string): string[] {
-  return extractTerms(text);
+  return documentTerms(text);
 }
 
 /** The chunk's or query's terms, blinded for this user. */
