@@ -47,6 +47,7 @@ export function blocksFromHtml(html: string): ExtractedBlock[] {
         }
       } else {
         if (tableDepth === 0) flush();
+        else append(" ");
         tableDepth++;
       }
     } else if (tableDepth > 0) {

@@ -61,11 +61,10 @@ export async function parsePdf(bytes: Uint8Array, maxPages: number, onProgress: 
     }
 
     if (pageLines.every((lines) => lines.length === 0)) return { ok: false, refusal: refusals.noText() };
-    const documentBody = bodySize(pageLines.flat()) ?? 0;
-    const measured = pageLines.map((lines) => {
-      const chars = lines.reduce((sum, line) => sum + line.text.length, 0);
-      return { lines, body: chars >= minCharsForOwnBodySize ? (bodySize(lines) ?? documentBody) : documentBody };
-    });
+    const allLines = pageLines.flat();
+    // Too little text to tell body from headings by volume: then the smallest size is the body.
+    const documentBody = characters(allLines) >= minCharsForOwnBodySize ? (bodySize(allLines) ?? 0) : Math.min(...allLines.map((line) => line.size));
+    const measured = pageLines.map((lines) => ({ lines, body: characters(lines) >= minCharsForOwnBodySize ? (bodySize(lines) ?? documentBody) : documentBody }));
     const levels = headingLevels(measured);
     const pages: ExtractedPage[] = measured.map(({ lines, body }, index) => ({ number: index + 1, blocks: blocksFromLines(lines, body, levels) }));
     const firstHeading = pages.flatMap((page) => page.blocks).find((block) => block.kind === "heading");
@@ -80,6 +79,8 @@ export async function parsePdf(bytes: Uint8Array, maxPages: number, onProgress: 
     await pdf.loadingTask.destroy().catch(() => undefined);
   }
 }
+
+const characters = (lines: readonly Line[]): number => lines.reduce((sum, line) => sum + line.text.length, 0);
 
 /** pdf.js's AnnotationType.FILEATTACHMENT. */
 const fileAttachmentAnnotation = 17;

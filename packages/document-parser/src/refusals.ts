@@ -4,13 +4,17 @@ import type { DocumentRefusal } from "@recall/documents";
  * Every refusal the parser gives, in words a person can act on: what was wrong, then what to do.
  * One place, so the wording stays consistent and tests can check each code has a message.
  */
-const megabytes = (bytes: number): string => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes.toLocaleString("en-US")} bytes`;
+  if (bytes < 1024 * 1024) return `${(Math.round((bytes / 1024) * 10) / 10).toLocaleString("en-US")} KB`;
+  return `${(Math.round((bytes / (1024 * 1024)) * 10) / 10).toLocaleString("en-US")} MB`;
+}
 
 export const refusals = {
   empty: (): DocumentRefusal => ({ code: "empty", message: "This file is empty. Choose the file again, or check that it was saved completely." }),
-  tooLarge: (size: number, maxBytes: number): DocumentRefusal => ({
+  tooLarge: (fileBytes: number, maxBytes: number): DocumentRefusal => ({
     code: "too_large",
-    message: `This file is ${megabytes(size)}; the limit is ${megabytes(maxBytes)}. Split it into smaller files, or remove images to make it smaller, and upload it again.`,
+    message: `This file is ${size(fileBytes)}; the limit is ${size(maxBytes)}. Split it into smaller files, or remove images to make it smaller, and upload it again.`,
   }),
   unsupportedType: (what: string | null): DocumentRefusal => ({
     code: "unsupported_type",

@@ -16,7 +16,7 @@ const atxHeading = /^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
 const listItem = /^ {0,12}(?:[-*+]|\d{1,9}[.)])[ \t]+(\S.*)$/;
 const fence = /^ {0,3}(`{3,}|~{3,})/;
 const tableRow = /^ {0,3}\|.*\|[ \t]*$/;
-const tableSeparator = /^ {0,3}\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$/;
+const tableSeparator = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/;
 
 /** Markdown when the name says so or the text has its structure; a single "- " line is not enough. */
 export function looksLikeMarkdown(text: string, fileName: string): boolean {
