@@ -1,4 +1,3 @@
-import { unavailableDocuments } from "./documents/unavailable-documents.ts";
 import { openDatabase } from "@recall/db";
 import { systemClock, type Clock } from "@recall/memory";
 import { createOllamaClient } from "@recall/ollama";
@@ -35,6 +34,7 @@ import { RetentionSweeper } from "./lifecycle/retention.ts";
 import { createOperations, type OperationsOptions } from "./ops/operations.ts";
 import type { RecallConfig } from "./env.ts";
 import { ChatLifecycle } from "./lifecycle/chat-lifecycle.ts";
+import { createDocuments } from "./documents/create-documents.ts";
 import { applyServerLimits, createLimits, prismaUsageCounts } from "./limits/index.ts";
 import type { Logger, Services } from "./services.ts";
 
@@ -165,7 +165,20 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   const secret = resolveSecret(config.secret, config.dataDir);
   const identity = new IdentitySigner(secret);
   const auth = new AuthService(new SessionStore(database.prisma), identity, secret, config.adminUsers, clock);
-  const lifecycle = new ChatLifecycle({ chats, users, generations, recallIndexes, summaries, episodes, profiles, conversations, logger, keys: cipher, scrubber, sessions: auth });
+  const documentsSetup = await createDocuments({
+    config,
+    prisma: database.prisma,
+    provider: database.provider,
+    cipher,
+    temporaryChats: ephemeral,
+    chats,
+    llm,
+    models,
+    checkUpload: (userId) => limitsSetup.limits.checkUpload(userId),
+    logger,
+  });
+  const documents = documentsSetup.documents;
+  const lifecycle = new ChatLifecycle({ chats, users, generations, recallIndexes, summaries, episodes, profiles, conversations, logger, keys: cipher, scrubber, sessions: auth, hooks: documents });
   const moderator = createModerator(
     { rules: config.moderationRules ?? undefined, model: config.moderationModel ?? undefined, fail: config.moderationFail, timeoutMs: config.moderationTimeoutMs, numCtx: config.moderationNumCtx },
     llm,
@@ -204,7 +217,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     moderation,
     retention,
     adminDashboard,
-    documents: unavailableDocuments(),
+    documents,
     logger,
     identity,
     auth,
@@ -225,6 +238,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
         await retention.stop();
         await generations.shutdown();
         await summaries.idle();
+        await documentsSetup.close();
         await episodes.stop();
         await cache.close();
         await limitsSetup.close();

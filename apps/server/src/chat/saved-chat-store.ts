@@ -22,7 +22,7 @@ import {
   type ReplyContextRow,
   type TurnView,
 } from "./chat-repository.ts";
-import { messageColumns, titleFromContent, toMessage, toSession } from "./serialize.ts";
+import { messageColumns, storedSourcesJson, titleFromContent, toMessage, toSession } from "./serialize.ts";
 
 /** Time-ordered, URL-safe message ids: base36 milliseconds, then 80 random bits. */
 export function newId(prefix = "m"): string {
@@ -383,6 +383,7 @@ export class SavedChatStore implements ChatRepository {
         promptTokens: result.promptTokens ?? null,
         completionTokens: result.completionTokens ?? null,
         error: result.error ?? null,
+        ...(result.sources ? { sourcesJson: storedSourcesJson(result.sources) } : {}),
       },
     });
   }

@@ -3,7 +3,7 @@ import type { DocumentParser } from "@recall/document-parser";
 import { cleanDocumentName } from "@recall/document-parser";
 import type { LlmClient } from "@recall/ollama";
 import type { DocumentView, PassageView } from "@recall/schema";
-import { isEphemeralId } from "../chat/chat-repository.ts";
+import { isEphemeralId, type ChatRepository } from "../chat/chat-repository.ts";
 import { InvalidRequestError, LimitExceededError, NotFoundError, PayloadTooLargeError } from "../domain-errors.ts";
 import type { DocumentSettings } from "../env.ts";
 import type { Logger } from "../services.ts";
@@ -34,6 +34,8 @@ export interface DocumentServiceDependencies {
   /** Temporary chats' documents: in memory only. */
   memoryIndex: DocumentIndex;
   parser: DocumentParser;
+  /** Every chat, saved or temporary: whether a chat is the caller's. */
+  chats: Pick<ChatRepository, "requireSession">;
   llm: LlmClient;
   /** The per-user upload rate (`Limits.checkUpload`). */
   checkUpload: (userId: string) => Promise<void>;
@@ -111,6 +113,8 @@ export class DocumentService implements Documents {
   }
 
   async listForChat(userId: string, sessionId: string): Promise<DocumentView[]> {
+    // Another user's chat is "not found", as for its messages, not an empty list.
+    await this.deps.chats.requireSession(userId, sessionId);
     return (await this.deps.store.listForChat(userId, sessionId)).map(toDocumentView);
   }
 

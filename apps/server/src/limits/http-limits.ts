@@ -72,15 +72,32 @@ const formOverheadBytes = 64 * 1024;
  * declared length, so a declared length within the limit is the limit.
  */
 function refuseUpload(request: FastifyRequest, reply: FastifyReply, uploadBytes: number): FastifyReply | null {
-  if (!isMultipart(request.headers["content-type"])) return refuse(reply, 415, "Upload a file as multipart form data (Content-Type: multipart/form-data) with a `file` field.");
+  if (!isMultipart(request.headers["content-type"])) {
+    return refuseAsTrpc(reply, 415, "UNSUPPORTED_MEDIA_TYPE", "Upload a file as multipart form data (Content-Type: multipart/form-data) with a `file` field.");
+  }
   const length = request.headers["content-length"];
   if (length === undefined || request.headers["transfer-encoding"] !== undefined) {
-    return reply.status(411).header("connection", "close").send({ error: "Uploads must declare their length (Content-Length); chunked uploads are not accepted." });
+    return refuseAsTrpc(reply, 411, "BAD_REQUEST", "Uploads must declare their length (Content-Length); chunked uploads are not accepted.");
   }
   if (Number(length) > uploadBytes + formOverheadBytes) {
-    return refuse(reply, 413, `Files are at most ${(uploadBytes / (1024 * 1024)).toLocaleString("en", { maximumFractionDigits: 1 })} MB.`);
+    return refuseAsTrpc(reply, 413, "PAYLOAD_TOO_LARGE", `Files are at most ${(uploadBytes / (1024 * 1024)).toLocaleString("en", { maximumFractionDigits: 1 })} MB.`);
   }
   return null;
+}
+
+/** tRPC's error codes for the refusals an upload can meet before tRPC sees it. */
+const trpcErrorNumbers = { BAD_REQUEST: -32600, PAYLOAD_TOO_LARGE: -32413, UNSUPPORTED_MEDIA_TYPE: -32415 } as const;
+
+/**
+ * A refusal in tRPC's own error shape, so the tRPC client (and the web app's upload) reads the
+ * code and message as it does for any procedure's error; the connection is closed, so the rest
+ * of the body is never taken in.
+ */
+function refuseAsTrpc(reply: FastifyReply, status: number, code: keyof typeof trpcErrorNumbers, message: string): FastifyReply {
+  return reply
+    .status(status)
+    .header("connection", "close")
+    .send({ error: { message, code: trpcErrorNumbers[code], data: { code, httpStatus: status, path: "document.upload", retryAfterSeconds: null } } });
 }
 
 /**

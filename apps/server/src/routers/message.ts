@@ -1,3 +1,4 @@
+import { resolveSourceNames } from "../chat/serialize.ts";
 import type { ContextMetadata, StreamEvent } from "@recall/schema";
 import { limits, parseContextMetadata, listMessagesInput, messageIdInput, regenerateMessageInput, sendMessageInput, sessionIdInput, streamInput } from "@recall/schema";
 import { tracked } from "@trpc/server";
@@ -39,7 +40,10 @@ export function createMessageRouter(services: MessageRouterServices) {
     queuedAhead: services.limits.generations.waitingAheadOf(saved.assistantMessage.id),
   });
   return router({
-    list: userProcedure.input(listMessagesInput).query(({ ctx, input }) => chats.listMessages(ctx.userId, input)),
+    list: userProcedure.input(listMessagesInput).query(async ({ ctx, input }) => {
+      const page = await chats.listMessages(ctx.userId, input);
+      return { ...page, items: await resolveSourceNames(page.items, (ids) => services.documents.passages(ctx.userId, ids)) };
+    }),
 
     /**
      * Every message of the chat, every branch (each with its `parentId`), oldest first, so the
@@ -47,7 +51,11 @@ export function createMessageRouter(services: MessageRouterServices) {
      */
     thread: userProcedure
       .input(sessionIdInput)
-      .query(({ ctx, input }) => chats.thread(ctx.userId, input.sessionId, limits.threadMaxMessages)),
+      .query(async ({ ctx, input }) => {
+        const thread = await chats.thread(ctx.userId, input.sessionId, limits.threadMaxMessages);
+        // Citations name their document and section, which live (encrypted) with the document.
+        return { ...thread, messages: await resolveSourceNames(thread.messages, (ids) => services.documents.passages(ctx.userId, ids)) };
+      }),
 
     /**
      * Saves the user's message and an empty `streaming` reply, starts generation and

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@recall/db/testing";
 import { startFakeOllama, type FakeOllama, type FakeOllamaOptions } from "@recall/fake-ollama";
 import { limits, type StreamEvent } from "@recall/schema";
-import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, isNonJsonSerializable, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
 import { createRecall, type Recall, type RecallOptions } from "../create-recall.ts";
 import { loadConfig, type RecallConfig } from "../env.ts";
@@ -80,7 +80,12 @@ export function createClient(baseUrl: string, token: string | null, options: { b
             fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }),
           },
         }),
-        false: options.batch === false ? httpLink({ url: `${baseUrl}/trpc`, headers }) : httpBatchLink({ url: `${baseUrl}/trpc`, headers, maxURLLength: 2000, maxItems: limits.batchMaxCalls }),
+        false: splitLink({
+          // A file (document.upload) goes as multipart form data on a request of its own.
+          condition: (operation) => isNonJsonSerializable(operation.input),
+          true: httpLink({ url: `${baseUrl}/trpc`, headers }),
+          false: options.batch === false ? httpLink({ url: `${baseUrl}/trpc`, headers }) : httpBatchLink({ url: `${baseUrl}/trpc`, headers, maxURLLength: 2000, maxItems: limits.batchMaxCalls }),
+        }),
       }),
     ],
   });
