@@ -13,6 +13,17 @@ import type { ProfileStore } from "../memory/profile-store.ts";
 import type { RecallIndexes } from "../memory/recall-turns.ts";
 import type { SummaryService } from "../memory/summaries.ts";
 
+/**
+ * What goes with a chat or a user beyond the chat store: documents, their pages, chunks and index
+ * rows (the index is not cascaded by the database). The document service implements it.
+ */
+export interface LifecycleHooks {
+  /** After the chat is gone: deletes the documents nothing holds any more (not kept, in no other chat). */
+  chatDeleted(userId: string, sessionId: string): Promise<void>;
+  /** After the user's rows are gone: deletes whatever of theirs the cascades do not reach. */
+  userDeleted(userId: string): Promise<void>;
+}
+
 export interface ChatLifecycleDependencies {
   chats: ChatRepository;
   users: Pick<UserStore, "deleteUser">;
@@ -29,6 +40,8 @@ export interface ChatLifecycleDependencies {
   scrubber?: Pick<DeletedDataScrubber, "scrub">;
   /** Sign-in sessions: an erased user's end first, so none of their tokens works meanwhile or after. */
   sessions?: Pick<AuthService, "revokeUser">;
+  /** Documents (the document service). */
+  hooks?: LifecycleHooks;
 }
 
 /**
@@ -71,6 +84,9 @@ export class ChatLifecycle {
     recallIndexes.forgetSession(userId, sessionId);
     summaries.forget(sessionId);
     await conversations.invalidateConversation(userId, sessionId);
+    // After the chat is gone, so a document uploaded into it meanwhile goes too (its upload now
+    // fails the chat check), and before the scrub, so the deleted text leaves the files.
+    await this.dependencies.hooks?.chatDeleted(userId, sessionId);
     await this.dependencies.scrubber?.scrub();
   }
 
@@ -102,6 +118,8 @@ export class ChatLifecycle {
     const saved = await users.deleteUser(userId);
     // The saved chats went with the User row; this takes the temporary ones.
     const rest = await chats.deleteAllChats(userId);
+    // Saved documents went with the User row too; the hook takes their index and temporary ones.
+    await this.dependencies.hooks?.userDeleted(userId);
 
     recallIndexes.forgetUser(userId);
     for (const sessionId of sessionIds) summaries.forget(sessionId);

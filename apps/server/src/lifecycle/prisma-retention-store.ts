@@ -17,7 +17,8 @@ export class PrismaRetentionStore implements RetentionStore {
 
   async inactiveAnonymousUsers(before: Date, limit: number): Promise<string[]> {
     const rows = await this.prisma.user.findMany({
-      where: { kind: "anonymous", createdAt: { lt: before }, sessions: { none: { updatedAt: { gte: before } } } },
+      // A library document used (uploaded, kept, summarized) since is activity too.
+      where: { kind: "anonymous", createdAt: { lt: before }, sessions: { none: { updatedAt: { gte: before } } }, documents: { none: { updatedAt: { gte: before } } } },
       orderBy: { createdAt: "asc" },
       take: limit,
       select: { id: true },
@@ -27,7 +28,7 @@ export class PrismaRetentionStore implements RetentionStore {
 
   async emptyAnonymousUsers(before: Date, limit: number): Promise<string[]> {
     const rows = await this.prisma.user.findMany({
-      where: { kind: "anonymous", createdAt: { lt: before }, sessions: { none: {} }, profileFacts: { none: {} }, episodes: { none: {} } },
+      where: { kind: "anonymous", createdAt: { lt: before }, sessions: { none: {} }, profileFacts: { none: {} }, episodes: { none: {} }, documents: { none: {} } },
       orderBy: { createdAt: "asc" },
       take: limit,
       select: { id: true },

@@ -7,9 +7,9 @@ import type { ChatLifecycle } from "./chat-lifecycle.ts";
 export interface RetentionStore {
   /** Saved chats with no activity (no message, rename or reply) since `before`. */
   staleChats(before: Date, limit: number): Promise<{ userId: string; sessionId: string }[]>;
-  /** Anonymous users who arrived before `before` and whose chats have all been idle since. */
+  /** Anonymous users who arrived before `before` and whose chats and documents have all been idle since. */
   inactiveAnonymousUsers(before: Date, limit: number): Promise<string[]>;
-  /** Anonymous users who arrived before `before` and never saved a chat, a fact or an episode. */
+  /** Anonymous users who arrived before `before` and never saved a chat, a fact, an episode or a document. */
   emptyAnonymousUsers(before: Date, limit: number): Promise<string[]>;
 }
 
