@@ -26,6 +26,8 @@ interface Fixture {
   temporary: { sessionId: string; messageId: string };
   factId: string;
   episodeId: string;
+  /** A ready document in each chat, with one of its passages. */
+  documents: Array<{ documentId: string; chunkId: string; sessionId: string }>;
 }
 
 interface Rule {
@@ -35,6 +37,15 @@ interface Rule {
 }
 
 const chats = (build: (chat: Fixture["saved"]) => unknown) => (fixture: Fixture) => [build(fixture.saved), build(fixture.temporary)];
+const documents = (build: (document: Fixture["documents"][number]) => unknown) => (fixture: Fixture) => fixture.documents.map(build);
+
+/** A small Markdown file marked CANARY, as the web app uploads it (a fresh form for every call). */
+function canaryForm(sessionId: string): FormData {
+  const form = new FormData();
+  form.append("file", new File(["# CANARY notes\n\nThe CANARY valve opens at 3 bar and closes at 1 bar.\n"], "CANARY.md"));
+  form.append("sessionId", sessionId);
+  return form;
+}
 
 const classification: Record<string, Rule> = {
   "auth.ensure": { access: "public" },
@@ -68,6 +79,16 @@ const classification: Record<string, Rule> = {
   "memory.buildContext": { access: "owned", inputs: chats((chat) => ({ sessionId: chat.sessionId, message: "What did I say?" })) },
   "memory.extractProfile": { access: "owned", inputs: chats((chat) => ({ sessionId: chat.sessionId })) },
   "memory.stats": { access: "admin" },
+  "document.upload": { access: "owned", inputs: chats((chat) => canaryForm(chat.sessionId)) },
+  "document.list": { access: "owned", inputs: chats((chat) => ({ sessionId: chat.sessionId })) },
+  "document.library": { access: "self" },
+  "document.get": { access: "owned", inputs: documents((document) => ({ documentId: document.documentId })) },
+  "document.text": { access: "owned", inputs: documents((document) => ({ documentId: document.documentId })) },
+  "document.passage": { access: "owned", inputs: documents((document) => ({ chunkId: document.chunkId })) },
+  "document.attach": { access: "owned", inputs: documents((document) => ({ documentId: document.documentId, sessionId: document.sessionId })) },
+  "document.detach": { access: "owned", inputs: documents((document) => ({ documentId: document.documentId, sessionId: document.sessionId })) },
+  "document.keep": { access: "owned", inputs: (fixture) => [{ documentId: fixture.documents[0]!.documentId, kept: true }] },
+  "document.delete": { access: "owned", inputs: documents((document) => ({ documentId: document.documentId })) },
   "admin.stats": { access: "admin", inputs: () => [{ days: 7 }] },
   "episode.list": { access: "self" },
   "episode.update": { access: "owned", inputs: (fixture) => [{ episodeId: fixture.episodeId, summary: "Edited.", facts: [] }] },
@@ -114,10 +135,17 @@ async function ownerWithData(): Promise<{ client: RecallClient; token: string; f
   const saved = await chat(false);
   const temporary = await chat(true);
   const fact = await client.profile.add.mutate({ kind: "other", value: "CANARY fact" });
+  const uploaded = [];
+  for (const chat of [saved, temporary]) {
+    const document = await client.document.upload.mutate(canaryForm(chat.sessionId));
+    await harness.recall.services.documents.idle();
+    const [hit] = await harness.recall.services.documents.search({ userId: anonymous.userId, sessionId: chat.sessionId, query: "When does the CANARY valve open?", limit: 1 });
+    uploaded.push({ documentId: document.id, chunkId: hit!.chunkId, sessionId: chat.sessionId });
+  }
   const episode = await harness.database.prisma.episode.create({
     data: { userId: anonymous.userId, sessionId: saved.sessionId, summary: "CANARY episode", factsJson: "[]" },
   });
-  return { client, token, fixture: { login, password, saved, temporary, factId: fact.id, episodeId: episode.id } };
+  return { client, token, fixture: { login, password, saved, temporary, factId: fact.id, episodeId: episode.id, documents: uploaded } };
 }
 
 /** The tokens each role calls with; the owner's expired, tampered and revoked ones are the owner's own. */
