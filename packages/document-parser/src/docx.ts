@@ -7,7 +7,7 @@ import type { ExtractOutcome } from "./types.ts";
  * A DOCX that zip-inspection.ts has let through, read by mammoth. Images are never read (their
  * bytes would only become data URIs we throw away) and linked external files are never opened.
  */
-export async function parseDocx(bytes: Uint8Array, coreProperties: string | null): Promise<ExtractOutcome> {
+export async function parseDocx(bytes: Uint8Array, coreProperties: string | null, hasMacros: boolean): Promise<ExtractOutcome> {
   const { default: mammoth } = await import("mammoth");
   let html: string;
   try {
@@ -28,8 +28,10 @@ export async function parseDocx(bytes: Uint8Array, coreProperties: string | null
     pageCount: 1,
     pages: [{ number: 1, blocks }],
   };
-  return { ok: true, document, warnings: [] };
+  return { ok: true, document, warnings: hasMacros ? [macroWarning] : [] };
 }
+
+const macroWarning = "This document contains macros. They were not run; only the text was read.";
 
 /** dc:title from docProps/core.xml, when the author set one. */
 function coreTitle(xml: string | null): string | null {

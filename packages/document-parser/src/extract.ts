@@ -17,7 +17,7 @@ export async function extract(bytes: Uint8Array, fileName: string, limits: Worke
       const inspection = await inspectZip(bytes, limits);
       if (!inspection.ok) return inspection;
       if (inspection.kind === "other") return { ok: false, refusal: refusals.unsupportedType(inspection.what) };
-      const outcome = await parseDocx(bytes, inspection.coreProperties);
+      const outcome = await parseDocx(bytes, inspection.coreProperties, inspection.hasMacros);
       onProgress(1, 1);
       return outcome;
     }

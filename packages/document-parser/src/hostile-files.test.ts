@@ -130,6 +130,19 @@ describe("hostile PDFs", () => {
   });
 });
 
+describe("hostile Word documents", () => {
+  it("reads the text of a macro-enabled document without running its macros, and says so", async () => {
+    const outcome = await newParser().parse(await makeDocx({ sections: [{ heading: "Invoice", paragraphs: ["Enable content to view."] }], withMacros: true }), "invoice.docx");
+    expect(outcome.ok && outcome.document.pages[0]!.blocks.map((block) => block.text)).toEqual(["Invoice", "Enable content to view."]);
+    expect(outcome.ok && outcome.warnings).toEqual(["This document contains macros. They were not run; only the text was read."]);
+  });
+
+  it("refuses a truncated DOCX as corrupt", async () => {
+    const docx = await makeDocx({ sections: [{ heading: "A", paragraphs: [sampleParagraph(5)] }] });
+    expect(refusalOf(await newParser().parse(truncate(docx, 0.7), "a.docx"), "corrupt")).toMatch(/damaged or incomplete|could not be read/);
+  });
+});
+
 describe("zip bombs", () => {
   it("refuses a DOCX-shaped zip bomb from its central directory, without inflating it, and this process's memory stays put", async () => {
     const bomb = await makeZipBomb({ inflatedMb: 200 });

@@ -18,14 +18,20 @@ const pdfSearchBytes = 1024;
 const maxControlShare = 0.001;
 
 export async function sniff(bytes: Uint8Array): Promise<Sniffed> {
-  if (hasPdfMagic(bytes)) return { type: "pdf" };
+  if (startsWithPdfMagic(bytes)) return { type: "pdf" };
   // Zips are inspected by our own bounded reader (zip-inspection.ts), never inflated here.
   if (hasZipMagic(bytes)) return { type: "zip" };
   const text = decodeText(bytes);
   if (text !== null) return { type: "text", text };
+  // After the text check: a note that mentions "%PDF-" near its start is still a note.
+  if (hasPdfMagic(bytes)) return { type: "pdf" };
   const detected = await fileTypeFromBuffer(bytes).catch(() => undefined);
   if (detected?.ext === "cfb" && containsUtf16(bytes, "EncryptedPackage")) return { type: "encrypted_office" };
   return { type: "unsupported", what: detected ? describeFileType(detected.ext, detected.mime) : null };
+}
+
+function startsWithPdfMagic(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x25 && bytes[1] === 0x50 && bytes[2] === 0x44 && bytes[3] === 0x46 && bytes[4] === 0x2d;
 }
 
 function hasPdfMagic(bytes: Uint8Array): boolean {

@@ -10,7 +10,7 @@ import { refusals } from "./refusals.ts";
  * than it declared). Only then does mammoth, which trusts the zip, get to read it.
  */
 export type ZipInspection =
-  | { ok: true; kind: "docx"; coreProperties: string | null }
+  | { ok: true; kind: "docx"; coreProperties: string | null; hasMacros: boolean }
   | { ok: true; kind: "other"; what: string }
   | { ok: false; refusal: DocumentRefusal };
 
@@ -34,7 +34,7 @@ export async function inspectZip(bytes: Uint8Array, limits: WorkerLimits): Promi
     const names = new Set(entries.map((entry) => entry.fileName));
     if (!names.has("word/document.xml")) return { ok: true, kind: "other", what: describeZip(names) };
     const coreProperties = await inflateAll(zip, entries, limits.maxUncompressedBytes);
-    return { ok: true, kind: "docx", coreProperties };
+    return { ok: true, kind: "docx", coreProperties, hasMacros: names.has("word/vbaProject.bin") };
   } catch (error) {
     return { ok: false, refusal: error instanceof ZipBombError ? refusals.zipBomb() : refusals.corruptDocx() };
   } finally {

@@ -8,6 +8,8 @@ export interface DocxSpec {
   sections: Array<{ heading: string; paragraphs: string[] }>;
   /** Rows of cells, after the sections; the first row is the header. */
   table?: string[][];
+  /** Adds word/vbaProject.bin, as a macro-enabled document (.docm) has. */
+  withMacros?: boolean;
 }
 
 const fixedDate = new Date("2024-01-01T00:00:00Z");
@@ -75,6 +77,7 @@ export async function makeDocx(spec: DocxSpec): Promise<Uint8Array> {
   add("word/document.xml", documentXml(spec));
   add("word/styles.xml", styles);
   add("docProps/core.xml", coreXml(spec.title));
+  if (spec.withMacros) add("word/vbaProject.bin", "Attribute VB_Name = \"ThisDocument\"\nSub AutoOpen()\nEnd Sub\n");
   return finish(zip);
 }
 
