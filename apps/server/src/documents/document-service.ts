@@ -90,24 +90,27 @@ export class DocumentService implements Documents {
     if (bytes.byteLength > settings.maxBytes) {
       throw new PayloadTooLargeError(`This file is ${describeBytes(bytes.byteLength)}; files are at most ${describeBytes(settings.maxBytes)}.`);
     }
-    if (sessionId !== null) {
-      const attached = await this.deps.store.listForChat(userId, sessionId);
-      if (attached.length >= settings.documentsPerChat) {
-        throw new LimitExceededError(`This chat has ${attached.length} documents, the most allowed. Remove one to add another.`);
+    // Checked and created one upload at a time per user, so concurrent uploads cannot pass a quota together.
+    const record = await this.serially(userId, async () => {
+      if (sessionId === null || !isEphemeralId(sessionId)) {
+        const usage = await this.deps.store.usage(userId);
+        if (settings.documentsPerUser > 0 && usage.count >= settings.documentsPerUser) {
+          throw new LimitExceededError(`You have ${usage.count} documents, the most allowed. Delete some from your library to upload more.`);
+        }
+        if (settings.storageBytesPerUser > 0 && usage.bytes + bytes.byteLength > settings.storageBytesPerUser) {
+          throw new LimitExceededError(
+            `Your documents use ${describeBytes(usage.bytes)} of ${describeBytes(settings.storageBytesPerUser)}; this file does not fit. Delete some from your library first.`,
+          );
+        }
       }
-    }
-    if (sessionId === null || !isEphemeralId(sessionId)) {
-      const usage = await this.deps.store.usage(userId);
-      if (settings.documentsPerUser > 0 && usage.count >= settings.documentsPerUser) {
-        throw new LimitExceededError(`You have ${usage.count} documents, the most allowed. Delete some from your library to upload more.`);
+      if (sessionId !== null) {
+        const attached = await this.deps.store.listForChat(userId, sessionId);
+        if (attached.length >= settings.documentsPerChat) {
+          throw new LimitExceededError(`This chat has ${attached.length} documents, the most allowed. Remove one to add another.`);
+        }
       }
-      if (settings.storageBytesPerUser > 0 && usage.bytes + bytes.byteLength > settings.storageBytesPerUser) {
-        throw new LimitExceededError(
-          `Your documents use ${describeBytes(usage.bytes)} of ${describeBytes(settings.storageBytesPerUser)}; this file does not fit. Delete some from your library first.`,
-        );
-      }
-    }
-    const record = await this.deps.store.create({ userId, sessionId, name: cleanDocumentName(input.fileName), sizeBytes: bytes.byteLength });
+      return this.deps.store.create({ userId, sessionId, name: cleanDocumentName(input.fileName), sizeBytes: bytes.byteLength });
+    });
     this.queue.add(record.id, () => this.ingest(record, bytes));
     return toDocumentView(record);
   }
@@ -241,6 +244,21 @@ export class DocumentService implements Documents {
   async userDeleted(userId: string): Promise<void> {
     await this.deps.store.deleteForUser(userId);
     await Promise.all([this.deps.savedIndex.removeUser(userId), this.deps.memoryIndex.removeUser(userId)]);
+  }
+
+  private readonly uploading = new Map<string, Promise<unknown>>();
+
+  /** Runs `task` after the user's previous one on this instance has finished. */
+  private async serially<T>(userId: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.uploading.get(userId) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const settled = run.catch(() => {});
+    this.uploading.set(userId, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.uploading.get(userId) === settled) this.uploading.delete(userId);
+    }
   }
 
   private async owned(userId: string, documentId: string): Promise<DocumentRecord> {
