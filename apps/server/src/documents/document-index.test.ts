@@ -161,6 +161,16 @@ for (const [mode, makeCipher] of [
       expect((await search(subject.index, { userId: "mallory", documentIds: ["mallory-doc"], query: "lighthouse" })).map((hit) => hit.chunkId)).toEqual(["mallory-1"]);
     });
 
+    it("finds the chat's chunk even when hundreds of better matches sit in the user's library and another user's documents", async () => {
+      const crowd = (prefix: string) => Array.from({ length: 260 }, (_, index) => ({ chunkId: `${prefix}-${index}`, text: "harbour harbour harbour" }));
+      await subject.index.add("alice", "library", crowd("library"));
+      await subject.index.add("mallory", "elsewhere", crowd("elsewhere"));
+      await subject.index.add("alice", "chat", [{ chunkId: "chat-1", text: "The harbour appears once among many other words about boats, nets, gulls and weather." }]);
+      const hits = await search(subject.index, { userId: "alice", documentIds: ["chat"], query: "harbour" });
+      expect(hits.map((hit) => hit.chunkId)).toEqual(["chat-1"]);
+      expect(await search(subject.index, { userId: "alice", documentIds: ["chat", "library"], query: "harbour", limit: 60 })).toHaveLength(50);
+    });
+
     it("removeDocument and removeUser leave no rows behind", async () => {
       await subject.index.add("alice", "first", tideChunks);
       await subject.index.addVectors("alice", "first", "embed", tideChunks.map((chunk, index) => ({ chunkId: chunk.chunkId, vector: axis(index) })));

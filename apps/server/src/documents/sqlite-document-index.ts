@@ -33,8 +33,8 @@ export interface SqliteDocumentIndexOptions extends DocumentIndexOptions {
  * terms are stored once, there, and the FTS index keeps its posting lists. The rows are also what
  * a delete needs: FTS5's secure-delete removes a row's terms from the index b-tree only when it is
  * told them (a contentless table only marks rows deleted and keeps their terms until a merge).
- * `scope` holds the document's scope token, weighted 0 in bm25, so a search intersects posting
- * lists with its documents instead of filtering every match of the user's whole library.
+ * `scope` holds the document's scope token, weighted 0 in bm25: a search that finds too few of the
+ * chat's chunks among the best matches of everything runs again intersected with the chat's scope.
  */
 const schema = `
 CREATE TABLE IF NOT EXISTS document_term_rows (
@@ -141,7 +141,7 @@ export class SqliteDocumentIndex implements DocumentIndex {
     assertSearchLimit(input.limit);
     if (input.limit === 0 || input.documentIds.length === 0) return [];
     const documentIds = JSON.stringify(input.documentIds);
-    const bm25 = await this.#searchTerms(input, documentIds);
+    const bm25 = await this.#searchTerms(input);
     let vectors: VectorCandidate[] = [];
     if (wantsVectors(input)) {
       const rows = this.#statements.searchVectors.all(vectorBytes(input.queryVector), input.userId, input.vectorModel, input.queryVector.length, documentIds, candidatesPerRanking) as Array<{
@@ -190,18 +190,44 @@ export class SqliteDocumentIndex implements DocumentIndex {
     return {
       chunks: (this.#db.prepare("SELECT COUNT(*) AS n FROM document_term_rows").get() as { n: number }).n,
       vectors: (this.#db.prepare("SELECT COUNT(*) AS n FROM document_vectors").get() as { n: number }).n,
-      ftsBytes: bytesOf((name) => name.startsWith("document_terms") || name.startsWith("document_term_rows")),
-      vectorBytes: bytesOf((name) => name.startsWith("document_vectors")),
+      // Tables, their indexes and SQLite's automatic unique indexes ("sqlite_autoindex_document_term_rows_1").
+      ftsBytes: bytesOf((name) => name.includes("document_terms") || name.includes("document_term_rows")),
+      vectorBytes: bytesOf((name) => name.includes("document_vectors")),
     };
   }
 
-  async #searchTerms(input: DocumentSearchInput, documentIds: string): Promise<RankedCandidate[]> {
+  /**
+   * BM25 candidates in two steps: FTS5 ranks rowids alone (a join inside the ranking query costs
+   * ten times more at 50,000 chunks), then their rows are read and kept when they are the user's
+   * and in the chat. When the chat's documents are a small part of what matches (a large library),
+   * too few survive: the query runs again limited to the chat's scope tokens, which FTS5 intersects
+   * with the terms' posting lists (slower when the chat holds many documents, hence second).
+   */
+  async #searchTerms(input: DocumentSearchInput): Promise<RankedCandidate[]> {
     const hash = await this.#cipher.termHasher(input.userId);
     const terms = distinctTerms(blindTerms(input.query, this.#terms, hash));
     if (terms.length === 0) return [];
-    const scopes = distinctTerms(input.documentIds.map(scopeToken));
-    const rows = this.#statements.searchTerms.all(ftsQuery(terms, scopes), input.userId, documentIds, candidatesPerRanking) as Array<{ chunk_id: string; document_id: string }>;
-    return rows.map((row) => ({ chunkId: row.chunk_id, documentId: row.document_id }));
+    const inChat = new Set(input.documentIds);
+    const termsQuery = `terms : (${ftsAlternatives(terms)})`;
+    const widest = candidatesPerRanking * 4;
+    const ranked = this.#statements.rankTerms.all(termsQuery, widest) as Array<{ id: number }>;
+    const kept = this.#keepInChat(ranked, input.userId, inChat);
+    if (kept.length >= candidatesPerRanking || ranked.length < widest) return kept.slice(0, candidatesPerRanking);
+    const scoped = this.#statements.rankTerms.all(`${termsQuery} AND scope : (${ftsAlternatives([...inChat].map(scopeToken))})`, widest) as Array<{ id: number }>;
+    return this.#keepInChat(scoped, input.userId, inChat).slice(0, candidatesPerRanking);
+  }
+
+  /** The ranked rows that are the user's and in the chat, in rank order. */
+  #keepInChat(ranked: ReadonlyArray<{ id: number }>, userId: string, inChat: ReadonlySet<string>): RankedCandidate[] {
+    if (ranked.length === 0) return [];
+    const rows = this.#statements.rowsById.all(JSON.stringify(ranked.map((row) => row.id))) as Array<{ id: number; chunk_id: string; document_id: string; user_id: string }>;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const kept: RankedCandidate[] = [];
+    for (const { id } of ranked) {
+      const row = byId.get(id);
+      if (row !== undefined && row.user_id === userId && inChat.has(row.document_id)) kept.push({ chunkId: row.chunk_id, documentId: row.document_id });
+    }
+    return kept;
   }
 
   #write(work: () => void): Promise<void> {
@@ -240,14 +266,8 @@ function prepareStatements(db: Database.Database) {
     ),
     deleteVectorsOfDocument: db.prepare("DELETE FROM document_vectors WHERE document_id = ?"),
     deleteVectorsOfUser: db.prepare("DELETE FROM document_vectors WHERE user_id = ?"),
-    // The scope tokens already limit the match to the documents; the joins make the user and the
-    // exact ids a hard condition (a scope token is a hash prefix, and ids are only unique per table).
-    searchTerms: db.prepare(
-      `SELECT r.chunk_id, r.document_id, bm25(document_terms, 1.0, 0.0) AS score
-       FROM document_terms JOIN document_term_rows r ON r.id = document_terms.rowid
-       WHERE document_terms MATCH ? AND r.user_id = ? AND r.document_id IN (SELECT value FROM json_each(?))
-       ORDER BY score, r.chunk_id LIMIT ?`,
-    ),
+    rankTerms: db.prepare("SELECT rowid AS id FROM document_terms WHERE document_terms MATCH ? ORDER BY bm25(document_terms, 1.0, 0.0), rowid LIMIT ?"),
+    rowsById: db.prepare("SELECT id, chunk_id, document_id, user_id FROM document_term_rows WHERE id IN (SELECT value FROM json_each(?))"),
     searchVectors: db.prepare(
       `SELECT chunk_id, document_id, vec_distance_cosine(embedding, ?) AS distance
        FROM document_vectors
@@ -271,12 +291,11 @@ function deleteTermRows(statements: ReturnType<typeof prepareStatements>, rows: 
 }
 
 /**
- * `terms : ("a" OR "b") AND scope : ("d1" OR "d2")`. Every term is a quoted string with its
- * quotes doubled, so nothing in a query (quotes, NEAR, *, ^, parentheses) is FTS5 syntax.
+ * `"a" OR "b"`, for `terms : (...)` and `scope : (...)`. Every term is a quoted string with its
+ * quotes doubled, so nothing in a query (quotes, NEAR, *, ^, parentheses, column names) is FTS5 syntax.
  */
-export function ftsQuery(terms: readonly string[], scopes: readonly string[]): string {
-  const quoted = (values: readonly string[]): string => values.map((value) => `"${value.replaceAll('"', '""')}"`).join(" OR ");
-  return `terms : (${quoted(terms)}) AND scope : (${quoted(scopes)})`;
+export function ftsAlternatives(values: readonly string[]): string {
+  return values.map((value) => `"${value.replaceAll('"', '""')}"`).join(" OR ");
 }
 
 function isBusy(error: unknown): boolean {
