@@ -236,7 +236,10 @@ export class DocumentService implements Documents {
 
   async chatDeleted(userId: string, sessionId: string): Promise<void> {
     for (const documentId of await this.deps.store.documentsOnlyIn(userId, sessionId)) {
-      await this.deps.store.delete(userId, documentId);
+      // A temporary chat's documents may have gone with it already (the in-memory store's sweep).
+      await this.deps.store.delete(userId, documentId).catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
       await this.indexFor(documentId).removeDocument(documentId);
     }
   }
