@@ -11,6 +11,11 @@ import { OllamaBanner } from "./components/ollama-banner.tsx";
 import { ShortcutHelp } from "./components/shortcut-help.tsx";
 import { ThemePicker } from "./components/theme-picker.tsx";
 import { ExportChatMenu, MemoryAndDataPage } from "./components/your-data/index.ts";
+import { DocumentsStrip } from "./documents/documents-strip.tsx";
+import { DropOverlay } from "./documents/drop-overlay.tsx";
+import { LibraryPage } from "./documents/library-page.tsx";
+import { useDocumentUploads } from "./documents/use-document-uploads.ts";
+import { useFileDrop } from "./documents/use-file-drop.ts";
 import { describeError, errorCode } from "./error-message.ts";
 import { useBranchChoices } from "./hooks/use-branch-choices.ts";
 import { useChatLocation } from "./hooks/use-chat-location.ts";
@@ -37,7 +42,7 @@ export function ChatScreen() {
   const [searchQuery, setSearchQuery] = useState("");
   const phone = useMediaQuery("(max-width: 720px)");
   const [drawerOpen, setDrawerOpen] = useState(false);
-  const [view, setView] = useState<"chat" | "memory" | "admin">("chat");
+  const [view, setView] = useState<"chat" | "memory" | "admin" | "library">("chat");
   const me = useQuery(trpc.auth.me.queryOptions());
   function closePage() {
     setView("chat");
@@ -97,6 +102,17 @@ export function ChatScreen() {
   });
   const actions = useChatActions({ chatId, model, temporary, openChat });
   const busy = Boolean(streamingMessage) || actions.pending;
+  const uploads = useDocumentUploads();
+  // On a new chat the files make the chat first, as sending does: they start processing at once,
+  // so they are ready (or refused) by the time the first question is asked.
+  function attachFiles(files: File[]) {
+    actions.ensureChat().then(
+      (sessionId) => uploads.start(sessionId, files),
+      // The composer shows why the chat could not be made (actions.error).
+      () => {},
+    );
+  }
+  const fileDrop = useFileDrop(attachFiles, view === "chat" && !thread.isError);
 
   function switchChat(nextChatId: string | null) {
     stop.reset();
@@ -176,6 +192,16 @@ export function ChatScreen() {
             >
               Memory &amp; data
             </button>
+            <button
+              type="button"
+              aria-current={view === "library" ? "page" : undefined}
+              onClick={() => {
+                setView("library");
+                setDrawerOpen(false);
+              }}
+            >
+              Library
+            </button>
             {me.data?.role === "admin" && (
               <button
                 type="button"
@@ -194,9 +220,11 @@ export function ChatScreen() {
         }
       />
       {phone && drawerOpen && <div className="drawer-backdrop" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
-      <main className="chat" inert={phone && drawerOpen}>
+      <main className="chat drop-target" inert={phone && drawerOpen} {...fileDrop.handlers}>
         {view === "memory" ? (
           <MemoryAndDataPage onClose={closePage} />
+        ) : view === "library" ? (
+          <LibraryPage chatId={chatId} onClose={closePage} />
         ) : view === "admin" ? (
           <AdminPage onClose={closePage} />
         ) : (
@@ -283,8 +311,18 @@ export function ChatScreen() {
                 </button>
               </div>
             )}
+            {chatId && (
+              <DocumentsStrip
+                chatId={chatId}
+                temporary={currentSession?.ephemeral ?? false}
+                uploads={uploads.rows}
+                onCancelUpload={uploads.cancel}
+                onDismissUpload={uploads.dismiss}
+              />
+            )}
             <Composer
               inputRef={composerRef}
+              onAttachFiles={attachFiles}
               onSend={(content) => send(content, leafId ?? undefined)}
               onStop={() => stopStreaming?.()}
               streaming={Boolean(streamingMessage)}
@@ -293,6 +331,7 @@ export function ChatScreen() {
               error={actions.error ?? (stop.error ? describeError(stop.error) : null)}
               maxLength={limits.messageMaxChars}
             />
+            {fileDrop.dragging && <DropOverlay temporary={currentSession?.ephemeral ?? (!chatId && temporary)} newChat={!chatId} />}
           </>
         )}
       </main>

@@ -1,5 +1,8 @@
-import { useId, useState } from "react";
-import type { FormEvent, KeyboardEvent, Ref } from "react";
+import { useId, useRef, useState } from "react";
+import type { ClipboardEvent, FormEvent, KeyboardEvent, Ref } from "react";
+
+/** What the file picker offers; the server decides from the bytes, so this only narrows the picker. */
+export const documentAccept = ".pdf,.docx,.txt,.md,.markdown,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/plain,text/markdown";
 
 interface ComposerProps {
   /** Resolves true once the server accepted the message; false keeps the draft for another try. */
@@ -13,10 +16,13 @@ interface ComposerProps {
   maxLength: number;
   /** For the "focus the message box" shortcut. */
   inputRef?: Ref<HTMLTextAreaElement>;
+  /** Files chosen with the paperclip or pasted into the box: they go into the chat as documents. */
+  onAttachFiles?: (files: File[]) => void;
 }
 
-export function Composer({ onSend, onStop, streaming, sending, stopping, error, maxLength, inputRef }: ComposerProps) {
+export function Composer({ onSend, onStop, streaming, sending, stopping, error, maxLength, inputRef, onAttachFiles }: ComposerProps) {
   const [draft, setDraft] = useState("");
+  const fileInputRef = useRef<HTMLInputElement>(null);
   const inputId = useId();
   const hintId = useId();
   const tooLong = draft.length > maxLength;
@@ -38,6 +44,14 @@ export function Composer({ onSend, onStop, streaming, sending, stopping, error, 
     void submit();
   }
 
+  // Pasted files (copied in a file manager) become documents; pasted text stays text.
+  function handlePaste(event: ClipboardEvent<HTMLTextAreaElement>) {
+    const files = [...event.clipboardData.files];
+    if (!onAttachFiles || files.length === 0 || event.clipboardData.getData("text/plain") !== "") return;
+    event.preventDefault();
+    onAttachFiles(files);
+  }
+
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     void submit();
@@ -55,6 +69,33 @@ export function Composer({ onSend, onStop, streaming, sending, stopping, error, 
         </p>
       )}
       <div className="composer-row">
+        {onAttachFiles && (
+          <>
+            <button
+              type="button"
+              className="composer-attach"
+              aria-label="Attach files"
+              title="Attach PDF, Word, text or Markdown files (or drop or paste them)"
+              onClick={() => fileInputRef.current?.click()}
+            >
+              <span aria-hidden="true">📎</span>
+            </button>
+            <input
+              ref={fileInputRef}
+              type="file"
+              multiple
+              hidden
+              accept={documentAccept}
+              data-testid="attach-files-input"
+              onChange={(event) => {
+                const files = [...(event.target.files ?? [])];
+                // Cleared so choosing the same file again fires another change.
+                event.target.value = "";
+                if (files.length > 0) onAttachFiles(files);
+              }}
+            />
+          </>
+        )}
         <label htmlFor={inputId} className="visually-hidden">
           Message
         </label>
@@ -64,6 +105,7 @@ export function Composer({ onSend, onStop, streaming, sending, stopping, error, 
           value={draft}
           onChange={(event) => setDraft(event.target.value)}
           onKeyDown={handleKeyDown}
+          onPaste={handlePaste}
           placeholder="Message Recall"
           aria-describedby={hintId}
           aria-invalid={tooLong}

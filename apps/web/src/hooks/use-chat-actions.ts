@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useRef } from "react";
 import { describeError } from "../error-message.ts";
 import { appendMessages } from "../message-cache.ts";
 import { parentKey } from "../thread/branches.ts";
@@ -59,6 +60,28 @@ export function useChatActions({ chatId, model, temporary, openChat }: ChatActio
     }),
   );
 
+  // Several files dropped at once, or a send while an upload made the chat: one chat, not two.
+  const creating = useRef<{ promise: Promise<string> } | null>(null);
+
+  /** The open chat, or a new one (temporary if asked for), opened at once; rejects when it could not be made. */
+  async function ensureChat(): Promise<string> {
+    if (chatId) return chatId;
+    if (!creating.current) {
+      const promise = createSession
+        .mutateAsync({ ...(model ? { model } : {}), ...(temporary ? { ephemeral: true } : {}) })
+        .then((session) => {
+          // Open it before anything goes into it, so a failure is retried in this chat rather than a new one.
+          openChat(session.id);
+          return session.id;
+        })
+        .finally(() => {
+          creating.current = null;
+        });
+      creating.current = { promise };
+    }
+    return creating.current.promise;
+  }
+
   function reset() {
     createSession.reset();
     sendMessage.reset();
@@ -69,13 +92,7 @@ export function useChatActions({ chatId, model, temporary, openChat }: ChatActio
   async function send(content: string, parentId: string | null | undefined): Promise<boolean> {
     reset();
     try {
-      let sessionId = chatId;
-      if (!sessionId) {
-        const session = await createSession.mutateAsync({ ...(model ? { model } : {}), ...(temporary ? { ephemeral: true } : {}) });
-        sessionId = session.id;
-        // Open it before sending, so a failed send is retried in this chat rather than a new one.
-        openChat(sessionId);
-      }
+      const sessionId = await ensureChat();
       await sendMessage.mutateAsync({ sessionId, content, ...(parentId === undefined ? {} : { parentId }), ...(model ? { model } : {}) });
       return true;
     } catch {
@@ -97,6 +114,7 @@ export function useChatActions({ chatId, model, temporary, openChat }: ChatActio
   return {
     send,
     regenerate,
+    ensureChat,
     /** Forgets the last failure, e.g. when switching chats. */
     reset,
     pending: createSession.isPending || sendMessage.isPending || regenerateReply.isPending,
