@@ -1,5 +1,6 @@
 import { openDatabase, type DatabaseProvider, type PrismaClient } from "@recall/db";
 import { DeletedDataScrubber } from "../account/deleted-data.ts";
+import { reindexDocuments } from "../documents/reindex-documents.ts";
 import { encryptedColumns } from "./encrypted-columns.ts";
 import { EncryptingFieldCipher, createFieldCipher } from "./field-cipher.ts";
 import { commandMasterKeys, type KeyCommand } from "./key-command.ts";
@@ -55,7 +56,7 @@ export async function runReencryptCommand(command: ReencryptCommand): Promise<nu
   if (!masterKeys) return 1;
   const database = await openDatabase({ url: command.databaseUrl });
   try {
-    const code = await reencryptDatabase(database.prisma, masterKeys, options, command);
+    const code = await reencryptDatabase(database.prisma, masterKeys, options, command, database.provider);
     if (!options.status) await scrubReplacedText(database.prisma, database.provider);
     return code;
   } finally {
@@ -63,7 +64,7 @@ export async function runReencryptCommand(command: ReencryptCommand): Promise<nu
   }
 }
 
-async function reencryptDatabase(prisma: PrismaClient, masterKeys: MasterKeys, options: Arguments, command: ReencryptCommand): Promise<number> {
+async function reencryptDatabase(prisma: PrismaClient, masterKeys: MasterKeys, options: Arguments, command: ReencryptCommand, provider: DatabaseProvider): Promise<number> {
   const { print } = command;
   const store = new PrismaUserKeyStore(prisma);
   // Its own short cache: a rotation made by this run is current for it at once.
@@ -102,6 +103,9 @@ async function reencryptDatabase(prisma: PrismaClient, masterKeys: MasterKeys, o
     print(`${source.field}: scanned ${result.scanned}, rewrote ${result.rewritten}, ${result.changed} changed meanwhile, ${result.failed.length} failed.`);
     for (const failure of result.failed.slice(0, 20)) print(`  row ${failure.rowId} of user ${failure.userId}: ${failure.error}`);
   }
+  // Documents' search terms are keyed by the current data key: index them again under it.
+  const reindexed = await reindexDocuments({ prisma, provider, databaseUrl: command.databaseUrl, cipher, userId: options.userId });
+  print(`Documents: indexed ${reindexed} again under the current data keys.`);
   const failedUsers = new Set(results.flatMap((result) => result.failed.map((failure) => failure.userId)));
   if (!options.retire) return failedUsers.size === 0 ? 0 : 1;
 
