@@ -82,4 +82,35 @@ describe("Composer", () => {
     fireEvent.click(screen.getByRole("button", { name: "Stop" }));
     expect(props.onStop).toHaveBeenCalledTimes(1);
   });
+
+  it("has no paperclip when the screen takes no files", () => {
+    renderComposer();
+    expect(screen.queryByRole("button", { name: "Attach files" })).toBeNull();
+  });
+
+  it("hands the files chosen with the paperclip over, several at once", () => {
+    const onAttachFiles = vi.fn();
+    renderComposer({ onAttachFiles });
+    const picker = screen.getByTestId<HTMLInputElement>("attach-files-input");
+    const click = vi.spyOn(picker, "click");
+    fireEvent.click(screen.getByRole("button", { name: "Attach files" }));
+    expect(click).toHaveBeenCalledTimes(1);
+    expect(picker.multiple).toBe(true);
+    expect(picker.accept).toContain(".pdf");
+    const files = [new File(["a"], "a.pdf"), new File(["b"], "b.md")];
+    fireEvent.change(picker, { target: { files } });
+    expect(onAttachFiles).toHaveBeenCalledWith(files);
+  });
+
+  it("takes pasted files as documents, but leaves pasted text to the message box", () => {
+    const onAttachFiles = vi.fn();
+    const { input } = renderComposer({ onAttachFiles });
+    const file = new File(["%PDF-1.7"], "paper.pdf", { type: "application/pdf" });
+    const filesPasted = fireEvent.paste(input, { clipboardData: { files: [file], getData: () => "" } });
+    expect(filesPasted).toBe(false);
+    expect(onAttachFiles).toHaveBeenCalledWith([file]);
+    const textPasted = fireEvent.paste(input, { clipboardData: { files: [], getData: () => "some words" } });
+    expect(textPasted).toBe(true);
+    expect(onAttachFiles).toHaveBeenCalledTimes(1);
+  });
 });

@@ -78,7 +78,9 @@ export function Composer({ onSend, onStop, streaming, sending, stopping, error, 
               title="Attach PDF, Word, text or Markdown files (or drop or paste them)"
               onClick={() => fileInputRef.current?.click()}
             >
-              <span aria-hidden="true">📎</span>
+              <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+                <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" />
+              </svg>
             </button>
             <input
               ref={fileInputRef}

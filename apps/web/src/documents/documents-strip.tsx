@@ -89,7 +89,11 @@ export function DocumentsStrip({ chatId, temporary, uploads, onCancelUpload, onD
   return (
     <section className="documents-strip" aria-label="Documents in this chat" data-testid="documents-strip">
       {(documents.length > 0 || chatUploads.length > 0) && (
+        // Uploads first: they are what the reader just did, and the list may scroll.
         <ul className="documents-list">
+          {chatUploads.map((upload) => (
+            <UploadRowView key={upload.id} upload={upload} onCancel={() => onCancelUpload(upload.id)} onDismiss={() => onDismissUpload(upload.id)} />
+          ))}
           {documents.map((document) => (
             <DocumentRow
               key={document.id}
@@ -99,9 +103,6 @@ export function DocumentsStrip({ chatId, temporary, uploads, onCancelUpload, onD
               onToggleKeep={() => void toggleKeep(document)}
               onRemove={() => void remove(document)}
             />
-          ))}
-          {chatUploads.map((upload) => (
-            <UploadRowView key={upload.id} upload={upload} onCancel={() => onCancelUpload(upload.id)} onDismiss={() => onDismissUpload(upload.id)} />
           ))}
         </ul>
       )}
