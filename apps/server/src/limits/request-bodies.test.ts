@@ -165,6 +165,19 @@ describe("request bodies (the server in its own process)", () => {
     expect(grown).toBeLessThan(40 * mib);
   });
 
+  it("takes multipart on document.upload alone: refused there past the file limit or without a declared length, from the headers", async () => {
+    const before = residentBytes(server.child.pid!);
+    const size = 50 * mib;
+    const path = "/trpc/document.upload";
+    const tooLarge = await rawPost({ "Content-Type": "multipart/form-data; boundary=x", "Content-Length": String(size) }, size, { path });
+    const notMultipart = await rawPost({ "Content-Type": "application/octet-stream", "Content-Length": String(size) }, size, { path });
+    // Only the head of a chunked upload: the refusal comes from the headers before any chunk.
+    const chunkedUpload = await rawPost({ "Content-Type": "multipart/form-data; boundary=x", "Transfer-Encoding": "chunked" }, 0, { path });
+    expect({ tooLarge: tooLarge.status, notMultipart: notMultipart.status, chunkedUpload: chunkedUpload.status }).toEqual({ tooLarge: 413, notMultipart: 415, chunkedUpload: 411 });
+    for (const outcome of [tooLarge, notMultipart]) expect(outcome.written).toBeLessThan(size);
+    expect(residentBytes(server.child.pid!) - before).toBeLessThan(40 * mib);
+  });
+
   it("a client that goes on sending after the refusal is cut off, and the server's memory stays flat", async () => {
     const before = residentBytes(server.child.pid!);
     const size = 50 * mib;
