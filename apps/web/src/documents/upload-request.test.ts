@@ -52,6 +52,14 @@ describe("parseUploadResponse", () => {
     });
   });
 
+  it("reads the server's refusal from the headers alone, sent in tRPC's shape (413, 415, 411)", () => {
+    const body = JSON.stringify({ error: { message: "Files are at most 25 MB.", code: -32413, data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413, path: "document.upload", retryAfterSeconds: null } } });
+    expect(parseUploadResponse(413, body)).toEqual({
+      kind: "refused",
+      refusal: { message: "Files are at most 25 MB.", code: "PAYLOAD_TOO_LARGE", retryAfterSeconds: null, httpStatus: 413 },
+    });
+  });
+
   it("shows the sentence of a plain-HTTP refusal made before tRPC read the request", () => {
     expect(parseUploadResponse(413, JSON.stringify({ error: "Request bodies are at most 26,214,400 bytes." }))).toEqual({
       kind: "refused",
@@ -150,5 +158,13 @@ describe("sendUpload", () => {
     const pending = sendUpload({ file: new File(["x"], "a.md"), sessionId: "chat-1", createRequest: () => request as unknown as XMLHttpRequest });
     request.onerror?.();
     expect(await pending).toMatchObject({ kind: "refused", refusal: { message: expect.stringContaining("Could not reach the Recall server") } });
+  });
+
+  it("says an upload cut off midway may have been too large, since a refusing server closes the connection", async () => {
+    const request = new ScriptedRequest();
+    const pending = sendUpload({ file: new File(["x".repeat(100)], "big.pdf"), sessionId: "chat-1", createRequest: () => request as unknown as XMLHttpRequest });
+    request.upload.onprogress?.({ loaded: 40, total: 100, lengthComputable: true } as ProgressEvent);
+    request.onerror?.();
+    expect(await pending).toMatchObject({ kind: "refused", refusal: { message: expect.stringContaining("the file may be larger than this server accepts") } });
   });
 });

@@ -42,6 +42,13 @@ function unreachable(detail: string): UploadRefusal {
   return { message: `Could not reach the Recall server (${detail}). Check that it is running, then try again.`, code: null, retryAfterSeconds: null, httpStatus: null };
 }
 
+const cutOff: UploadRefusal = {
+  message: "The upload was cut off before the server answered: the file may be larger than this server accepts, or the connection dropped. Try again, or try a smaller file.",
+  code: null,
+  retryAfterSeconds: null,
+  httpStatus: null,
+};
+
 /** The first message of a flattened zod error (`{ formErrors, fieldErrors }`), if any. */
 function firstZodIssue(zodError: unknown): string | null {
   if (!isRecord(zodError)) return null;
@@ -136,9 +143,15 @@ export function sendUpload({ file, sessionId, onProgress, signal, createRequest 
       signal?.removeEventListener("abort", abort);
       resolve(outcome);
     };
-    request.upload.onprogress = (event) => onProgress?.(event.loaded, event.lengthComputable ? event.total : file.size);
+    let sent = 0;
+    request.upload.onprogress = (event) => {
+      sent = event.loaded;
+      onProgress?.(event.loaded, event.lengthComputable ? event.total : file.size);
+    };
     request.onload = () => settle(parseUploadResponse(request.status, request.responseText, { retryAfter: request.getResponseHeader("retry-after") }));
-    request.onerror = () => settle({ kind: "refused", refusal: unreachable("the connection failed") });
+    // A server that refuses a file from its headers (too large) answers and closes at once; a
+    // browser still sending may then see only a cut connection, never the answer.
+    request.onerror = () => settle({ kind: "refused", refusal: sent > 0 ? cutOff : unreachable("the connection failed") });
     request.ontimeout = () => settle({ kind: "refused", refusal: unreachable("it took too long to answer") });
     request.onabort = () => settle({ kind: "cancelled" });
     request.open("POST", url);
