@@ -84,7 +84,7 @@ describe("a reply with sources", () => {
     const folded = list.querySelector("details");
     expect(folded?.open).toBe(false);
     expect(folded?.querySelector("summary")?.textContent).toBe("Also given to the model, not cited (1)");
-    expect(within(folded as HTMLElement).getByRole("button", { name: "Source 3: notes.md, p. 1, Decisions" })).toBeTruthy();
+    expect(within(folded as HTMLElement).getByTestId("source-item").textContent).toBe("3notes.mdp. 1 · Decisions");
   });
 
   it("opens the passage from a chip: document, pages, section and text, and closes with Escape", async () => {
@@ -106,7 +106,7 @@ describe("a reply with sources", () => {
 
   it("opens the passage from the Sources list too", async () => {
     renderReply(reply("Costs fell [2].", sources));
-    fireEvent.click(within(screen.getByRole("region", { name: "Sources" })).getByRole("button", { name: "Source 2: report.pdf, pp. 7–8" }));
+    fireEvent.click(within(screen.getByRole("region", { name: "Sources" })).getByTitle("report.pdf, pp. 7–8"));
     expect((await screen.findByLabelText("Passage")).textContent).toBe("Revenue in Europe grew by 12% (chunk-2).");
   });
 

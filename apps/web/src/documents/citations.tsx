@@ -45,14 +45,11 @@ export function useCitationRenderer(sources: DocumentSources | null, onOpen: (ci
 function SourceItem({ citation, onOpen }: { citation: Citation; onOpen: (citation: Citation) => void }) {
   return (
     <li className="source-item" data-testid="source-item" data-cited={citation.cited}>
-      <button type="button" className="source-button" aria-label={`Source ${citation.n}: ${describeCitation(citation)}`} onClick={() => onOpen(citation)}>
-        <span className="source-number" aria-hidden="true">
-          {citation.n}
-        </span>
+      {/* Named by what it shows (in the region named "Sources"): a label of its own would differ from the visible text. */}
+      <button type="button" className="source-button" title={describeCitation(citation)} onClick={() => onOpen(citation)}>
+        <span className="source-number">{citation.n}</span>
         <span className="source-name">{citation.documentName}</span>
-        <span className="source-where">
-          {[formatPages(citation.pageStart, citation.pageEnd), citation.section].filter(Boolean).join(" · ")}
-        </span>
+        <span className="source-where">{[formatPages(citation.pageStart, citation.pageEnd), citation.section].filter(Boolean).join(" · ")}</span>
       </button>
     </li>
   );
@@ -75,7 +72,10 @@ export function MessageSources({ sources, onOpen }: { sources: DocumentSources; 
       )}
       {cited.length > 0 && (
         <>
-          <h3 className="sources-heading">Sources</h3>
+          {/* The region is named "Sources" already: this is its visible label, not another heading. */}
+          <p className="sources-heading" aria-hidden="true">
+            Sources
+          </p>
           <ol className="sources-list">
             {cited.map((citation) => (
               <SourceItem key={citation.n} citation={citation} onOpen={onOpen} />
