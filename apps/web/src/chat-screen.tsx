@@ -102,7 +102,7 @@ export function ChatScreen() {
   });
   const actions = useChatActions({ chatId, model, temporary, openChat });
   const busy = Boolean(streamingMessage) || actions.pending;
-  const uploads = useDocumentUploads();
+  const uploads = useDocumentUploads(undefined, settings.data?.documentMaxBytes ?? null);
   // On a new chat the files make the chat first, as sending does: they start processing at once,
   // so they are ready (or refused) by the time the first question is asked.
   function attachFiles(files: File[]) {

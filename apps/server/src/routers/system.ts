@@ -13,7 +13,8 @@ export function createSystemRouter({ config, databaseProvider }: SystemRouterSer
       demo: config.demoFakeOllama,
     })),
     /** What the web app needs to know of the operator's configuration. */
-    settings: publicProcedure.query(() => ({ imageOrigins: config.imageOrigins })),
+    // What the web app checks before it sends: a file over the limit is refused in the browser, not cut off mid-upload.
+    settings: publicProcedure.query(() => ({ imageOrigins: config.imageOrigins, documentMaxBytes: config.documents.maxBytes })),
   });
 }
 

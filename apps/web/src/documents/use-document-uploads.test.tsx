@@ -24,8 +24,8 @@ function fakeUpload(request: UploadRequest): Promise<UploadOutcome> {
   });
 }
 
-function Harness({ chatId }: { chatId: string }) {
-  const uploads = useDocumentUploads(fakeUpload);
+function Harness({ chatId, maxBytes = null }: { chatId: string; maxBytes?: number | null }) {
+  const uploads = useDocumentUploads(fakeUpload, maxBytes);
   return (
     <>
       <button type="button" onClick={() => uploads.start(chatId, [new File(["a".repeat(400)], "a.pdf"), new File(["b"], "b.png")])}>
@@ -75,6 +75,15 @@ describe("useDocumentUploads with the strip", () => {
 
     fireEvent.click(screen.getByRole("button", { name: "Dismiss b.png" }));
     expect(screen.queryByTestId("upload-row")).toBeNull();
+  });
+
+  it("refuses a file over the server's size limit in the browser, without sending it", async () => {
+    render(<Harness chatId="chat-1" maxBytes={100} />, { wrapper: api.Providers });
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "Upload two" }));
+    });
+    expect(pending.map((upload) => upload.request.file.name)).toEqual(["b.png"]);
+    expect(within(row("a.pdf")).getByRole("alert").textContent).toMatch(/^This file is 400 B; files are at most 100 B\.$/);
   });
 
   it("cancels an upload on its way and drops its row", async () => {

@@ -2,6 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTRPC } from "../trpc.ts";
 import type { ChatDocument } from "../trpc.ts";
+import { formatBytes } from "./format.ts";
 import { sendUpload } from "./upload-request.ts";
 import type { UploadRequest, UploadOutcome } from "./upload-request.ts";
 
@@ -27,7 +28,7 @@ export type UploadFunction = (request: UploadRequest) => Promise<UploadOutcome>;
  * once, so it shows processing without waiting for the next poll. Uploads go on when the
  * reader switches chats; they belong to the chat they were started in.
  */
-export function useDocumentUploads(upload: UploadFunction = sendUpload) {
+export function useDocumentUploads(upload: UploadFunction = sendUpload, maxBytes: number | null = null) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [rows, setRows] = useState<UploadRow[]>([]);
@@ -61,6 +62,12 @@ export function useDocumentUploads(upload: UploadFunction = sendUpload) {
       for (const file of files) {
         nextId.current += 1;
         const id = `upload-${nextId.current}`;
+        // The server would refuse it from its length and close the connection: say why here instead.
+        if (maxBytes !== null && file.size > maxBytes) {
+          const refusal = `This file is ${formatBytes(file.size)}; files are at most ${formatBytes(maxBytes)}.`;
+          setRows((current) => [...current, { id, sessionId, name: file.name, sizeBytes: file.size, state: "refused", loaded: 0, total: file.size, refusal }]);
+          continue;
+        }
         const controller = new AbortController();
         controllers.current.set(id, controller);
         setRows((current) => [...current, { id, sessionId, name: file.name, sizeBytes: file.size, state: "uploading", loaded: 0, total: file.size, refusal: null }]);
@@ -77,7 +84,7 @@ export function useDocumentUploads(upload: UploadFunction = sendUpload) {
         });
       }
     },
-    [upload, update, remove, accept],
+    [upload, update, remove, accept, maxBytes],
   );
 
   /** Stops an upload on its way; the server never keeps a partial file. */
