@@ -68,7 +68,7 @@ describe("one port for the app and the API", () => {
       expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     }
     const settings = (await (await fetch(`${harness.url}/trpc/settings`)).json()) as { result: { data: unknown } };
-    expect(settings.result.data).toEqual({ imageOrigins: ["https://images.example.com"] });
+    expect(settings.result.data).toEqual({ imageOrigins: ["https://images.example.com"], documentMaxBytes: harness.config.documents.maxBytes });
   });
 });
 
