@@ -34,9 +34,9 @@ async function replyText(): Promise<string> {
 
 describe("chatting in the browser against the demo model", () => {
   it("labels demo mode, streams a reply token by token and saves it", async () => {
-    await expect.poll(() => page.getByRole("note").textContent()).toContain("Demo mode");
+    await expect.poll(() => page.getByRole("note").textContent(), { timeout: 5_000 }).toContain("Demo mode");
     await send("Tell me about streaming.");
-    await expect.poll(replyText).not.toBe("");
+    await expect.poll(replyText, { timeout: 5_000 }).not.toBe(""); // the demo model answers in about a second
     const early = await replyText();
     await expect.poll(replyText).not.toBe(early);
     expect(await lastReply().getAttribute("data-status")).toBe("streaming");
@@ -55,7 +55,7 @@ describe("chatting in the browser against the demo model", () => {
 
   it("resumes a reply after a reload mid-stream, with no text lost or repeated", async () => {
     await send("A long answer, please.");
-    await expect.poll(replyText).not.toBe("");
+    await expect.poll(replyText, { timeout: 5_000 }).not.toBe(""); // the demo model answers in about a second
     await page.reload();
     await expect.poll(() => lastReply().getAttribute("data-status"), { timeout: 10_000 }).toBe("complete");
     const resumed = await replyText();
@@ -66,7 +66,7 @@ describe("chatting in the browser against the demo model", () => {
 
   it("stops a reply and keeps what was written", async () => {
     await send("Something I will interrupt.");
-    await expect.poll(replyText).not.toBe("");
+    await expect.poll(replyText, { timeout: 5_000 }).not.toBe(""); // the demo model answers in about a second
     await page.getByRole("button", { name: "Stop" }).click();
     await expect.poll(() => lastReply().getAttribute("data-status")).toBe("interrupted");
     await expect.poll(() => lastReply().textContent()).toContain("Stopped.");
