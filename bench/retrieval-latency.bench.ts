@@ -15,6 +15,7 @@
  * BENCH_RETRIEVAL_SIZES=1000,50000, BENCH_RETRIEVAL_QUERIES=200 (the most per row), BENCH_RETRIEVAL_BACKENDS=sqlite,postgresql.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { updateReadmeSection } from "./shared.ts";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@recall/db/testing";
@@ -307,6 +308,7 @@ async function main(): Promise<void> {
   const resultsDir = new URL("./results/", import.meta.url).pathname;
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, "retrieval-latency.md"), output);
+  updateReadmeSection("retrieval-latency", output);
   writeFileSync(
     join(resultsDir, "retrieval-latency.json"),
     `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, dimensions, chunkCharacters, resultLimit, rows }, null, 2)}\n`,
