@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { chunkDocument, renderPassageForPrompt } from "@recall/documents";
 import { startFakeOllama } from "@recall/fake-ollama";
-import { collectStream, startHarness } from "@recall/server/testing";
+import { collectStream, startHarness, testConfig } from "@recall/server/testing";
 import { Ollama } from "ollama";
 import { llamaTokenize, model } from "./cost/replay.ts";
 import { bm25Ranker, rankableChunks } from "./documents/evaluate.ts";
@@ -66,7 +66,7 @@ function holdsAnswer(messages: ReadonlyArray<{ content: string }>, answer: strin
 async function recallStrategy(document: NamedDocument, questions: readonly Question[]): Promise<StrategyResult> {
   const harness = await startHarness({
     fake: { cost: costOptions, recordRequests: true, reply: (request) => (request.format === undefined && request.lastUserMessage ? { text: replyFor(request.lastUserMessage) } : undefined) },
-    config: { systemPrompt, maxContextTokens: numCtx, defaultModel: model, documents: { ...harnessDocumentSettings() } },
+    config: { systemPrompt, maxContextTokens: numCtx, defaultModel: model, documents: { ...testConfig().documents, passagesPerQuestion } },
   });
   try {
     const { client } = await harness.newUser();
@@ -91,21 +91,6 @@ async function recallStrategy(document: NamedDocument, questions: readonly Quest
   } finally {
     await harness.close();
   }
-}
-
-function harnessDocumentSettings() {
-  return {
-    maxBytes: 20 * 1024 * 1024,
-    maxPages: 500,
-    storageBytesPerUser: 200 * 1024 * 1024,
-    documentsPerUser: 500,
-    documentsPerChat: 20,
-    parseTimeoutMs: 60_000,
-    workerMemoryMb: 256,
-    workers: 1,
-    passagesPerQuestion,
-    summaries: true,
-  };
 }
 
 type Placement = "user" | "system";

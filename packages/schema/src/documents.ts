@@ -73,14 +73,8 @@ export type PassageView = z.infer<typeof passageSchema>;
  * the model saw them ([1], [2] …), and whether the reply cited each. `nothingRelevant` is set
  * when the chat has documents but retrieval found nothing convincing for the question.
  */
-export const citationSchema = z.object({
+export const citationSchema = passageSchema.omit({ text: true }).extend({
   n: z.number().int(),
-  chunkId: z.string(),
-  documentId: z.string(),
-  documentName: z.string(),
-  pageStart: z.number().int(),
-  pageEnd: z.number().int(),
-  section: z.string().nullable(),
   cited: z.boolean(),
 });
 export type Citation = z.infer<typeof citationSchema>;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { documentTerms } from "@recall/documents";
-import { fuseRankings } from "@recall/memory";
+import { rankByEmbedding, fuseRankings } from "@recall/memory";
 import type { FieldCipher } from "../crypto/field-cipher.ts";
 
 /**
@@ -115,6 +115,17 @@ export function fuseCandidates(bm25: readonly RankedCandidate[], vectors: readon
       bm25Rank: bm25Rank.get(id) ?? null,
       vectorSimilarity: similarity.get(id) ?? null,
     }));
+}
+
+/**
+ * The vector candidates compared in process (the memory index, and PostgreSQL without
+ * pgvector): the `candidatesPerRanking` most similar to the query, best first. Ties go to the
+ * smaller chunk id, so every backend orders them alike.
+ */
+export function rankVectors(queryVector: Float32Array, stored: ReadonlyArray<{ chunkId: string; documentId: string; vector: Float32Array }>): VectorCandidate[] {
+  const documentOf = new Map(stored.map((candidate) => [candidate.chunkId, candidate.documentId]));
+  const candidates = stored.map((candidate) => ({ id: candidate.chunkId, vector: candidate.vector })).sort((left, right) => (left.id < right.id ? -1 : 1));
+  return rankByEmbedding(queryVector, candidates, candidatesPerRanking).map((ranked) => ({ chunkId: ranked.id, documentId: documentOf.get(ranked.id)!, similarity: ranked.score }));
 }
 
 /** Whether a vector search can run: a query vector, its model, and documents to look in. */

@@ -3,7 +3,7 @@ import type { ChatRequestInfo } from "@recall/fake-ollama";
 import type { DocumentView } from "@recall/schema";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectStream, startHarness, type Harness, type RecallClient } from "../testing/harness.ts";
+import { collectStream, startHarness, testConfig, type Harness, type RecallClient } from "../testing/harness.ts";
 
 /**
  * Documents over the real API: multipart upload through the tRPC client, processing in the
@@ -31,27 +31,13 @@ function groundedReply(request: ChatRequestInfo): { text: string } | undefined {
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness({ fake: { reply: groundedReply }, config: { documents: { ...defaultsForTests() } } });
+  // Smaller files and fewer pages than the defaults, so the limit tests stay small.
+  harness = await startHarness({ fake: { reply: groundedReply }, config: { documents: { ...testConfig().documents, maxBytes: 2 * 1024 * 1024, maxPages: 50 } } });
 });
 
 afterAll(async () => {
   await harness?.close();
 });
-
-function defaultsForTests() {
-  return {
-    maxBytes: 2 * 1024 * 1024,
-    maxPages: 50,
-    storageBytesPerUser: 20 * 1024 * 1024,
-    documentsPerUser: 100,
-    documentsPerChat: 10,
-    parseTimeoutMs: 30_000,
-    workerMemoryMb: 256,
-    workers: 1,
-    passagesPerQuestion: 4,
-    summaries: true,
-  };
-}
 
 function form(bytes: Uint8Array, name: string, sessionId?: string): FormData {
   const data = new FormData();

@@ -1,5 +1,5 @@
-import { rankByEmbedding } from "@recall/memory";
 import {
+  rankVectors,
   assertSearchLimit,
   blindTerms,
   candidatesPerRanking,
@@ -118,17 +118,10 @@ export class MemoryDocumentIndex implements DocumentIndex {
     const bm25 = await this.#rankTerms(input, new Map(documents));
     let vectors: VectorCandidate[] = [];
     if (wantsVectors(input)) {
-      const candidates = documents.flatMap(([, document]) =>
-        [...document.vectors.values()]
-          .filter((stored) => stored.model === input.vectorModel && stored.vector.length === input.queryVector.length)
-          .map((stored) => ({ id: stored.chunkId, documentId: stored.documentId, vector: stored.vector })),
+      const stored = documents.flatMap(([, document]) =>
+        [...document.vectors.values()].filter((candidate) => candidate.model === input.vectorModel && candidate.vector.length === input.queryVector.length),
       );
-      const documentOf = new Map(candidates.map((candidate) => [candidate.id, candidate.documentId]));
-      vectors = rankByEmbedding(input.queryVector, candidates, candidatesPerRanking).map((ranked) => ({
-        chunkId: ranked.id,
-        documentId: documentOf.get(ranked.id)!,
-        similarity: ranked.score,
-      }));
+      vectors = rankVectors(input.queryVector, stored);
     }
     return fuseCandidates(bm25, vectors, input.limit);
   }

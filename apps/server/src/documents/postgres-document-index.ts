@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@recall/db";
-import { rankByEmbedding } from "@recall/memory";
 import {
+  rankVectors,
   assertSearchLimit,
   blindTerms,
   candidatesPerRanking,
@@ -194,13 +194,7 @@ export class PostgresDocumentIndex implements DocumentIndex {
         input.queryVector.length,
         documentIds,
       );
-      const documentOf = new Map(rows.map((row) => [row.chunk_id, row.document_id]));
-      const candidates = rows.map((row) => ({ id: row.chunk_id, vector: vectorFromBytes(row.embedding) })).sort((left, right) => (left.id < right.id ? -1 : 1));
-      vectors = rankByEmbedding(input.queryVector, candidates, candidatesPerRanking).map((ranked) => ({
-        chunkId: ranked.id,
-        documentId: documentOf.get(ranked.id)!,
-        similarity: ranked.score,
-      }));
+      vectors = rankVectors(input.queryVector, rows.map((row) => ({ chunkId: row.chunk_id, documentId: row.document_id, vector: vectorFromBytes(row.embedding) })));
     }
     return fuseCandidates(bm25, vectors, input.limit);
   }
