@@ -49,6 +49,21 @@ describe("DocumentTextDialog", () => {
     expect(api.callsTo("document.text")).toEqual([{ documentId: "doc-1" }]);
   });
 
+  it("shows the document's summary above its pages once the server has written one", async () => {
+    api = createScriptedApi({
+      "document.text": () => ({
+        document: documentView({ id: "doc-1", name: "report.pdf", pageCount: 1, summary: "A field report on pump pressure at three sites." }),
+        pages: [{ number: 1, text: "Introduction." }],
+      }),
+    });
+    render(<Opener />, { wrapper: api.Providers });
+    fireEvent.click(screen.getByRole("button", { name: "Open report.pdf" }));
+    const dialog = screen.getByRole("dialog", { name: "report.pdf" });
+    const summary = await within(dialog).findByRole("region", { name: "Summary" });
+    expect(summary.querySelector("p")?.textContent).toBe("A field report on pump pressure at three sites.");
+    expect(within(dialog).getAllByRole("heading", { level: 3 }).map((heading) => heading.textContent)).toEqual(["Summary", "Page 1"]);
+  });
+
   it("closes with Escape and gives focus back to the button that opened it", async () => {
     render(<Opener />, { wrapper: api.Providers });
     const opener = screen.getByRole("button", { name: "Open report.pdf" });

@@ -35,6 +35,13 @@ export function DocumentTextDialog({ documentId, name, onClose }: { documentId: 
           <span id={pagesLabelId} className="visually-hidden">
             Pages of {text.data.document.name}
           </span>
+          {text.data.document.summary ? (
+            // The one-time summary the server wrote in the background: what the document is about at a glance.
+            <section className="document-summary" aria-label="Summary">
+              <h3>Summary</h3>
+              <p>{text.data.document.summary}</p>
+            </section>
+          ) : null}
           {pages.map((page) => (
             <section key={page.number} className="document-page" aria-label={`Page ${page.number}`}>
               <h3>Page {page.number}</h3>
