@@ -82,6 +82,18 @@ export interface NewReply {
   contextJson?: string;
 }
 
+/** What a send needs of its chat, in one read. */
+export interface SessionForSend {
+  session: Session;
+  newest: { id: string; status: string } | null;
+  /**
+   * Whether any document is attached to the chat (read with the chat, so a chat without
+   * documents costs its replies no query of the documents); null when the store cannot tell
+   * (temporary chats: their documents live in the document store's memory, cheap to ask).
+   */
+  hasDocuments: boolean | null;
+}
+
 export interface FinishedReply {
   status: "complete" | "interrupted" | "error";
   content: string;
@@ -111,7 +123,7 @@ export interface ChatRepository {
   thread(userId: string, sessionId: string, limit: number): Promise<{ messages: Message[]; truncated: boolean }>;
   requireMessage(userId: string, messageId: string, sessionId?: string): Promise<Message>;
   /** The chat and its newest message (the default parent, and the one that may still be streaming). */
-  sessionForSend(userId: string, sessionId: string): Promise<{ session: Session; newest: { id: string; status: string } | null }>;
+  sessionForSend(userId: string, sessionId: string): Promise<SessionForSend>;
   findStreamingMessage(sessionId: string): Promise<string | null>;
   /** The user's message and the empty `streaming` reply, together: neither exists without the other. */
   createExchange(input: NewExchange): Promise<{ userMessage: Message; assistantMessage: Message }>;

@@ -15,6 +15,7 @@ import {
   type NewReply,
   type NewSession,
   type ReplyContextRow,
+  type SessionForSend,
   type TurnView,
 } from "./chat-repository.ts";
 import { titleFromContent } from "./serialize.ts";
@@ -147,10 +148,10 @@ export class EphemeralChatStore implements ChatRepository {
     return publicMessage(message);
   }
 
-  async sessionForSend(userId: string, sessionId: string): Promise<{ session: Session; newest: { id: string; status: string } | null }> {
+  async sessionForSend(userId: string, sessionId: string): Promise<SessionForSend> {
     const chat = this.chat(userId, sessionId);
     const newest = chat.messages.at(-1);
-    return { session: chat.session, newest: newest ? { id: newest.id, status: newest.status } : null };
+    return { session: chat.session, newest: newest ? { id: newest.id, status: newest.status } : null, hasDocuments: null };
   }
 
   async findStreamingMessage(sessionId: string): Promise<string | null> {

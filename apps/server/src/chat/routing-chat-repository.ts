@@ -12,6 +12,7 @@ import {
   type NewReply,
   type NewSession,
   type ReplyContextRow,
+  type SessionForSend,
   type TurnView,
 } from "./chat-repository.ts";
 
@@ -75,7 +76,7 @@ export class RoutingChatRepository implements ChatRepository {
     return this.storeFor(messageId).requireMessage(userId, messageId, sessionId);
   }
 
-  sessionForSend(userId: string, sessionId: string): Promise<{ session: Session; newest: { id: string; status: string } | null }> {
+  sessionForSend(userId: string, sessionId: string): Promise<SessionForSend> {
     return this.storeFor(sessionId).sessionForSend(userId, sessionId);
   }
 

@@ -20,6 +20,7 @@ import {
   type NewReply,
   type NewSession,
   type ReplyContextRow,
+  type SessionForSend,
   type TurnView,
 } from "./chat-repository.ts";
 import { messageColumns, storedSourcesJson, titleFromContent, toMessage, toSession } from "./serialize.ts";
@@ -182,13 +183,16 @@ export class SavedChatStore implements ChatRepository {
   }
 
   /** The chat and its newest message (the default parent, and the one that may still be streaming), in one query. */
-  async sessionForSend(userId: string, sessionId: string): Promise<{ session: Session; newest: { id: string; status: string } | null }> {
+  async sessionForSend(userId: string, sessionId: string): Promise<SessionForSend> {
     const row = await this.prisma.chatSession.findFirst({
       where: { id: sessionId, userId },
-      include: { messages: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 1, select: { id: true, status: true } } },
+      include: {
+        messages: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 1, select: { id: true, status: true } },
+        documentAttachments: { take: 1, select: { documentId: true } },
+      },
     });
     if (!row) throw notFound("chat");
-    return { session: await this.sessionView(row), newest: row.messages[0] ?? null };
+    return { session: await this.sessionView(row), newest: row.messages[0] ?? null, hasDocuments: row.documentAttachments.length > 0 };
   }
 
   async findStreamingMessage(sessionId: string): Promise<string | null> {

@@ -3,7 +3,7 @@ import type { Message, Session } from "@recall/schema";
 import { parseContextLayout } from "@recall/schema";
 import { ConflictError } from "../domain-errors.ts";
 import type { Services } from "../services.ts";
-import { prepareTurnDocuments } from "../documents/turn-documents.ts";
+import { noTurnDocuments, prepareTurnDocuments } from "../documents/turn-documents.ts";
 import type { ChatRepository } from "./chat-repository.ts";
 
 /** The longest stretch of a chat a prompt continues; past it the prompt is laid out afresh. */
@@ -32,6 +32,8 @@ export interface ReplyRequest<Saved extends { assistantMessage: Message }> {
   /** The text of the user's message the reply answers. */
   userContent: string;
   model: string;
+  /** From `sessionForSend`: false skips the documents (no query); null asks the document store. */
+  hasDocuments: boolean | null;
   /** Turns recall must not bring back (when answering again: the question itself and the old reply). */
   excludeFromRecall?: readonly string[];
   /** Writes the rows, with what memory assembled, before generation starts; returns the new reply. */
@@ -57,7 +59,9 @@ export async function startReply<Saved extends { assistantMessage: Message }>(se
       ? chats.branchHistory(session.id, leafId, config.bufferMessages, previousLayout ? { backTo: previousLayout.anchorId, atMost: maxLayoutMessages } : undefined)
       : [],
     chats.offBranchMessageIds(session.id, leafId),
-    prepareTurnDocuments(documents, { userId, sessionId: session.id, question: request.userContent, limit: config.documents.passagesPerQuestion, previousLayout }),
+    request.hasDocuments === false
+      ? noTurnDocuments
+      : prepareTurnDocuments(documents, { userId, sessionId: session.id, question: request.userContent, limit: config.documents.passagesPerQuestion, previousLayout }),
   ]);
   const built = await contextBuilder.build({
     userId,

@@ -14,6 +14,9 @@ export interface PreparedTurnDocuments {
   sourcesFor(passageIds: readonly string[], reply: string): DocumentSources | null;
 }
 
+/** A chat without documents: nothing added to the prompt, no sources. */
+export const noTurnDocuments: PreparedTurnDocuments = { context: null, sourcesFor: () => null };
+
 type PassageSource = Pick<PassageHit, "chunkId" | "documentId" | "documentName" | "text" | "pageStart" | "pageEnd" | "section">;
 
 function toContextPassage(passage: PassageSource, score: number): ContextPassage {
@@ -31,7 +34,7 @@ export async function prepareTurnDocuments(
   input: { userId: string; sessionId: string; question: string; limit: number; previousLayout: PromptLayoutState | null },
 ): Promise<PreparedTurnDocuments> {
   const overview = await documents.overview(input.userId, input.sessionId);
-  if (overview.length === 0) return { context: null, sourcesFor: () => null };
+  if (overview.length === 0) return noTurnDocuments;
   const earlierIds = [...new Set((input.previousLayout?.blocks ?? []).flatMap((block) => block.passageIds))];
   const [hits, earlier] = await Promise.all([
     documents.search({ userId: input.userId, sessionId: input.sessionId, query: input.question, limit: input.limit }),

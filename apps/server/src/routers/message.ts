@@ -63,7 +63,7 @@ export function createMessageRouter(services: MessageRouterServices) {
      */
     send: limitedProcedure.input(sendMessageInput).mutation(async ({ ctx, input }) => {
       const userId = ctx.userId;
-      const { session, newest } = await chats.sessionForSend(userId, input.sessionId);
+      const { session, newest, hasDocuments } = await chats.sessionForSend(userId, input.sessionId);
       assertNoReplyStreaming(generations, newest);
       // undefined: answer the newest message; null: a new root (the first message, edited).
       const parentId =
@@ -76,6 +76,7 @@ export function createMessageRouter(services: MessageRouterServices) {
       return withQueuePlace(await startReply(services, {
         userId,
         session,
+        hasDocuments,
         historyLeafId: parentId,
         userContent: input.content,
         model,
@@ -97,7 +98,7 @@ export function createMessageRouter(services: MessageRouterServices) {
       if (oldReply.role !== "assistant") {
         throw new InvalidRequestError("Only an assistant reply can be regenerated. To change your own message, edit it and send it again.");
       }
-      const { session, newest } = await chats.sessionForSend(userId, oldReply.sessionId);
+      const { session, newest, hasDocuments } = await chats.sessionForSend(userId, oldReply.sessionId);
       assertNoReplyStreaming(generations, newest);
       const question = oldReply.parentId ? await chats.requireMessage(userId, oldReply.parentId, session.id) : null;
       if (question?.role !== "user") {
@@ -108,6 +109,7 @@ export function createMessageRouter(services: MessageRouterServices) {
       return withQueuePlace(await startReply(services, {
         userId,
         session,
+        hasDocuments,
         historyLeafId: question.parentId,
         userContent: question.content,
         model,
