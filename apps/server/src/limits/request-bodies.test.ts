@@ -157,10 +157,15 @@ describe("request bodies (the server in its own process)", () => {
       textPlain: refused.textPlain.status,
       noType: refused.noType.status,
       json: refused.json.status,
-      chunkedJson: chunked.status,
-    }).toEqual({ multipart: 415, urlencoded: 415, octetStream: 415, textPlain: 415, noType: 415, json: 413, chunkedJson: 413 });
+    }).toEqual({ multipart: 415, urlencoded: 415, octetStream: 415, textPlain: 415, noType: 415, json: 413 });
     // Answered from the headers: far less than the body was ever sent.
     for (const outcome of Object.values(refused)) expect(outcome.written).toBeLessThan(size);
+    // A chunked body has no length to refuse from: the JSON parser stops it at the limit with a
+    // 413 and closes the connection. A client still writing at that moment may get the reset
+    // before it reads the 413 (the kernel drops unread data on a reset; CI saw it once in a
+    // few dozen runs), so either ends it: what matters is that the server stopped reading.
+    expect([413, null]).toContain(chunked.status);
+    expect(chunked.written).toBeLessThan(size);
     const grown = residentBytes(server.child.pid!) - before;
     expect(grown).toBeLessThan(40 * mib);
   });
