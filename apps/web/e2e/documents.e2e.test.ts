@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.ts";
 import { startScriptedRecall, type ScriptedRecall } from "./recall-server.ts";
 
-const screenshotDir = process.env.RECALL_E2E_SCREENSHOTS ?? null;
+/** The README shows the cited reply from here (written on every run, like screens.e2e.test.ts). */
+const screenshotDir = new URL("../../../docs/screenshots/", import.meta.url).pathname;
 
 /**
  * Documents in Chromium against the real server: files the test makes (a multi-page PDF with
@@ -115,7 +116,7 @@ describe("documents in the browser", () => {
     const passage = page.getByTestId("passage-dialog");
     await expect.poll(() => passage.textContent()).toContain("310 newton metres");
     expect(await passage.textContent()).toMatch(/p\. 3/);
-    if (screenshotDir) await page.screenshot({ path: `${screenshotDir}/documents-citation.png` });
+    await page.screenshot({ path: `${screenshotDir}/documents.png` });
     await page.keyboard.press("Escape");
     await expect.poll(() => passage.count()).toBe(0);
 
@@ -148,7 +149,7 @@ describe("documents in the browser", () => {
     await expect.poll(() => library.getByTestId("library-item").filter({ hasText: "terms.docx" }).count()).toBe(1);
     expect(await library.getByTestId("library-item").filter({ hasText: "drive-train.pdf" }).count()).toBe(1);
     expect(await library.getByTestId("library-item").filter({ hasText: "pump-report.md" }).count()).toBe(0);
-    if (screenshotDir) await page.screenshot({ path: `${screenshotDir}/documents-library.png` });
+    await page.screenshot({ path: `${screenshotDir}/library.png` });
     await context.close();
   }, 120_000);
 });
