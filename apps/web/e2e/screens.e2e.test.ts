@@ -73,7 +73,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 async function chat(page: Page, text: string): Promise<void> {
   await page.getByRole("textbox", { name: "Message" }).fill(text);
   await page.keyboard.press("Enter");
-  await expect.poll(() => page.getByRole("log", { name: "Messages" }).textContent()).toContain(text);
+  await expect.poll(() => page.getByRole("log", { name: "Messages" }).textContent(), { timeout: 5_000 }).toContain(text);
   await expect
     .poll(() => page.getByRole("article", { name: "Assistant message" }).last().getAttribute("data-status"), { timeout: 15_000 })
     .toBe("complete");

@@ -97,7 +97,7 @@ const lastReply = () => page.getByRole("article", { name: "Assistant message" })
 async function sendAndWait(text: string): Promise<void> {
   await page.getByRole("textbox", { name: "Message" }).fill(text);
   await page.keyboard.press("Enter");
-  await expect.poll(() => page.getByRole("log", { name: "Messages" }).textContent()).toContain(text);
+  await expect.poll(() => page.getByRole("log", { name: "Messages" }).textContent(), { timeout: 5_000 }).toContain(text);
   await expect.poll(() => lastReply().getAttribute("data-status"), { timeout: 15_000 }).toBe("complete");
 }
 
