@@ -222,9 +222,9 @@ export class DocumentService implements Documents {
   }
 
   /** Passages an earlier turn's prompt held, by id (they stay where they were put). */
-  async passages(userId: string, chunkIds: readonly string[]): Promise<PassageView[]> {
+  async passages(userId: string, chunkIds: readonly string[], options?: { withText?: boolean }): Promise<PassageView[]> {
     if (chunkIds.length === 0) return [];
-    return this.deps.store.chunks(userId, [...chunkIds]);
+    return this.deps.store.chunks(userId, [...chunkIds], options);
   }
 
   async overview(userId: string, sessionId: string): Promise<Array<{ documentId: string; name: string; pageCount: number | null; summary: string | null; ready: boolean }>> {

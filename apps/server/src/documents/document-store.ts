@@ -36,6 +36,10 @@ export interface StoredChunk extends DocumentChunk {
   documentName: string;
 }
 
+export interface ChunkReadOptions {
+  withText?: boolean;
+}
+
 export interface NewDocument {
   userId: string;
   /** The chat it is uploaded into, or null for the library alone (then it is created kept). */
@@ -102,7 +106,8 @@ export interface DocumentStore {
   /** The document with its pages, chunks and attachments. */
   delete(userId: string, documentId: string): Promise<void>;
   /** The user's chunks with these ids, in the order given; missing or foreign ids are skipped. */
-  chunks(userId: string, chunkIds: readonly string[]): Promise<StoredChunk[]>;
+  /** `withText: false` leaves `text` empty (not read or decrypted): what a citation's label needs. */
+  chunks(userId: string, chunkIds: readonly string[], options?: ChunkReadOptions): Promise<StoredChunk[]>;
   /** Every chunk of these documents (the user's only), by document in the order given, then ordinal. */
   chunksOfDocuments(userId: string, documentIds: readonly string[]): Promise<StoredChunk[]>;
   /** The extracted text page by page, in page order. */

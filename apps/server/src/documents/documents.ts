@@ -33,7 +33,7 @@ export interface Documents {
   /** The one-line-per-document overview the prompt carries for a chat (ready documents with their summaries). */
   overview(userId: string, sessionId: string): Promise<Array<{ documentId: string; name: string; pageCount: number | null; summary: string | null; ready: boolean }>>;
   /** Passages by id (those an earlier turn's prompt held), the user's own only. */
-  passages(userId: string, chunkIds: readonly string[]): Promise<PassageView[]>;
+  passages(userId: string, chunkIds: readonly string[], options?: { withText?: boolean }): Promise<PassageView[]>;
   /** Resolves once every upload so far is processed and summarized (tests, benchmarks, shutdown). */
   idle(): Promise<void>;
   /** Lifecycle hooks: a chat, or a user, is gone (detach; delete what nothing else holds). */

@@ -1,6 +1,6 @@
 import type { DocumentRefusalCode } from "@recall/documents";
 import { isEphemeralId } from "../chat/chat-repository.ts";
-import type { DocumentRecord, DocumentStore, Extraction, NewDocument, ProgressUpdate, StoredChunk } from "./document-store.ts";
+import type { ChunkReadOptions, DocumentRecord, DocumentStore, Extraction, NewDocument, ProgressUpdate, StoredChunk } from "./document-store.ts";
 
 /**
  * The one place that tells saved documents from temporary chats' ones: by the id's prefix (a
@@ -77,10 +77,10 @@ export class RoutingDocumentStore implements DocumentStore {
     return this.storeFor(documentId).delete(userId, documentId);
   }
 
-  async chunks(userId: string, chunkIds: readonly string[]): Promise<StoredChunk[]> {
+  async chunks(userId: string, chunkIds: readonly string[], options?: ChunkReadOptions): Promise<StoredChunk[]> {
     const [temporary, saved] = await Promise.all([
-      this.temporary.chunks(userId, chunkIds.filter(isEphemeralId)),
-      this.saved.chunks(userId, chunkIds.filter((id) => !isEphemeralId(id))),
+      this.temporary.chunks(userId, chunkIds.filter(isEphemeralId), options),
+      this.saved.chunks(userId, chunkIds.filter((id) => !isEphemeralId(id)), options),
     ]);
     const byId = new Map([...saved, ...temporary].map((chunk) => [chunk.chunkId, chunk]));
     return chunkIds.flatMap((id) => byId.get(id) ?? []);

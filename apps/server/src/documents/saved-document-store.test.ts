@@ -126,6 +126,9 @@ describe("SavedDocumentStore", () => {
       [ids[5], 5, "Passage 5.", "paper.pdf"],
     ]);
     expect(await store.chunks(bob, [ids[0]!])).toEqual([]);
+    // A citation's label: name, pages and section, the text left unread.
+    const labels = await store.chunks(alice, [ids[5]!], { withText: false });
+    expect(labels.map((passage) => [passage.chunkId, passage.text, passage.documentName, passage.pageStart])).toEqual([[ids[5], "", "paper.pdf", picked[2]!.pageStart]]);
     const all = await store.chunksOfDocuments(alice, [document.id]);
     expect(all.map((passage) => passage.ordinal)).toEqual(Array.from({ length: 1203 }, (_, ordinal) => ordinal));
     expect(all.map((passage) => passage.chunkId)).toEqual(ids);

@@ -10,6 +10,7 @@ import {
   type DocumentState,
   type DocumentStore,
   type Extraction,
+  type ChunkReadOptions,
   type NewDocument,
   type ProgressUpdate,
   type StoredChunk,
@@ -287,11 +288,13 @@ export class SavedDocumentStore implements DocumentStore {
     if (count === 0) throw documentNotFound();
   }
 
-  async chunks(userId: string, chunkIds: readonly string[]): Promise<StoredChunk[]> {
+  async chunks(userId: string, chunkIds: readonly string[], options: ChunkReadOptions = {}): Promise<StoredChunk[]> {
     if (chunkIds.length === 0) return [];
+    const withText = options.withText ?? true;
     const rows = await this.prisma.documentChunk.findMany({
       where: { id: { in: [...new Set(chunkIds)] }, userId },
-      include: { document: { select: { name: true } } },
+      // Labels only (citations on every thread read): the text is neither read nor decrypted.
+      select: { id: true, documentId: true, ordinal: true, text: withText, pageStart: true, pageEnd: true, section: true, document: { select: { name: true } } },
     });
     const chunks = await this.openChunks(userId, rows);
     const byId = new Map(chunks.map((chunk) => [chunk.chunkId, chunk]));
@@ -313,7 +316,7 @@ export class SavedDocumentStore implements DocumentStore {
 
   private async openChunks(
     userId: string,
-    rows: Array<{ id: string; documentId: string; ordinal: number; text: string; pageStart: number; pageEnd: number; section: string | null; document: { name: string } }>,
+    rows: Array<{ id: string; documentId: string; ordinal: number; text?: string; pageStart: number; pageEnd: number; section: string | null; document: { name: string } }>,
   ): Promise<StoredChunk[]> {
     // One decryption per document for its name, however many of its chunks came back.
     const names = new Map<string, Promise<string>>();
@@ -325,7 +328,7 @@ export class SavedDocumentStore implements DocumentStore {
     return Promise.all(
       rows.map(async (row): Promise<StoredChunk> => {
         const [text, section, documentName] = await Promise.all([
-          this.open("DocumentChunk.text", row.text, row.id, userId),
+          row.text === undefined ? "" : this.open("DocumentChunk.text", row.text, row.id, userId),
           this.openNullable("DocumentChunk.section", row.section, row.id, userId),
           nameOf(row.documentId, row.document.name),
         ]);

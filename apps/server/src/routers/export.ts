@@ -12,7 +12,7 @@ export function createExportRouter({ chats, profiles, episodes, documents }: Exp
   // Citations name their document and section, which live (encrypted) with the document.
   const named = async (userId: string, chat: ChatWithMessages): Promise<ChatWithMessages> => ({
     ...chat,
-    messages: await resolveSourceNames(chat.messages, (ids) => documents.passages(userId, ids)),
+    messages: await resolveSourceNames(chat.messages, (ids) => documents.passages(userId, ids, { withText: false })),
   });
   return router({
     chat: userProcedure.input(exportChatInput).query(async ({ ctx, input }): Promise<ExportedFile> => {

@@ -42,7 +42,7 @@ export function createMessageRouter(services: MessageRouterServices) {
   return router({
     list: userProcedure.input(listMessagesInput).query(async ({ ctx, input }) => {
       const page = await chats.listMessages(ctx.userId, input);
-      return { ...page, items: await resolveSourceNames(page.items, (ids) => services.documents.passages(ctx.userId, ids)) };
+      return { ...page, items: await resolveSourceNames(page.items, (ids) => services.documents.passages(ctx.userId, ids, { withText: false })) };
     }),
 
     /**
@@ -54,7 +54,7 @@ export function createMessageRouter(services: MessageRouterServices) {
       .query(async ({ ctx, input }) => {
         const thread = await chats.thread(ctx.userId, input.sessionId, limits.threadMaxMessages);
         // Citations name their document and section, which live (encrypted) with the document.
-        return { ...thread, messages: await resolveSourceNames(thread.messages, (ids) => services.documents.passages(ctx.userId, ids)) };
+        return { ...thread, messages: await resolveSourceNames(thread.messages, (ids) => services.documents.passages(ctx.userId, ids, { withText: false })) };
       }),
 
     /**
