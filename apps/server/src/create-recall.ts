@@ -12,7 +12,7 @@ import { SessionStore } from "./auth/session-store.ts";
 import { EphemeralChatStore } from "./chat/ephemeral-store.ts";
 import { RoutingChatRepository } from "./chat/routing-chat-repository.ts";
 import { SavedChatStore } from "./chat/saved-chat-store.ts";
-import { EventLogStore } from "./chat/event-log.ts";
+import { createReplyStreams } from "./streams/create-streams.ts";
 import { createFieldCipher, loadMasterKeys, PrismaUserKeyStore } from "./crypto/index.ts";
 import { GenerationManager } from "./chat/generation.ts";
 import { ModelCatalog } from "./chat/model-catalog.ts";
@@ -87,7 +87,9 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   const chats = new RoutingChatRepository(savedChats, ephemeral);
   const users = new UserStore(database.prisma);
   const llm = createOllamaClient({ host: ollamaUrl, idleTimeoutMs: config.ollamaIdleTimeoutMs });
-  const eventLogs = new EventLogStore({ retainFinishedMs: 60_000 });
+  // Replies' event logs, leases and stop requests: in process, or in Redis (RECALL_EVENT_LOG=redis).
+  const streams = createReplyStreams({ ...config, retainFinishedMs: 60_000 }, logger);
+  const eventLogs = streams.eventLogs;
   const models = new ModelCatalog(llm, { maxContextTokens: config.maxContextTokens, clock });
   const operations = createOperations({ metricsToken: config.metricsToken, requestLog: config.requestLog, readinessTimeoutMs: config.readinessTimeoutMs, ...options.operations }, { database: database.prisma, ollamaUrl, redis: config.redisUrl ? { url: config.redisUrl, database: config.redisDatabase } : null });
   // Limits: rates shared through Redis when configured; replies queue for this instance's slots.
@@ -98,7 +100,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     logger,
   });
   applyServerLimits(app.server, config.limits, operations.metrics);
-  const generations = new GenerationManager(chats, llm, eventLogs, config, logger, clock, operations.metrics, limitsSetup.limits.generations);
+  const generations = new GenerationManager(chats, llm, eventLogs, config, logger, clock, operations.metrics, limitsSetup.limits.generations, streams.coordinator);
   const embeddingModel = config.embeddingModel;
   const recallIndexes = new RecallIndexes(
     (userId) => savedChats.recallTurns(userId),
@@ -224,7 +226,10 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     databaseProvider: database.provider,
     encryption: cipher,
   };
-  const interrupted = await savedChats.interruptOrphanedStreams();
+  // One process: whatever a previous run left streaming can no longer finish. Several instances:
+  // only replies whose instance stopped renewing their lease (another instance's are live).
+  const interrupted = streams.mode === "memory" ? await savedChats.interruptOrphanedStreams() : 0;
+  streams.startOrphanRecovery(savedChats, (messageId) => generations.isActive(messageId));
   await buildApp(app, services, operations);
   if (interrupted > 0) app.log.warn({ count: interrupted }, "marked replies left streaming by a previous run as interrupted");
   if (config.demoFakeOllama) app.log.warn("DEMO MODE: replies come from Recall's fake Ollama, not a real model");
@@ -237,6 +242,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
       closing ??= (async () => {
         await retention.stop();
         await generations.shutdown();
+        await streams.close();
         await summaries.idle();
         await documentsSetup.close();
         await episodes.stop();

@@ -30,6 +30,8 @@ const environmentSchema = z.object({
   RECALL_SUMMARY_MODEL: z.string().min(1).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must look like redis://host:6379").optional(),
   RECALL_REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
+  RECALL_EVENT_LOG: z.enum(["memory", "redis"]).default("memory"),
+  RECALL_REPLY_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
   RECALL_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
   RECALL_CACHE_ENTRIES: z.coerce.number().int().min(100).default(10_000),
   // Encryption at rest
@@ -176,6 +178,10 @@ export interface RecallConfig {
   /** Redis for the conversation cache; unset keeps it in process memory. */
   redisUrl: string | null;
   redisDatabase: number;
+  /** Where replies' event logs live: "memory" (one instance) or "redis" (any instance serves any reply; needs REDIS_URL). */
+  eventLog: "memory" | "redis";
+  /** Scaled mode: a generating instance renews each reply's lease this often / 3; a reply whose lease lapses is swept `interrupted`. */
+  replyLeaseMs: number;
   cacheTtlSeconds: number;
   cacheEntries: number;
   // Encryption at rest
@@ -256,6 +262,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const values = parsed.data;
+  if (values.RECALL_EVENT_LOG === "redis" && !values.REDIS_URL) {
+    throw new ConfigError("Invalid configuration: RECALL_EVENT_LOG=redis needs REDIS_URL (the event logs, leases and stop signals live in Redis).");
+  }
   // The default sits at the repository root, whichever directory the server was started from.
   const dataDir = resolve(values.RECALL_DATA_DIR ?? new URL("../../../data", import.meta.url).pathname);
   return {
@@ -280,6 +289,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     summaryModel: values.RECALL_SUMMARY_MODEL ?? null,
     redisUrl: values.REDIS_URL ?? null,
     redisDatabase: values.RECALL_REDIS_DB,
+    eventLog: values.RECALL_EVENT_LOG,
+    replyLeaseMs: values.RECALL_REPLY_LEASE_MS,
     cacheTtlSeconds: values.RECALL_CACHE_TTL_SECONDS,
     cacheEntries: values.RECALL_CACHE_ENTRIES,
     // Encryption at rest

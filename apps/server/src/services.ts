@@ -4,7 +4,7 @@ import type { AuthService } from "./auth/auth-service.ts";
 import type { IdentitySigner } from "./auth/identity.ts";
 import type { ServerCache } from "./cache/memory-cache.ts";
 import type { ChatRepository } from "./chat/chat-repository.ts";
-import type { EventLogStore } from "./chat/event-log.ts";
+import type { EventLogs } from "./chat/event-log.ts";
 import type { GenerationManager } from "./chat/generation.ts";
 import type { ModelCatalog } from "./chat/model-catalog.ts";
 import type { RecallConfig } from "./env.ts";
@@ -35,7 +35,8 @@ export interface Services {
   /** What happens when a chat or a user is created, deleted, erased or expired. */
   lifecycle: ChatLifecycle;
   generations: GenerationManager;
-  eventLogs: EventLogStore;
+  /** Replies' event logs: in process, or Redis Streams in the scaled mode (`streams/`). */
+  eventLogs: EventLogs;
   llm: LlmClient;
   models: ModelCatalog;
   contextBuilder: ContextBuilder;

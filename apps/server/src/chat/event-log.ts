@@ -18,6 +18,10 @@ export class MessageEventLog {
   private waiters: Array<() => void> = [];
   private readers = 0;
   finished = false;
+  /** Scaled mode: readers on other instances (the shared log reports them); counted so the reply is not abandoned. */
+  remoteReaders = 0;
+  /** Scaled mode: told of every change, to copy it to the shared log; null in one process (no cost on the hot path). */
+  onChange: ((log: MessageEventLog) => void) | null = null;
 
   constructor(
     readonly messageId: string,
@@ -30,6 +34,11 @@ export class MessageEventLog {
   }
 
   get readerCount(): number {
+    return this.readers + this.remoteReaders;
+  }
+
+  /** Readers attached on this instance only. */
+  get localReaderCount(): number {
     return this.readers;
   }
 
@@ -38,6 +47,12 @@ export class MessageEventLog {
     this.events.push({ id: this.events.length + 1, event });
     if (isFinalStreamEvent(event)) this.finished = true;
     this.wakeReaders();
+    this.onChange?.(this);
+  }
+
+  /** The entries with ids from `firstId` on, unmerged (what the shared log copies). */
+  entriesFrom(firstId: number): readonly LoggedEvent[] {
+    return this.events.slice(Math.max(0, firstId - 1));
   }
 
   /**
@@ -48,7 +63,12 @@ export class MessageEventLog {
     for (const entry of this.events) {
       if (entry.event.type === "delta") entry.event = { type: "delta", text: "" };
     }
+    this.textWithdrawn = true;
+    this.onChange?.(this);
   }
+
+  /** Set once `withdrawText` ran: the shared log rewrites what it holds. */
+  textWithdrawn = false;
 
   /** Events after `afterId`, with consecutive deltas merged into one. */
   readAfter(afterId: number): LoggedEvent[] {
@@ -99,8 +119,29 @@ export interface EventLogStoreOptions {
   retainFinishedMs: number;
 }
 
-/** In-process event logs for one server. The scale-out issue puts the same interface on Redis. */
-export class EventLogStore {
+/**
+ * The port: where replies' event logs live. `create`/`get`/`retire` serve the instance that
+ * generates a reply (its log is always in process, so the hot path never waits on the network);
+ * `openShared` finds a log another instance writes (scaled mode), or resolves undefined.
+ */
+export interface EventLogs {
+  create(messageId: string, ownerId: string): MessageEventLog;
+  /** A log written on this instance (live, or finished and retained). */
+  get(messageId: string): MessageEventLog | undefined;
+  /**
+   * A log written elsewhere, mirrored here while it has readers; waits (briefly) until it holds
+   * `afterId`. Undefined when there is none, or the shared store is unreachable (the caller
+   * falls back to the saved text).
+   */
+  openShared(messageId: string, afterId: number): Promise<MessageEventLog | undefined>;
+  /** Call after the final event: the log stays readable for a while, then goes. */
+  retire(messageId: string): void;
+  readonly size: number;
+  clear(): void;
+}
+
+/** In-process event logs for one server (the one-laptop mode, and each instance's own replies in the scaled mode). */
+export class EventLogStore implements EventLogs {
   private readonly logs = new Map<string, MessageEventLog>();
   private readonly evictionTimers = new Map<string, NodeJS.Timeout>();
 
@@ -114,6 +155,16 @@ export class EventLogStore {
 
   get(messageId: string): MessageEventLog | undefined {
     return this.logs.get(messageId);
+  }
+
+  /** One process: every log is local. */
+  openShared(): Promise<MessageEventLog | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  /** The logs written here that are still live (the scaled mode re-copies them after Redis comes back). */
+  liveLogs(): IterableIterator<MessageEventLog> {
+    return this.logs.values();
   }
 
   /** Call after the final event: the log stays readable for a while, then goes. */

@@ -4,7 +4,8 @@ import type { LlmChatMessage, LlmClient } from "@recall/ollama";
 import { LlmAbortedError, LlmError } from "@recall/ollama";
 import type { StreamEndReason, StreamEvent } from "@recall/schema";
 import type { ChatRepository, FinishedReply } from "./chat-repository.ts";
-import type { EventLogStore, MessageEventLog } from "./event-log.ts";
+import type { EventLogs, MessageEventLog } from "./event-log.ts";
+import { singleInstanceReplies, type ReplyCoordinator } from "../streams/reply-coordinator.ts";
 import { describeError } from "../errors.ts";
 import { noReplyMetrics, type ReplyMetrics } from "../ops/reply-metrics.ts";
 import { unlimitedSlots, type GenerationSlots } from "../limits/generation-queue.ts";
@@ -73,7 +74,7 @@ export class GenerationManager {
   constructor(
     private readonly store: Pick<ChatRepository, "checkpoint" | "finish">,
     private readonly llm: LlmClient,
-    private readonly eventLogs: EventLogStore,
+    private readonly eventLogs: EventLogs,
     private readonly options: GenerationOptions,
     private readonly logger: Logger,
     /** What "nobody watched it for abandonAfterMs" is measured with. */
@@ -81,17 +82,26 @@ export class GenerationManager {
     private readonly metrics: ReplyMetrics = noReplyMetrics,
     /** Where a model call waits for its turn (the per-user and per-server limits). */
     private readonly slots: GenerationSlots = unlimitedSlots,
+    /** Replies on other instances (scaled mode): leases, and stop requests both ways. */
+    private readonly replies: ReplyCoordinator = singleInstanceReplies,
   ) {
     this.ticker = setInterval(() => void this.tick(), options.checkpointMs);
     this.ticker.unref();
+    replies.onStopRequest((messageId, reason) => void this.stopHere(messageId, reason));
   }
 
   get activeCount(): number {
     return this.active.size;
   }
 
+  /** Whether this instance generates the reply. */
   isActive(messageId: string): boolean {
     return this.active.has(messageId);
+  }
+
+  /** Whether any instance generates the reply (this one, or one holding its lease). */
+  isActiveAnywhere(messageId: string): Promise<boolean> {
+    return this.active.has(messageId) ? Promise.resolve(true) : this.replies.isActiveElsewhere(messageId);
   }
 
   start(request: GenerationRequest): void {
@@ -107,14 +117,24 @@ export class GenerationManager {
       finished: Promise.resolve(),
     };
     this.active.set(request.messageId, generation);
+    this.replies.claim(request.messageId);
     generation.finished = this.run(generation, request).finally(() => {
       this.active.delete(request.messageId);
+      this.replies.release(request.messageId);
       this.eventLogs.retire(request.messageId);
     });
   }
 
-  /** Stops one reply (never any other) and resolves once its final state is saved. */
+  /**
+   * Stops one reply (never any other) and resolves once its final state is saved; a reply
+   * generated on another instance is stopped there (scaled mode).
+   */
   async stop(messageId: string, reason: StopReason): Promise<boolean> {
+    if (!this.active.has(messageId)) return this.replies.requestStop(messageId, reason);
+    return this.stopHere(messageId, reason);
+  }
+
+  private async stopHere(messageId: string, reason: StopReason): Promise<boolean> {
     const generation = this.active.get(messageId);
     if (!generation) return false;
     generation.stopReason ??= reason;
@@ -126,7 +146,7 @@ export class GenerationManager {
   /** Server shutdown: every running reply ends `interrupted` with its text saved. */
   async shutdown(): Promise<void> {
     clearInterval(this.ticker);
-    await Promise.all([...this.active.keys()].map((messageId) => this.stop(messageId, "shutdown")));
+    await Promise.all([...this.active.keys()].map((messageId) => this.stopHere(messageId, "shutdown")));
   }
 
   private async run(generation: ActiveGeneration, request: GenerationRequest): Promise<void> {
@@ -217,7 +237,7 @@ export class GenerationManager {
       const now = this.clock.now().getTime();
       for (const generation of this.active.values()) {
         if (generation.log.readerCount > 0) generation.lastWatchedAt = now;
-        else if (now - generation.lastWatchedAt > this.options.abandonAfterMs) void this.stop(generation.messageId, "client-gone");
+        else if (now - generation.lastWatchedAt > this.options.abandonAfterMs) void this.stopHere(generation.messageId, "client-gone");
         if (generation.content.length > generation.savedLength && !generation.controller.signal.aborted) {
           const content = generation.content;
           generation.saving = this.store.checkpoint(generation.messageId, content).then(

@@ -432,6 +432,31 @@ export class SavedChatStore implements ChatRepository {
     return { chats, messages };
   }
 
+  /** Scaled mode's orphan sweep (`streams/orphan-sweeper.ts`): replies still streaming, oldest ids first. */
+  async streamingReplies(createdBefore: Date, afterId: string | null, take: number): Promise<string[]> {
+    const rows = await this.prisma.message.findMany({
+      where: { status: "streaming", role: "assistant", createdAt: { lt: createdBefore }, ...(afterId === null ? {} : { id: { gt: afterId } }) },
+      orderBy: { id: "asc" },
+      take,
+      select: { id: true },
+    });
+    return rows.map((row) => row.id);
+  }
+
+  /** Ends a reply whose instance died `interrupted`, if still streaming, with the longer of its checkpoint and what was streamed. */
+  async interruptOrphan(messageId: string, streamedText: string | null): Promise<boolean> {
+    const row = await this.prisma.message.findUnique({ where: { id: messageId }, select: { id: true, userId: true, content: true, status: true } });
+    if (row?.status !== "streaming") return false;
+    const checkpointed = await this.plainContent(row);
+    const content = streamedText !== null && streamedText.length > checkpointed.length ? streamedText : null;
+    const { count } = await this.prisma.message.updateMany({
+      where: { id: messageId, status: "streaming" },
+      data: { status: "interrupted", error: "The server stopped before this reply finished.", ...(content === null ? {} : { content: await this.sealContent(content, messageId, row.userId) }) },
+    });
+    this.streamingOwners.delete(messageId);
+    return count > 0;
+  }
+
   /** At start-up: replies left `streaming` by a crash can no longer finish. */
   async interruptOrphanedStreams(): Promise<number> {
     const { count } = await this.prisma.message.updateMany({

@@ -17,9 +17,13 @@ async function layoutOf(chats: ChatRepository, userId: string, messageId: string
 
 export type ReplyServices = Pick<Services, "chats" | "generations" | "config" | "contextBuilder" | "recallIndexes" | "summaries" | "metrics" | "moderation" | "documents">;
 
-/** A chat writes one reply at a time: send and regenerate refuse while its newest reply still streams. */
-export function assertNoReplyStreaming(generations: Services["generations"], newest: { id: string; status: string } | null): void {
-  if (newest?.status === "streaming" && generations.isActive(newest.id)) {
+/**
+ * A chat writes one reply at a time: send and regenerate refuse while its newest reply still
+ * streams, on this instance or (scaled mode) any other holding its lease.
+ */
+export async function assertNoReplyStreaming(generations: Services["generations"], newest: { id: string; status: string } | null): Promise<void> {
+  if (newest?.status !== "streaming") return;
+  if (generations.isActive(newest.id) || (await generations.isActiveAnywhere(newest.id))) {
     throw new ConflictError("A reply is still being written in this chat. Stop it or wait for it to finish.");
   }
 }

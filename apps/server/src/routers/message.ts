@@ -64,7 +64,7 @@ export function createMessageRouter(services: MessageRouterServices) {
     send: limitedProcedure.input(sendMessageInput).mutation(async ({ ctx, input }) => {
       const userId = ctx.userId;
       const { session, newest, hasDocuments } = await chats.sessionForSend(userId, input.sessionId);
-      assertNoReplyStreaming(generations, newest);
+      await assertNoReplyStreaming(generations, newest);
       // undefined: answer the newest message; null: a new root (the first message, edited).
       const parentId =
         input.parentId === undefined
@@ -99,7 +99,7 @@ export function createMessageRouter(services: MessageRouterServices) {
         throw new InvalidRequestError("Only an assistant reply can be regenerated. To change your own message, edit it and send it again.");
       }
       const { session, newest, hasDocuments } = await chats.sessionForSend(userId, oldReply.sessionId);
-      assertNoReplyStreaming(generations, newest);
+      await assertNoReplyStreaming(generations, newest);
       const question = oldReply.parentId ? await chats.requireMessage(userId, oldReply.parentId, session.id) : null;
       if (question?.role !== "user") {
         throw new InvalidRequestError("This reply answers no message of yours, so there is nothing to regenerate it from.");
@@ -127,8 +127,9 @@ export function createMessageRouter(services: MessageRouterServices) {
      */
     stream: userProcedure.input(streamInput).subscription(async function* ({ ctx, input, signal }) {
       let cursor = parseEventId(input.lastEventId);
-      // A live log knows its owner, so the hot path (subscribe, reconnect) needs no query.
-      const log = eventLogs.get(input.messageId);
+      // A live log knows its owner, so the hot path (subscribe, reconnect) needs no query. Scaled
+      // mode: a reply written on another instance is read through its shared log.
+      const log = eventLogs.get(input.messageId) ?? (Number.isNaN(cursor) ? undefined : await eventLogs.openShared(input.messageId, cursor));
       if (!log || log.ownerId !== ctx.userId || Number.isNaN(cursor) || cursor > log.lastId) {
         const saved = await chats.requireMessage(ctx.userId, input.messageId);
         if (saved.role !== "assistant") {
