@@ -50,6 +50,8 @@ export async function startScaledTestCluster(options: { fake?: FakeOllamaOptions
     RECALL_LIMIT_MESSAGES_PER_SECOND: "0",
     RECALL_LIMIT_MESSAGES_PER_MINUTE: "0",
     RECALL_LIMIT_USERS_PER_ADDRESS_PER_HOUR: "0",
+    RECALL_LIMIT_GENERATIONS_PER_USER: "0",
+    RECALL_LIMIT_GENERATIONS_PER_SERVER: "0",
   };
   return {
     fake,
