@@ -1,4 +1,5 @@
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import { assertSqlitePragmas, readSqlitePragmas, sqliteBusyTimeoutMs, sqliteConnectionPragmas } from "./sqlite-pragmas.ts";
 
 type SqliteDriverAdapter = Awaited<ReturnType<PrismaBetterSqlite3["connect"]>>;
@@ -32,6 +33,7 @@ export class ConfiguredSqliteAdapterFactory {
         return result.rows[0]?.[0];
       });
       assertSqlitePragmas(pragmas, this.#filePath);
+      reuseStatements(adapter);
     } catch (error) {
       await adapter.dispose();
       throw error;
@@ -94,6 +96,65 @@ function releasingOnEnd(transaction: SqliteTransaction, release: () => void): Sq
     ...(transaction.rollbackToSavepoint ? { rollbackToSavepoint: (name: string) => transaction.rollbackToSavepoint!(name) } : {}),
     ...(transaction.releaseSavepoint ? { releaseSavepoint: (name: string) => transaction.releaseSavepoint!(name) } : {}),
   };
+}
+
+/** Statements kept compiled per connection: Prisma sends the same few dozen SQL texts, each a parameterized query. */
+export const sqliteStatementCacheSize = 500;
+
+/**
+ * The adapter compiles every query afresh (`client.prepare(sql).bind(args)`): about a sixth of
+ * the server's CPU on a busy chat. This keeps each SQL text's compiled statement and hands the
+ * adapter a fresh binding of it each time. It relies on how the adapter uses its better-sqlite3
+ * handle (`client.prepare(sql).bind(args)`, then `reader`, `run()`, `columns()`, `raw().all()`),
+ * which `sqlite-adapter.test.ts` pins: an adapter upgrade that changes it fails there.
+ */
+function reuseStatements(adapter: object): void {
+  const client = (adapter as { client?: Database }).client;
+  if (!client || typeof client.prepare !== "function") throw new Error("The SQLite adapter no longer exposes its connection: statement reuse needs updating.");
+  const compile = client.prepare.bind(client);
+  const compiled = new Map<string, Statement<unknown[]>>();
+  const cached = (sql: string): Statement<unknown[]> => {
+    let statement = compiled.get(sql);
+    if (statement) {
+      // Least recently used goes first: re-insert to move it to the end.
+      compiled.delete(sql);
+    } else {
+      statement = compile(sql) as Statement<unknown[]>;
+      if (compiled.size >= sqliteStatementCacheSize) compiled.delete(compiled.keys().next().value!);
+    }
+    compiled.set(sql, statement);
+    return statement;
+  };
+  client.prepare = ((sql: string) => new ReusableStatement(cached(sql))) as unknown as Database["prepare"];
+}
+
+/** What the adapter calls on a prepared statement, over a shared compiled one; `bind` binds this use only. */
+class ReusableStatement {
+  #arguments: unknown[] = [];
+
+  constructor(private readonly statement: Statement<unknown[]>) {}
+
+  get reader(): boolean {
+    return this.statement.reader;
+  }
+
+  bind(values: unknown[]): this {
+    this.#arguments = values;
+    return this;
+  }
+
+  run(): ReturnType<Statement["run"]> {
+    return this.statement.run(...this.#arguments);
+  }
+
+  columns(): ReturnType<Statement["columns"]> {
+    return this.statement.columns();
+  }
+
+  raw(): { all(): unknown[] } {
+    const statement = this.statement.raw(true);
+    return { all: () => statement.all(...this.#arguments) };
+  }
 }
 
 /** A first-come, first-served lock: take() resolves with a release function once every earlier holder has released. */
