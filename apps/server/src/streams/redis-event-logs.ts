@@ -14,7 +14,6 @@ export interface RedisEventLogsOptions {
 }
 
 type AppendResult = [ok: number, lastId: number];
-type AppendingRedis = Redis & { recallAppendEvents(stream: string, owner: string, ...args: Array<string | number>): Promise<AppendResult> };
 
 interface WrittenLog {
   log: MessageEventLog;
