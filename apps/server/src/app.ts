@@ -10,6 +10,7 @@ import type { RecallConfig } from "./env.ts";
 import type { LogDestination, Operations } from "./ops/operations.ts";
 import { operationsPlugin } from "./ops/operations-plugin.ts";
 import { requestIdFor } from "./ops/request-id.ts";
+import { registerSseKeepAlive } from "./ops/sse-keep-alive.ts";
 import { LimitExceededError } from "./domain-errors.ts";
 import { registerRequestLimits } from "./limits/http-limits.ts";
 import { withClientAddress } from "./limits/limits-middleware.ts";
@@ -66,6 +67,8 @@ export async function buildApp(app: FastifyInstance, services: Services, operati
   const createContext = createContextFactory(services);
   // Before the tRPC routes: bodies are refused from their headers, before anything is read.
   registerRequestLimits(app, { ...services.config.limits, uploadBytes: services.config.documents.maxBytes }, services.limits.metrics);
+  // Quiet reply streams stay open through proxies (nginx's proxy_read_timeout) without a cost per token.
+  registerSseKeepAlive(app, services.config.sseKeepAliveMs);
   const policy = contentSecurityPolicy(services.config.imageOrigins);
   app.addHook("onSend", async (_request, reply) => {
     reply.header("content-security-policy", policy);

@@ -1,4 +1,3 @@
-import { openDatabase } from "@recall/db";
 import { systemClock, type Clock } from "@recall/memory";
 import { createOllamaClient } from "@recall/ollama";
 import type { FastifyInstance } from "fastify";
@@ -13,18 +12,12 @@ import { EphemeralChatStore } from "./chat/ephemeral-store.ts";
 import { RoutingChatRepository } from "./chat/routing-chat-repository.ts";
 import { SavedChatStore } from "./chat/saved-chat-store.ts";
 import { createReplyStreams } from "./streams/create-streams.ts";
-import { createFieldCipher, loadMasterKeys, PrismaUserKeyStore } from "./crypto/index.ts";
 import { GenerationManager } from "./chat/generation.ts";
 import { ModelCatalog } from "./chat/model-catalog.ts";
 import { ContextBuilder } from "./memory/context-builder.ts";
-import { ProfileStore } from "./memory/profile-store.ts";
 import { RecallIndexes } from "./memory/recall-turns.ts";
-import { LruCache, type ServerCache } from "./cache/memory-cache.ts";
-import { RedisCache } from "./cache/redis-cache.ts";
-import { ConversationStateCache } from "./memory/conversation-state.ts";
+import type { ServerCache } from "./cache/memory-cache.ts";
 import { MemoryMetrics } from "./memory/memory-metrics.ts";
-import { EpisodeService } from "./memory/episodes.ts";
-import { SummaryService } from "./memory/summaries.ts";
 import { AdminDashboard } from "./admin/admin-dashboard.ts";
 import { PrismaAdminStatsStore } from "./admin/admin-stats.ts";
 import { ContentModeration } from "./moderation/content-moderation.ts";
@@ -37,6 +30,8 @@ import { ChatLifecycle } from "./lifecycle/chat-lifecycle.ts";
 import { createDocuments } from "./documents/create-documents.ts";
 import { applyServerLimits, createLimits, prismaUsageCounts } from "./limits/index.ts";
 import type { Logger, Services } from "./services.ts";
+import { createConversations, createMemoryUpkeep, createServerCache, openStorage } from "./create-upkeep.ts";
+import { createJobQueue } from "./jobs/create-job-queue.ts";
 
 export interface Recall {
   app: FastifyInstance;
@@ -75,12 +70,8 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     closeDemo = () => fake.close();
   }
 
-  // Encryption at rest: read (and checked) before the database opens, so a bad key setting fails first.
-  const masterKeys = await loadMasterKeys({ keys: config.encryptionKeys ?? undefined, keysFile: config.encryptionKeysFile ?? undefined });
-  const database = await openDatabase({ url: config.databaseUrl });
-  const cipher = createFieldCipher({ masterKeys, store: new PrismaUserKeyStore(database.prisma), legacyPlaintext: config.encryptionLegacyPlaintext });
-  if (cipher.mode === "encrypted") logger.info({ encryption: "on" }, cipher.describe());
-  else logger.warn({ encryption: "off" }, cipher.describe());
+  const storage = await openStorage(config, logger);
+  const { database, cipher } = storage;
   const scrubber = new DeletedDataScrubber(database.prisma, database.provider);
   const ephemeral = new EphemeralChatStore(config.ephemeralIdleMs);
   const savedChats = new SavedChatStore(database.prisma, database.provider, cipher);
@@ -109,55 +100,14 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   );
   // With encryption on, search reads the decrypted turns the recall index already holds.
   savedChats.searchTurns = async (userId) => (await recallIndexes.get(userId)).turns.values();
-  const profiles = new ProfileStore(database.prisma, cipher);
-  const summaries = new SummaryService(
-    database.prisma,
-    chats,
-    llm,
-    models,
-    {
-      segmentMessages: config.summaryEveryMessages,
-      firstSummaryAfterMessages: config.summaryFirstAfterMessages,
-      bufferMessages: config.bufferMessages,
-      model: config.summaryModel,
-    },
-    logger,
-    cipher,
-  );
-  const episodes = new EpisodeService(
-    database.prisma,
-    llm,
-    models,
-    {
-      idleAfterMs: config.episodeIdleMs,
-      sweepEveryMs: Math.max(200, Math.min(60_000, Math.round(config.episodeIdleMs / 2))),
-      recentEpisodes: config.episodesInContext,
-      minimumMessages: config.episodeMinimumMessages,
-      model: config.summaryModel,
-      defaultModel: config.defaultModel,
-    },
-    profiles,
-    logger,
-    clock,
-    cipher,
-  );
-  episodes.start();
-  const cache: ServerCache = config.redisUrl
-    ? new RedisCache({
-        url: config.redisUrl,
-        database: config.redisDatabase,
-        fallbackEntries: config.cacheEntries,
-        onStateChange: (state) => logger.warn({ state }, state === "degraded" ? "Redis unreachable: caching in process memory meanwhile" : "Redis connected"),
-      })
-    : new LruCache(config.cacheEntries);
-  const conversations = new ConversationStateCache(cache, config.cacheTtlSeconds, {
-    summary: (sessionId) => summaries.current(sessionId),
-    episodes: (userId, sessionId) => episodes.recent(userId, sessionId),
-    profile: async (userId) => (await profiles.list(userId)).map((fact) => ({ id: fact.id, kind: fact.kind, value: fact.value })),
-  }, cipher);
-  profiles.onChange = (userId) => conversations.invalidateUser(userId);
-  episodes.onWritten = (userId) => conversations.invalidateUser(userId);
-  summaries.onWritten = (userId, sessionId) => conversations.invalidateConversation(userId, sessionId);
+  // Background work: in this process by default; with RECALL_JOBS=queue this server only enqueues and `worker.ts` runs it.
+  const jobs = createJobQueue(config, logger, { runWorkers: false });
+  const memory = createMemoryUpkeep({ config, storage, chats, llm, models, jobs, logger, clock });
+  const { profiles, summaries, episodes } = memory;
+  // The idle-chat sweep runs where episodes are written: here, or in the workers.
+  if (jobs.mode === "in-process") episodes.start();
+  const cache: ServerCache = createServerCache(config, logger);
+  const conversations = createConversations(config, cache, memory, cipher);
   const contextBuilder = new ContextBuilder(models, recallIndexes, conversations, {
     ...config,
     embedQuery: embeddingModel ? async (text) => (await llm.embed(embeddingModel, [text]))[0] ?? [] : undefined,
@@ -178,6 +128,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     models,
     checkUpload: (userId) => limitsSetup.limits.checkUpload(userId),
     logger,
+    jobs,
   });
   const documents = documentsSetup.documents;
   const lifecycle = new ChatLifecycle({ chats, users, generations, recallIndexes, summaries, episodes, profiles, conversations, logger, keys: cipher, scrubber, sessions: auth, hooks: documents });
@@ -246,6 +197,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
         await summaries.idle();
         await documentsSetup.close();
         await episodes.stop();
+        await jobs.close();
         await cache.close();
         await limitsSetup.close();
         ephemeral.close();

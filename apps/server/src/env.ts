@@ -30,6 +30,14 @@ const environmentSchema = z.object({
   RECALL_SUMMARY_MODEL: z.string().min(1).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must look like redis://host:6379").optional(),
   RECALL_REDIS_DB: z.coerce.number().int().min(0).max(15).default(0),
+  // Background jobs (jobs/README.md)
+  RECALL_JOBS: z.enum(["in-process", "queue"], { message: "RECALL_JOBS is in-process (the default) or queue (BullMQ on REDIS_URL, run by pnpm start:worker)" }).default("in-process"),
+  RECALL_JOBS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "RECALL_JOBS_PREFIX is letters, digits, '.', '_' or '-'").default("recall-jobs"),
+  RECALL_JOBS_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  RECALL_JOBS_STALLED_CHECK_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
+  RECALL_JOBS_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  RECALL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  RECALL_WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   RECALL_EVENT_LOG: z.enum(["memory", "redis"]).default("memory"),
   RECALL_REPLY_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
   RECALL_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
@@ -85,6 +93,7 @@ const environmentSchema = z.object({
   RECALL_METRICS_TOKEN: z.string().min(32, "RECALL_METRICS_TOKEN must be at least 32 characters").optional(),
   RECALL_REQUEST_LOG: z.enum(["1", "0", "true", "false"]).default("1").transform((value) => value === "1" || value === "true"),
   RECALL_READINESS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+  RECALL_SSE_KEEPALIVE_SECONDS: z.coerce.number().min(0).max(3600).default(8),
   // Moderation
   RECALL_MODERATION_RULES: z.string().min(1).optional(),
   RECALL_MODERATION_MODEL: z.string().min(1).optional(),
@@ -178,6 +187,8 @@ export interface RecallConfig {
   /** Redis for the conversation cache; unset keeps it in process memory. */
   redisUrl: string | null;
   redisDatabase: number;
+  /** Background work (summaries, episodes, document ingestion): in this process, or BullMQ workers. */
+  jobs: JobSettings;
   /** Where replies' event logs live: "memory" (one instance) or "redis" (any instance serves any reply; needs REDIS_URL). */
   eventLog: "memory" | "redis";
   /** Scaled mode: a generating instance renews each reply's lease this often / 3; a reply whose lease lapses is swept `interrupted`. */
@@ -223,6 +234,8 @@ export interface RecallConfig {
   /** One log line per finished request (ids, route, sizes, duration; never text). */
   requestLog: boolean;
   readinessTimeoutMs: number;
+  /** A quiet reply stream gets a ping within twice this (under proxies' read timeouts and the client's 20 s); 0: none. */
+  sseKeepAliveMs: number;
   // Moderation
   /** A rules file path, or the rules' JSON itself; unset: no rules. */
   moderationRules: string | null;
@@ -267,7 +280,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
   }
   // The default sits at the repository root, whichever directory the server was started from.
   const dataDir = resolve(values.RECALL_DATA_DIR ?? new URL("../../../data", import.meta.url).pathname);
-  return {
+  const config: RecallConfig = {
     host: values.HOST,
     port: values.PORT,
     dataDir,
@@ -289,6 +302,15 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     summaryModel: values.RECALL_SUMMARY_MODEL ?? null,
     redisUrl: values.REDIS_URL ?? null,
     redisDatabase: values.RECALL_REDIS_DB,
+    jobs: {
+      mode: values.RECALL_JOBS,
+      prefix: values.RECALL_JOBS_PREFIX,
+      lockDurationMs: values.RECALL_JOBS_LOCK_MS,
+      stalledIntervalMs: values.RECALL_JOBS_STALLED_CHECK_MS,
+      retryDelayMs: values.RECALL_JOBS_RETRY_DELAY_MS,
+      workerConcurrency: values.RECALL_WORKER_CONCURRENCY,
+      workerHealthPort: values.RECALL_WORKER_HEALTH_PORT ?? null,
+    },
     eventLog: values.RECALL_EVENT_LOG,
     replyLeaseMs: values.RECALL_REPLY_LEASE_MS,
     cacheTtlSeconds: values.RECALL_CACHE_TTL_SECONDS,
@@ -337,6 +359,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     metricsToken: values.RECALL_METRICS_TOKEN ?? null,
     requestLog: values.RECALL_REQUEST_LOG,
     readinessTimeoutMs: values.RECALL_READINESS_TIMEOUT_MS,
+    sseKeepAliveMs: Math.round(values.RECALL_SSE_KEEPALIVE_SECONDS * 1000),
     // Moderation
     moderationRules: values.RECALL_MODERATION_RULES ?? null,
     moderationModel: values.RECALL_MODERATION_MODEL ?? null,
@@ -369,6 +392,27 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
       : ["localhost", "127.0.0.1", "[::1]", `${values.HOST.includes(":") ? `[${values.HOST}]` : values.HOST.toLowerCase()}:${values.PORT}`],
     ...overrides,
   };
+  if (config.jobs.mode === "queue" && !config.redisUrl) {
+    throw new ConfigError("Invalid configuration: RECALL_JOBS=queue needs REDIS_URL (the queue lives in Redis); unset RECALL_JOBS to run background work in this process.");
+  }
+  return config;
+}
+
+/** Background jobs (`jobs/`): where they run and, on BullMQ, how a dead worker's job is found. */
+export interface JobSettings {
+  mode: "in-process" | "queue";
+  /** Namespaces the queues' Redis keys. */
+  prefix: string;
+  /** A job whose worker stops renewing its lock this long is taken up by another worker. */
+  lockDurationMs: number;
+  /** How often workers look for such jobs. */
+  stalledIntervalMs: number;
+  /** Wait before a failed job's one retry. */
+  retryDelayMs: number;
+  /** Summaries and episodes one worker process runs at once. */
+  workerConcurrency: number;
+  /** The worker's /healthz port (none by default; 0 picks one). */
+  workerHealthPort: number | null;
 }
 
 /** Documents in chats (`documents/`): sizes, counts and the parser's limits. 0 turns a count off. */

@@ -57,6 +57,8 @@ describe("postgresPoolConfig", () => {
     expect(postgresPoolConfig(target)).toEqual({
       connectionString: "postgresql://db/recall",
       options: '-c statement_timeout=5000 -c search_path="chat" -c TimeZone=UTC',
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
     });
   });
 });

@@ -1,6 +1,7 @@
 export type { Database, OpenDatabaseOptions, PrismaClient } from "./client.ts";
 export { openDatabase } from "./client.ts";
 export type { DatabaseProvider, DatabaseTarget } from "./database-url.ts";
+export { isDatabaseUnavailable } from "./database-unavailable.ts";
 export { defaultDatabaseUrl, describeDatabaseTarget, parseDatabaseUrl, repositoryRoot, resolveDatabaseUrl } from "./database-url.ts";
 export { FailedMigrationError } from "./errors/failed-migration-error.ts";
 export { MigrationApplyError } from "./errors/migration-apply-error.ts";

@@ -8,6 +8,8 @@ type PostgresTarget = Extract<DatabaseTarget, { provider: "postgresql" }>;
  * search_path sends unqualified SQL (migrations, raw queries) to the chosen schema, as Prisma's own
  * engine does for `?schema=`. TimeZone=UTC because Prisma reads and writes `timestamp(3)` columns
  * as UTC, so a `DEFAULT CURRENT_TIMESTAMP` filled in by the server must be UTC too.
+ * After a restart of PostgreSQL, pg's pool drops the clients it loses and opens new ones on the
+ * next query: nothing here needs restarting (`apps/server/src/ops/postgres-restart.test.ts`).
  */
 export function postgresPoolConfig(target: PostgresTarget): PoolConfig {
   const url = new URL(target.connectionString);
@@ -15,5 +17,7 @@ export function postgresPoolConfig(target: PostgresTarget): PoolConfig {
   const urlOptions = url.searchParams.get("options");
   url.searchParams.delete("options");
   const options = [urlOptions, `-c search_path="${target.schema}"`, "-c TimeZone=UTC"].filter(Boolean).join(" ");
-  return { connectionString: url.toString(), options };
+  // A database that does not answer fails a request in seconds instead of holding it (pg waits
+  // for ever by default); keep-alive finds connections a restart or the network dropped.
+  return { connectionString: url.toString(), options, connectionTimeoutMillis: 5000, keepAlive: true };
 }

@@ -5,6 +5,7 @@ import type { ChatRepository } from "../chat/chat-repository.ts";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
 import type { FieldCipher } from "../crypto/index.ts";
 import type { RecallConfig } from "../env.ts";
+import type { JobQueue } from "../jobs/job-queue.ts";
 import type { Logger } from "../services.ts";
 import type { DocumentIndex } from "./document-index.ts";
 import { DocumentService } from "./document-service.ts";
@@ -37,6 +38,8 @@ export async function createDocuments(input: {
   models: ModelCatalog;
   checkUpload: (userId: string) => Promise<void>;
   logger: Logger;
+  /** Where saved documents are ingested (`jobs/`); this process when absent. */
+  jobs?: JobQueue;
 }): Promise<DocumentsSetup> {
   const { config } = input;
   const settings = config.documents;
@@ -65,7 +68,7 @@ export async function createDocuments(input: {
   });
   const summaryModel = config.summaryModel ?? config.defaultModel;
   const documents = new DocumentService(
-    { store, savedIndex, memoryIndex, parser, chats: input.chats, llm: input.llm, checkUpload: input.checkUpload, logger: input.logger },
+    { store, savedIndex, memoryIndex, parser, chats: input.chats, llm: input.llm, checkUpload: input.checkUpload, logger: input.logger, ...(input.jobs ? { jobs: input.jobs } : {}) },
     {
       settings,
       embeddingModel: config.embeddingModel,
@@ -74,7 +77,8 @@ export async function createDocuments(input: {
       summaryNumCtx: async (model) => (await input.models.runnerOptions(model)).numCtx,
     },
   );
-  const failed = await documents.recoverInterrupted();
+  // On the queue, a document processing may be a live job of another process (or wait for a worker): left alone.
+  const failed = input.jobs?.mode === "queue" ? 0 : await documents.recoverInterrupted();
   if (failed > 0) input.logger.warn({ count: failed }, "documents left processing by a previous run were marked failed");
   return {
     documents,

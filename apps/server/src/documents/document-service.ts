@@ -11,7 +11,8 @@ import type { DocumentIndex } from "./document-index.ts";
 import type { DocumentRecord, DocumentStage, DocumentStore } from "./document-store.ts";
 import { toDocumentView } from "./document-store.ts";
 import type { Documents, PassageHit } from "./documents.ts";
-import { IngestionQueue } from "./ingestion-queue.ts";
+import { InProcessJobQueue } from "../jobs/in-process-job-queue.ts";
+import { jobId, type JobQueue } from "../jobs/job-queue.ts";
 import { summarizeDocument } from "./document-summary.ts";
 
 export interface DocumentServiceOptions {
@@ -40,6 +41,19 @@ export interface DocumentServiceDependencies {
   /** The per-user upload rate (`Limits.checkUpload`). */
   checkUpload: (userId: string) => Promise<void>;
   logger: Logger;
+  /**
+   * Where saved documents are ingested (`ingest:<documentId>` jobs): this process by default,
+   * BullMQ workers in the scaled mode. Temporary chats' documents live in this process's memory,
+   * so they, and the one-time summaries that follow ingestion, always run here.
+   */
+  jobs?: JobQueue;
+}
+
+/** A saved document's ingestion as a job: the bytes travel with it (base64), the rest is read from the store. */
+export interface IngestJob {
+  userId: string;
+  documentId: string;
+  bytes: string;
 }
 
 /** Texts embedded per `/api/embed` call: a big document in a few dozen calls, each small enough to fail alone. */
@@ -57,18 +71,22 @@ const progressEveryMs = 250;
  * ones still processing, and the UI shows their stage.
  */
 export class DocumentService implements Documents {
-  private readonly queue: IngestionQueue;
-  private readonly summaries: IngestionQueue;
+  private readonly jobs: JobQueue;
+  /** Temporary chats' ingestion and every document's summary: always in this process. */
+  private readonly local: InProcessJobQueue;
 
   constructor(
     private readonly deps: DocumentServiceDependencies,
     private readonly options: DocumentServiceOptions,
   ) {
-    const onError = (documentId: string, error: unknown) => {
-      deps.logger.error({ documentId, error: error instanceof Error ? error.name : "unknown" }, "document processing failed");
-    };
-    this.queue = new IngestionQueue(options.settings.workers, onError);
-    this.summaries = new IngestionQueue(1, onError);
+    this.local = new InProcessJobQueue({ attempts: 1, backoffMs: 0, logger: deps.logger });
+    this.jobs = deps.jobs ?? this.local;
+    this.jobs.register<IngestJob>("ingest", (job) => this.ingestSaved(job), { concurrency: options.settings.workers, keepCompleted: false });
+    this.local.register<{ record: DocumentRecord; bytes: Uint8Array }>("ingest-temporary", ({ record, bytes }) => this.ingest(record, bytes), {
+      concurrency: options.settings.workers,
+      keepCompleted: false,
+    });
+    this.local.register<{ record: DocumentRecord; document: ExtractedDocument }>("document-summary", ({ record, document }) => this.summarize(record, document), { concurrency: 1 });
   }
 
   /** Documents left `processing` by a server that stopped mid-way: their bytes are gone, so they fail with a way forward. */
@@ -78,8 +96,8 @@ export class DocumentService implements Documents {
 
   /** Resolves once every upload so far is processed and summarized (tests, benchmarks, shutdown). */
   async idle(): Promise<void> {
-    await this.queue.idle();
-    await this.summaries.idle();
+    await this.jobs.idle("ingest");
+    await this.local.idle();
   }
 
   async upload(input: { userId: string; sessionId: string | null; fileName: string; bytes: Uint8Array }): Promise<DocumentView> {
@@ -111,7 +129,8 @@ export class DocumentService implements Documents {
       }
       return this.deps.store.create({ userId, sessionId, name: cleanDocumentName(input.fileName), sizeBytes: bytes.byteLength });
     });
-    this.queue.add(record.id, () => this.ingest(record, bytes));
+    if (isEphemeralId(record.id)) await this.local.enqueue("ingest-temporary", { record, bytes }, { jobId: jobId("ingest", record.id) });
+    else await this.jobs.enqueue<IngestJob>("ingest", { userId, documentId: record.id, bytes: Buffer.from(bytes).toString("base64") }, { jobId: jobId("ingest", record.id) });
     return toDocumentView(record);
   }
 
@@ -274,6 +293,19 @@ export class DocumentService implements Documents {
     return isEphemeralId(documentId) ? this.deps.memoryIndex : this.deps.savedIndex;
   }
 
+  /**
+   * A saved document's job, wherever it runs. Idempotent: a document already ready, failed or
+   * deleted is left alone, and a retry after a worker died mid-way first takes back what that
+   * run indexed (the store replaces the chunks itself).
+   */
+  private async ingestSaved(job: IngestJob): Promise<void> {
+    const record = await this.deps.store.get(job.userId, job.documentId);
+    if (!record || record.state !== "processing") return;
+    await this.deps.savedIndex.removeDocument(record.id);
+    // A copy with its own ArrayBuffer: the parser transfers it to its worker thread (Buffer's small-size pool cannot be).
+    await this.ingest(record, new Uint8Array(Buffer.from(job.bytes, "base64")));
+  }
+
   /** Parse → chunk → save → index → embed → ready; then the summary in its own queue. */
   private async ingest(record: DocumentRecord, bytes: Uint8Array): Promise<void> {
     const { store, parser } = this.deps;
@@ -313,7 +345,7 @@ export class DocumentService implements Documents {
       return;
     }
     await store.markReady(documentId);
-    if (this.options.settings.summaries) this.summaries.add(documentId, () => this.summarize(record, document));
+    if (this.options.settings.summaries) await this.local.enqueue("document-summary", { record, document }, { jobId: jobId("document-summary", documentId) });
   }
 
   /**

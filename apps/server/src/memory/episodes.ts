@@ -10,6 +10,7 @@ import type { ModelCatalog, RunnerOptions } from "../chat/model-catalog.ts";
 import { newId } from "../chat/saved-chat-store.ts";
 import { PlaintextFieldCipher, type FieldCipher } from "../crypto/index.ts";
 import { describeError } from "../errors.ts";
+import { jobId, type JobQueue } from "../jobs/job-queue.ts";
 import type { ProfileStore } from "./profile-store.ts";
 import { observeUpkeepCall } from "./upkeep-calls.ts";
 
@@ -25,6 +26,17 @@ export interface EpisodeOptions {
   /** The model that writes episodes; null uses the chat's own model, else the default. */
   model: string | null;
   defaultModel: string;
+  /** Episodes written at once in one process; unbounded by default. */
+  concurrency?: number;
+}
+
+/** A chat ended: write its episode as of its last activity (job `episode:<sessionId>:<updatedAt ms>`). */
+export interface EpisodeJob {
+  userId: string;
+  sessionId: string;
+  chatModel: string | null;
+  /** The chat's updatedAt when the job was asked for: the same chat state is one job. */
+  updatedAtMs: number;
 }
 
 interface Logger {
@@ -87,8 +99,11 @@ export class EpisodeService {
     private readonly clock: Clock = systemClock,
     /** Summary and facts are encrypted under the episode's owner, bound to its id. */
     private readonly cipher: FieldCipher = new PlaintextFieldCipher(),
+    /** Where episodes are written: this process by default, BullMQ workers in the scaled mode. */
+    private readonly jobs: JobQueue | null = null,
   ) {
     this.sweptUpTo = new Date(clock.now().getTime() - 7 * 24 * 60 * 60 * 1000);
+    jobs?.register<EpisodeJob>("episode", (job) => this.run(job), { concurrency: options.concurrency ?? Number.POSITIVE_INFINITY });
   }
 
   start(): void {
@@ -110,7 +125,11 @@ export class EpisodeService {
   }
 
   async idle(): Promise<void> {
-    while (this.writing.size > 0 || this.lookups.size > 0) await Promise.all([...[...this.writing.values()].map((write) => write.run), ...this.lookups]);
+    do {
+      await Promise.all([...this.lookups]);
+      await this.jobs?.idle("episode");
+      await Promise.all([...this.writing.values()].map((write) => write.run));
+    } while (this.writing.size > 0 || this.lookups.size > 0);
   }
 
   /** Set by the composition root: a new episode must reach the user's cached conversations. */
@@ -204,7 +223,7 @@ export class EpisodeService {
       .then((session) => {
         const latest = session?.episodes[0];
         if (session && (!latest || latest.createdAt < session.updatedAt) && !isDismissed(session)) {
-          this.write(userId, session.id, session.model);
+          this.write({ userId, sessionId: session.id, chatModel: session.model, updatedAtMs: session.updatedAt.getTime() });
         }
       })
       .catch((error: unknown) => this.logger.warn({ error: describeError(error) }, "could not look for the previous chat's episode"))
@@ -239,27 +258,51 @@ export class EpisodeService {
     let started = 0;
     for (const session of sessions) {
       if (session._count.messages < this.options.minimumMessages || isDismissed(session)) continue;
-      this.write(session.userId, session.id, session.model);
+      this.write({ userId: session.userId, sessionId: session.id, chatModel: session.model, updatedAtMs: session.updatedAt.getTime() });
       started += 1;
     }
     return started;
   }
 
-  private write(userId: string, sessionId: string, chatModel: string | null): void {
+  private write(job: EpisodeJob): void {
+    if (!this.jobs) {
+      void this.run(job).catch(() => {});
+      return;
+    }
+    // The same chat state asked for twice (a new chat and the sweep, two servers' sweeps) is one job.
+    void this.jobs.enqueue("episode", job, { jobId: jobId("episode", job.sessionId, job.updatedAtMs) }).catch((error: unknown) => {
+      this.logger.warn({ sessionId: job.sessionId, error: describeError(error) }, "episode not queued; the next trigger tries again");
+    });
+  }
+
+  /** The job. Throws on failure, for the queue to log (and, on BullMQ, retry once); a failure is counted. */
+  async run(job: EpisodeJob): Promise<void> {
+    const { userId, sessionId } = job;
     if (this.writing.has(sessionId)) return;
     const controller = new AbortController();
-    const run = this.generate(userId, sessionId, chatModel, controller.signal)
-      .catch((error: unknown) => {
-        // Stopped on purpose: the user deleted the episode or all their data.
-        if (controller.signal.aborted) return;
-        this.stats.failures += 1;
-        this.logger.warn({ sessionId, error: describeError(error) }, "episode not written; the next trigger tries again");
-      })
-      .finally(() => this.writing.delete(sessionId));
-    this.writing.set(sessionId, { userId, controller, run });
+    const generated = this.generate(userId, sessionId, job.chatModel, controller.signal);
+    this.writing.set(sessionId, { userId, controller, run: generated.then(() => {}, () => {}) });
+    try {
+      await generated;
+    } catch (error) {
+      // Stopped on purpose: the user deleted the episode or all their data.
+      if (controller.signal.aborted) return;
+      this.stats.failures += 1;
+      throw error;
+    } finally {
+      this.writing.delete(sessionId);
+    }
   }
 
   private async generate(userId: string, sessionId: string, chatModel: string | null, signal: AbortSignal): Promise<void> {
+    // Idempotent: a chat gone, dismissed, or with an episode since its last activity (an earlier
+    // run of this job that finished before its worker died) needs nothing.
+    const session = await this.prisma.chatSession.findUnique({
+      where: { id: sessionId },
+      select: { updatedAt: true, episodeDismissedAt: true, episodes: { orderBy: { createdAt: "desc" }, take: 1, select: { createdAt: true } } },
+    });
+    const latest = session?.episodes[0];
+    if (!session || isDismissed(session) || (latest && latest.createdAt >= session.updatedAt)) return;
     const rows = await this.prisma.message.findMany({
       where: { sessionId, role: { in: ["user", "assistant"] }, status: { in: ["complete", "interrupted"] } },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],

@@ -5,7 +5,7 @@ import { LRUCache } from "lru-cache";
 import type { ChatRepository } from "../chat/chat-repository.ts";
 import type { ModelCatalog } from "../chat/model-catalog.ts";
 import { PlaintextFieldCipher, type FieldCipher } from "../crypto/index.ts";
-import { describeError } from "../errors.ts";
+import { jobId, type JobQueue } from "../jobs/job-queue.ts";
 import { observeUpkeepCall } from "./upkeep-calls.ts";
 
 export interface SessionSummaryView {
@@ -22,10 +22,20 @@ export interface SummaryOptions {
   bufferMessages: number;
   /** The model that writes summaries; null uses the chat's own model. */
   model: string | null;
+  /** Updates run at once in one process (jobs of different chats); unbounded by default. */
+  concurrency?: number;
 }
 
 interface Logger {
   warn(object: object, message?: string): void;
+}
+
+/** A reply finished: see whether the chat's older turns are due for a summary (job `summary:<sessionId>:<leafMessageId>`). */
+export interface SummaryJob {
+  userId: string;
+  sessionId: string;
+  leafMessageId: string;
+  chatModel: string;
 }
 
 /**
@@ -34,8 +44,8 @@ interface Logger {
  * for it and uses the last finished summary. Each segment is summarized once.
  */
 export class SummaryService {
+  /** Per chat, the update running in this process: the next one waits for it (it plans from the summary it writes). */
   private readonly running = new Map<string, Promise<void>>();
-  private readonly rerun = new Set<string>();
   /**
    * Per chat, how many more finished messages must arrive before a segment can be due:
    * most replies then cost no query at all. Unknown (absent) means "check".
@@ -53,7 +63,11 @@ export class SummaryService {
     private readonly logger: Logger,
     /** The summary is encrypted under its chat's owner, with the chat's id as its row. */
     private readonly cipher: FieldCipher = new PlaintextFieldCipher(),
-  ) {}
+    /** Where updates run: this process by default, BullMQ workers in the scaled mode. */
+    private readonly jobs: JobQueue | null = null,
+  ) {
+    jobs?.register<SummaryJob>("summary", (job) => this.run(job), { concurrency: options.concurrency ?? Number.POSITIVE_INFINITY });
+  }
 
   /** Set by the composition root: a new summary must reach the cached conversation. */
   onWritten: (userId: string, sessionId: string) => Promise<void> = async () => {};
@@ -83,31 +97,42 @@ export class SummaryService {
       return;
     }
     this.messagesUntilCheck.delete(sessionId);
-    if (this.running.has(sessionId)) {
-      this.rerun.add(sessionId);
+    const job: SummaryJob = { userId, sessionId, leafMessageId, chatModel };
+    if (!this.jobs) {
+      void this.run(job).catch(() => {});
       return;
     }
-    const run = this.update(userId, sessionId, leafMessageId, chatModel)
-      .catch((error: unknown) => {
-        // The chat was deleted while its summary was written: nothing failed.
-        if (this.deletedWhileRunning.has(sessionId)) return;
-        this.stats.failures += 1;
-        this.logger.warn({ sessionId, error: describeError(error) }, "running summary update failed; the previous summary stays");
-      })
-      .finally(() => {
-        this.running.delete(sessionId);
-        if (this.deletedWhileRunning.delete(sessionId)) {
-          this.rerun.delete(sessionId);
-          return;
-        }
-        if (this.rerun.delete(sessionId)) this.schedule(userId, sessionId, leafMessageId, chatModel, true);
-      });
-    this.running.set(sessionId, run);
+    void this.jobs.enqueue("summary", job, { jobId: jobId("summary", sessionId, leafMessageId) }).catch((error: unknown) => {
+      this.logger.warn({ sessionId, error: { name: error instanceof Error ? error.name : typeof error } }, "summary update not queued; the next reply asks again");
+    });
   }
 
-  /** Resolves when no summary work is running (tests, shutdown). */
+  /**
+   * The job: one update at a time per chat in this process (a later one plans from the summary
+   * the earlier one wrote, so it usually finds nothing due). Throws on failure, for the queue to log and retry.
+   */
+  async run(job: SummaryJob): Promise<void> {
+    const { sessionId } = job;
+    for (let previous = this.running.get(sessionId); previous; previous = this.running.get(sessionId)) await previous.catch(() => {});
+    const run = this.update(job.userId, sessionId, job.leafMessageId, job.chatModel).finally(() => this.running.delete(sessionId));
+    this.running.set(sessionId, run);
+    try {
+      await run;
+    } catch (error) {
+      // The chat was deleted while its summary was written: nothing failed.
+      if (this.deletedWhileRunning.delete(sessionId)) return;
+      this.stats.failures += 1;
+      throw error;
+    }
+    this.deletedWhileRunning.delete(sessionId);
+  }
+
+  /** Resolves when no summary work is running or queued in this process (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running.values());
+    do {
+      await this.jobs?.idle("summary");
+      await Promise.all(this.running.values()).catch(() => {});
+    } while (this.running.size > 0);
   }
 
   /** The chat was deleted: drop its counters, and a run in flight is not a failure. */
@@ -155,11 +180,19 @@ export class SummaryService {
     const last = prompt.covered.at(-1)!;
     const coveredCount = (previous?.coveredCount ?? 0) + prompt.covered.length;
     const content = await this.cipher.encrypt(text, { field: "SessionSummary.content", rowId: sessionId, userId });
-    await this.prisma.sessionSummary.upsert({
-      where: { sessionId },
-      create: { sessionId, content, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 },
-      update: { content, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 },
-    });
+    const written = { content, coveredMessageId: last.id, coveredCount, tokenCount: result.completionTokens ?? 0 };
+    // Written only over the summary this update started from: a retried or concurrent job (another
+    // worker) that got there first wins, and the segment is never counted twice.
+    const landed = previous
+      ? (await this.prisma.sessionSummary.updateMany({ where: { sessionId, coveredCount: previous.coveredCount, coveredMessageId: previous.coveredMessageId }, data: written })).count === 1
+      : await this.prisma.sessionSummary.create({ data: { sessionId, ...written } }).then(
+          () => true,
+          (error: unknown) => {
+            if ((error as { code?: unknown }).code === "P2002") return false;
+            throw error;
+          },
+        );
+    if (!landed) return;
     await this.onWritten(userId, sessionId);
     this.messagesUntilCheck.set(sessionId, this.options.segmentMessages);
   }

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from "@recall/db";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
 import {
@@ -12,26 +13,35 @@ import {
 } from "../domain-errors.ts";
 import type { Context } from "./context.ts";
 
+const internalErrorMessage = "Something went wrong on the server. Try again.";
+const unavailableRetrySeconds = 5;
+/** The database is down or restarting: the pool reconnects by itself, so trying again is the advice. */
+export const databaseUnavailableMessage = "Recall cannot reach its database right now. Nothing you saved is lost; try again in a few seconds.";
+
 const trpc = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof ZodError ? error.cause : null;
+    // An unexpected failure's own message can quote a query, a file path or a host: never sent.
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
     return {
       ...shape,
       // A person reads `message`: for invalid input, the first problem in plain words.
-      message: zodError ? (zodError.issues[0]?.message ?? shape.message) : shape.message,
+      message: zodError ? (zodError.issues[0]?.message ?? shape.message) : internal ? internalErrorMessage : shape.message,
       data: {
         ...shape.data,
         stack: undefined,
         zodError: zodError ? z.flattenError(zodError) : null,
         /** Over a limit: when trying again can succeed (null when unknown or not a limit). */
-        retryAfterSeconds: error.cause instanceof LimitExceededError ? error.cause.retryAfterSeconds : null,
+        retryAfterSeconds:
+          error.cause instanceof LimitExceededError ? error.cause.retryAfterSeconds : error.code === "SERVICE_UNAVAILABLE" ? unavailableRetrySeconds : null,
       },
     };
   },
   sse: {
-    // No pings: tRPC races every event against a ping timer, a real cost per token.
-    // A client that hears nothing for 20 s (a model still loading) reconnects and
-    // resumes from its last event id instead.
+    // No tRPC pings: they race every event against a timer, a real cost per token. One timer
+    // pings quiet streams instead (`ops/sse-keep-alive.ts`, RECALL_SSE_KEEPALIVE_SECONDS), so
+    // a client that hears nothing for 20 s has a dead connection: it reconnects and resumes
+    // from its last event id.
     ping: { enabled: false },
     client: { reconnectAfterInactivityMs: 20_000 },
   },
@@ -49,6 +59,7 @@ const codeOf = new Map<abstract new (...args: never[]) => DomainError, TRPCError
 
 /** The tRPC error for a domain error, its message unchanged; anything else is left as it is. */
 export function toTRPCError(error: unknown): unknown {
+  if (isDatabaseUnavailable(error)) return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: databaseUnavailableMessage, cause: error });
   if (!(error instanceof DomainError)) return error;
   for (const [kind, code] of codeOf) {
     if (error instanceof kind) return new TRPCError({ code, message: error.message, cause: error });
