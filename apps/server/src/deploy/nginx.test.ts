@@ -1,21 +1,23 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
+import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@recall/db/testing";
 import { startFakeOllama, type FakeOllama } from "@recall/fake-ollama";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../env.ts";
-import { collectStream, createClient, type RecallClient } from "../testing/harness.ts";
+import { collectStream, createClient, waitFor, type RecallClient } from "../testing/harness.ts";
 import { nginxSitePath, renderNginxSite, startNginx, type NginxProcess } from "../testing/nginx-process.ts";
 import { startRedisProcess, type RedisProcess } from "../testing/redis-process.ts";
 import { startServerProcess, type ServerProcess } from "../testing/server-process.ts";
 
 /**
- * The scaled mode on loopback: two Recall processes sharing PostgreSQL and Redis behind
- * Debian's nginx running the shipped site (deploy/nginx/recall.conf), the fake Ollama as
- * the model. nginx's read timeout is cut to 2 s so that a quiet stream meets it in a test.
+ * The scaled mode on loopback: two Recall processes and a job worker sharing PostgreSQL
+ * and Redis (event logs, limits, cache and the job queue), behind Debian's nginx running the
+ * shipped site (deploy/nginx/recall.conf), the fake Ollama as the model. nginx's read timeout is cut to 2 s so that a quiet stream meets it in a test.
  */
 const metricsToken = "nginx-test-metrics-token-of-at-least-32-chars";
 const readTimeoutSeconds = 2;
@@ -25,6 +27,7 @@ let fake: FakeOllama;
 let database: TestDatabase;
 let redis: RedisProcess;
 let instances: ServerProcess[] = [];
+let worker: ChildProcess | null = null;
 let nginx: NginxProcess;
 let client: RecallClient;
 
@@ -45,8 +48,30 @@ function instanceEnvironment(extra: Record<string, string> = {}): Record<string,
     // The scaled mode's shared parts.
     REDIS_URL: redis.url,
     RECALL_EVENT_LOG: "redis",
+    RECALL_JOBS: "queue",
     ...extra,
   };
+}
+
+/** `pnpm start:worker`'s entry point as its own process; resolves once it runs jobs. */
+async function startWorker(environment: Record<string, string>): Promise<ChildProcess> {
+  const directory = new URL("../..", import.meta.url).pathname;
+  const child = spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], {
+    cwd: directory,
+    env: { ...process.env, ...environment, HOST: "127.0.0.1", LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the worker did not start within 30 s")), 30_000);
+    child.once("exit", (code) => reject(new Error(`the worker exited during start-up with ${code}`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (line.includes('"Recall worker is running"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return child;
 }
 
 /** Requests an instance served for one route, from its own /metrics. */
@@ -84,6 +109,7 @@ beforeAll(async () => {
   database = await createTestDatabase({ provider: "postgresql" });
   redis = await startRedisProcess();
   instances = await Promise.all([startServerProcess(instanceEnvironment()), startServerProcess(instanceEnvironment())]);
+  worker = await startWorker(instanceEnvironment());
   const upstreams = instances.map((instance) => new URL(instance.url).host);
   nginx = await startNginx((port) => renderNginxSite(template, { upstreams, port, readTimeout: `${readTimeoutSeconds}s` }), {
     // Streams must be unbuffered by the site's own settings even if the server's
@@ -97,6 +123,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await nginx?.stop();
   await Promise.all(instances.map((instance) => instance.stop()));
+  if (worker && worker.exitCode === null) {
+    const exited = new Promise((resolve) => worker!.once("exit", resolve));
+    worker.kill("SIGTERM");
+    await exited;
+  }
   await redis?.kill();
   await fake?.close();
   await database?.close();
@@ -177,7 +208,12 @@ describe("nginx in front of two instances", () => {
     small.append("file", new File([`# Notes\n\n${"Valves open at dawn. ".repeat(5000)}`], "notes.md"));
     small.append("sessionId", chat.id);
     const document = await client.document.upload.mutate(small);
-    expect(document.id).toBeTruthy();
+    // Ingested by the worker (RECALL_JOBS=queue), read back through nginx from either instance.
+    const ingested = await waitFor(async () => {
+      const current = await client.document.get.query({ documentId: document.id });
+      return current.state === "processing" ? null : current;
+    }, 20_000);
+    expect(ingested.state).toBe("ready");
 
     // Just past the server's 20 MB: refused by nginx in the server's words, before any instance reads it.
     const large = new FormData();
