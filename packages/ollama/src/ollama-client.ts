@@ -24,6 +24,11 @@ export interface StreamChatRequest {
   /** Sent as `options.num_ctx` so Ollama never truncates the prompt silently. */
   numCtx?: number;
   signal: AbortSignal;
+  /**
+   * What keeps calls on one host (a pool's prefix-cache affinity): the chat's id, so its next
+   * turn goes where the previous one left its KV cache. One host ignores it.
+   */
+  affinityKey?: string;
 }
 
 export interface LlmModel {
@@ -76,6 +81,8 @@ export interface LlmLoadedModel {
   contextLength: number | null;
   /** When Ollama unloads it unless it is used again. */
   expiresAt: string | null;
+  /** The Ollama holding it, from a pool of several; absent from a single host. */
+  host?: string;
 }
 
 export interface LlmClient {
