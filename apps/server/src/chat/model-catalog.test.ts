@@ -37,6 +37,14 @@ describe("ModelCatalog.runnerOptions", () => {
     expect(await new ModelCatalog(other.llm, { maxContextTokens: 2000 }).runnerOptions("llama3.2")).toEqual({ numCtx: 2000 });
   });
 
+  it("with several hosts, keeps the context most of them hold (the pool routes to those), the smaller on a tie", async () => {
+    const onHost = (host: string, contextLength: number | null): LlmLoadedModel => ({ ...loaded("llama3.2:latest", contextLength), host });
+    const most = stubOllama({ loaded: async () => [onHost("a", 8192), onHost("b", 4096), onHost("c", 4096), onHost("d", 1024)] });
+    expect(await new ModelCatalog(most.llm, { maxContextTokens: 2000 }).runnerOptions("llama3.2")).toEqual({ numCtx: 4096 });
+    const tie = stubOllama({ loaded: async () => [onHost("a", 8192), onHost("b", 4096)] });
+    expect(await new ModelCatalog(tie.llm, { maxContextTokens: 2000 }).runnerOptions("llama3.2")).toEqual({ numCtx: 4096 });
+  });
+
   it("asks /api/ps at most once every few seconds", async () => {
     const { llm, loadedModels } = stubOllama({ loaded: async () => [loaded("llama3.2:latest", 8192)] });
     const { clock, advance } = manualClock();

@@ -1,6 +1,9 @@
 import { planBudget, systemClock, type Clock } from "@recall/memory";
 import { CalibratedTokenCounter, createTokenCounter } from "@recall/memory/tokens";
-import type { LlmClient, LlmLoadedModel, LlmModel, LlmModelDetails } from "@recall/ollama";
+import { canonicalModelName, type LlmClient, type LlmLoadedModel, type LlmModel, type LlmModelDetails } from "@recall/ollama";
+
+/** One spelling per model, shared with the Ollama pool's routing. */
+export { canonicalModelName };
 
 export interface CatalogModel extends LlmModel {
   contextLength: number | null;
@@ -79,7 +82,8 @@ export class ModelCatalog {
    * The runner options every call to `model` sends. `num_ctx` is planned exactly as a reply's
    * budget plans it (`planBudget`: the model's real context capped by `maxContextTokens`);
    * when Ollama already holds the model with at least that context, its loaded context is
-   * used instead, so no call forces a reload. `/api/ps` failing or slow only means planning
+   * used instead, so no call forces a reload. With several hosts (the pool), the context most of
+   * them hold is kept: the pool sends the call to a host holding exactly that one. `/api/ps` failing or slow only means planning
    * without it.
    */
   async runnerOptions(model: string): Promise<RunnerOptions> {
@@ -91,8 +95,8 @@ export class ModelCatalog {
       answerReserve: 0,
     });
     const wanted = canonicalModelName(model);
-    const loadedContext = loaded.find((entry) => canonicalModelName(entry.name) === wanted)?.contextLength ?? null;
-    return { numCtx: loadedContext !== null && loadedContext >= planned ? loadedContext : planned };
+    const loadedContext = sharedLoadedContext(loaded.filter((entry) => canonicalModelName(entry.name) === wanted), planned);
+    return { numCtx: loadedContext ?? planned };
   }
 
   /**
@@ -123,11 +127,20 @@ export class ModelCatalog {
   }
 }
 
-/** `Llama3.2`, `library/llama3.2` and `llama3.2:latest` are one model to Ollama. */
-export function canonicalModelName(name: string): string {
-  let normalized = name.trim().toLowerCase();
-  if (normalized.startsWith("registry.ollama.ai/")) normalized = normalized.slice("registry.ollama.ai/".length);
-  if (normalized.startsWith("library/")) normalized = normalized.slice("library/".length);
-  const lastSegment = normalized.slice(normalized.lastIndexOf("/") + 1);
-  return lastSegment.includes(":") ? normalized : `${normalized}:latest`;
+/**
+ * The loaded context to keep using: of the runners holding the model with at least the planned
+ * context (one per host in a pool), the context most hosts hold; a tie goes to the smaller (less
+ * memory). Null when none would do.
+ */
+function sharedLoadedContext(entries: LlmLoadedModel[], planned: number): number | null {
+  const hostsPerContext = new Map<number, number>();
+  for (const entry of entries) {
+    if (entry.contextLength === null || entry.contextLength < planned) continue;
+    hostsPerContext.set(entry.contextLength, (hostsPerContext.get(entry.contextLength) ?? 0) + 1);
+  }
+  let best: { context: number; hosts: number } | null = null;
+  for (const [context, hosts] of hostsPerContext) {
+    if (!best || hosts > best.hosts || (hosts === best.hosts && context < best.context)) best = { context, hosts };
+  }
+  return best?.context ?? null;
 }
