@@ -1,6 +1,7 @@
 export { collectStream, createClient, startHarness, testConfig, waitFor, type CollectedStream, type Harness, type RecallClient } from "./harness.ts";
 export { startRedisProcess, type RedisProcess } from "./redis-process.ts";
 export { startServerProcess, type ServerProcess } from "./server-process.ts";
+export { startWorkerProcess, type WorkerProcess } from "./worker-process.ts";
 // For the benchmarks: the caches exactly as the server uses them.
 export { LruCache, type ServerCache } from "../cache/memory-cache.ts";
 export { RedisCache } from "../cache/redis-cache.ts";
