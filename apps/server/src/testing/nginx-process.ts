@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,7 +72,8 @@ ${site(port)}
 `;
   const configurationPath = join(directory, "nginx.conf");
   writeFileSync(configurationPath, configuration);
-  const child: ChildProcess = spawn("nginx", ["-c", configurationPath, "-p", directory, "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
+  const binary = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
+  const child: ChildProcess = spawn(binary, ["-c", configurationPath, "-p", directory, "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   await waitForPort(port, child, () => stderr);
