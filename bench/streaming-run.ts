@@ -94,6 +94,8 @@ export function streamingRun(pace: StreamingPace) {
             { messageId: assistantMessage.id },
             {
               onData({ data: event }) {
+                // A reply waiting for a model slot says so (and its place) before its text.
+                if (event.type === "queued") return;
                 if (event.type === "delta") {
                   const now = epochNow();
                   for (const _token of event.text.matchAll(tokenPattern)) result.receipts.push(now);

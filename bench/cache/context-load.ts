@@ -62,7 +62,7 @@ function waitForReply(client: Client, messageId: string): Promise<void> {
       { messageId },
       {
         onData({ data: event }) {
-          if (event.type === "delta" || (event.type === "snapshot" && event.status === "streaming")) return;
+          if (event.type === "queued" || event.type === "delta" || (event.type === "snapshot" && event.status === "streaming")) return;
           subscription.unsubscribe();
           if (event.type === "done" || (event.type === "snapshot" && event.status === "complete")) resolve();
           else reject(new Error(`reply ${messageId} ended with ${JSON.stringify(event)}`));

@@ -1,5 +1,4 @@
 import { systemClock, type Clock } from "@recall/memory";
-import { createOllamaClient } from "@recall/ollama";
 import type { FastifyInstance } from "fastify";
 import { DeletedDataScrubber } from "./account/deleted-data.ts";
 import { UserStore } from "./account/user-store.ts";
@@ -13,6 +12,7 @@ import { RoutingChatRepository } from "./chat/routing-chat-repository.ts";
 import { SavedChatStore } from "./chat/saved-chat-store.ts";
 import { createReplyStreams } from "./streams/create-streams.ts";
 import { GenerationManager } from "./chat/generation.ts";
+import { createLlmClient } from "./chat/llm-client.ts";
 import { ModelCatalog } from "./chat/model-catalog.ts";
 import { ContextBuilder } from "./memory/context-builder.ts";
 import { RecallIndexes } from "./memory/recall-turns.ts";
@@ -77,7 +77,8 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   const savedChats = new SavedChatStore(database.prisma, database.provider, cipher);
   const chats = new RoutingChatRepository(savedChats, ephemeral);
   const users = new UserStore(database.prisma);
-  const llm = createOllamaClient({ host: ollamaUrl, idleTimeoutMs: config.ollamaIdleTimeoutMs });
+  // Demo mode talks to its own fake alone.
+  const { llm, pool: ollamaPool } = createLlmClient(config.demoFakeOllama ? { ...config, ollamaHosts: null } : config, ollamaUrl, logger);
   // Replies' event logs, leases and stop requests: in process, or in Redis (RECALL_EVENT_LOG=redis).
   const streams = createReplyStreams({ ...config, retainFinishedMs: 60_000 }, logger);
   const eventLogs = streams.eventLogs;
@@ -91,6 +92,8 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     logger,
   });
   applyServerLimits(app.server, config.limits, operations.metrics);
+  // Replies run at most as many at once as the pool's healthy hosts have slots; the rest wait, fairly.
+  if (ollamaPool) limitsSetup.limits.generations.followCapacity(ollamaPool);
   const generations = new GenerationManager(chats, llm, eventLogs, config, logger, clock, operations.metrics, limitsSetup.limits.generations, streams.coordinator);
   const embeddingModel = config.embeddingModel;
   const recallIndexes = new RecallIndexes(
@@ -200,6 +203,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
         await jobs.close();
         await cache.close();
         await limitsSetup.close();
+        ollamaPool?.close();
         ephemeral.close();
         await app.close();
         eventLogs.clear();

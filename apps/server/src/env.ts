@@ -8,12 +8,25 @@ const booleanFlag = z
   .optional()
   .transform((value) => value === "1" || value === "true" || value === "yes");
 
+/** One Ollama base URL, or several separated by commas (a pool of hosts). */
+function ollamaUrlList(name: string) {
+  return z
+    .string()
+    .transform((value) => value.split(",").map((url) => url.trim()).filter(Boolean))
+    .refine((urls) => urls.length > 0 && urls.every((url) => /^https?:\/\//.test(url) && URL.canParse(url)), {
+      message: `${name} must be a URL such as http://127.0.0.1:11434, or several separated by commas`,
+    });
+}
+
 const environmentSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   RECALL_DATA_DIR: z.string().optional(),
   DATABASE_URL: z.string().optional(),
-  OLLAMA_URL: z.url({ message: "OLLAMA_URL must be a URL such as http://127.0.0.1:11434" }).default("http://127.0.0.1:11434"),
+  OLLAMA_URL: ollamaUrlList("OLLAMA_URL").default(["http://127.0.0.1:11434"]),
+  OLLAMA_URLS: ollamaUrlList("OLLAMA_URLS").optional(),
+  OLLAMA_NUM_PARALLEL: z.coerce.number().int().min(1).max(1024).optional(),
+  RECALL_OLLAMA_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   RECALL_DEFAULT_MODEL: z.string().min(1).default("llama3.2"),
   RECALL_DEMO_FAKE_OLLAMA: booleanFlag,
   RECALL_SECRET: z.string().min(32, "RECALL_SECRET must be at least 32 characters").optional(),
@@ -156,6 +169,12 @@ export interface RecallConfig {
   /** `file:` path for SQLite (the default) or a postgres:// URL. */
   databaseUrl: string;
   ollamaUrl: string;
+  /** Several Ollama hosts (`OLLAMA_URLS`, or a comma list in `OLLAMA_URL`) served as one pool; null: `ollamaUrl` alone. */
+  ollamaHosts: string[] | null;
+  /** Slots per Ollama host (its `OLLAMA_NUM_PARALLEL`): sizes the fair queue; null: unknown, `RECALL_LIMIT_GENERATIONS_PER_SERVER` alone. */
+  ollamaNumParallel: number | null;
+  /** How often each pooled host's `/api/ps` is read (its health probe too). */
+  ollamaHealthIntervalMs: number;
   defaultModel: string;
   /** Start the fake Ollama in-process and talk to it: for trying the UI without a model. */
   demoFakeOllama: boolean;
@@ -285,7 +304,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     port: values.PORT,
     dataDir,
     databaseUrl: values.DATABASE_URL ?? `file:${resolve(dataDir, "recall.db")}`,
-    ollamaUrl: values.OLLAMA_URL,
+    ollamaUrl: (values.OLLAMA_URLS ?? values.OLLAMA_URL)[0]!,
+    ollamaHosts: (values.OLLAMA_URLS ?? values.OLLAMA_URL).length > 1 ? (values.OLLAMA_URLS ?? values.OLLAMA_URL) : null,
+    ollamaNumParallel: values.OLLAMA_NUM_PARALLEL ?? null,
+    ollamaHealthIntervalMs: values.RECALL_OLLAMA_HEALTH_INTERVAL_MS,
     defaultModel: values.RECALL_DEFAULT_MODEL,
     demoFakeOllama: values.RECALL_DEMO_FAKE_OLLAMA,
     secret: values.RECALL_SECRET,

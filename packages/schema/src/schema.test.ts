@@ -47,6 +47,8 @@ describe("stream events", () => {
 
   it("knows which events end a stream", () => {
     expect(isFinalStreamEvent({ type: "delta", text: "x" })).toBe(false);
+    expect(isFinalStreamEvent({ type: "queued", ahead: 2 })).toBe(false);
+    expect(streamEventSchema.safeParse({ type: "queued", ahead: -1 }).success).toBe(false);
     expect(isFinalStreamEvent({ type: "snapshot", content: "x", status: "streaming" })).toBe(false);
     expect(isFinalStreamEvent({ type: "snapshot", content: "x", status: "complete" })).toBe(true);
     expect(isFinalStreamEvent({ type: "done", promptTokens: 1, completionTokens: 2, doneReason: "stop" })).toBe(true);

@@ -27,6 +27,11 @@ export function parseDoneReason(value: unknown): DoneReason | null {
 
 /** One event of an assistant message's stream. Deltas may carry several model tokens (coalesced frames). */
 export const streamEventSchema = z.discriminatedUnion("type", [
+  /**
+   * The reply waits for a model slot behind `ahead` others (fair across users): sent when it starts
+   * waiting, whenever its place changes, and again through a long wait. Its text follows once it starts.
+   */
+  z.object({ type: z.literal("queued"), ahead: z.number().int().min(0) }),
   z.object({ type: z.literal("delta"), text: z.string() }),
   /** The whole text so far: sent when the fine-grained log is gone (finished long ago, or another instance). */
   z.object({ type: z.literal("snapshot"), content: z.string(), status: messageStatusSchema }),

@@ -27,6 +27,8 @@ export interface GenerationRequest {
   messages: LlmChatMessage[];
   /** Sent as num_ctx; null leaves it to Ollama (only when the model's context is unknown). */
   numCtx: number | null;
+  /** The chat: an Ollama pool sends its turns to the host holding its prompt cache. */
+  sessionId?: string;
   /**
    * Moderation of the reply once it has ended: the message to show instead when it is withheld
    * (the reply is then saved empty, as an error), null when it may stand.
@@ -156,10 +158,10 @@ export class GenerationManager {
     let outcome: FinishedReply;
     let releaseSlot: (() => void) | undefined;
     try {
-      releaseSlot = await this.slots.acquire(request.userId, generation.controller.signal, request.messageId);
+      releaseSlot = await this.slots.acquire(request.userId, generation.controller.signal, request.messageId, (ahead) => log.append({ type: "queued", ahead }));
       const numCtx = request.numCtx;
       let done: Extract<StreamEvent, { type: "done" }> = { type: "done", promptTokens: null, completionTokens: null, doneReason: null };
-      for await (const chunk of this.llm.streamChat({ model: request.model, messages: request.messages, signal: generation.controller.signal, ...(numCtx ? { numCtx } : {}) })) {
+      for await (const chunk of this.llm.streamChat({ model: request.model, messages: request.messages, signal: generation.controller.signal, ...(numCtx ? { numCtx } : {}), ...(request.sessionId ? { affinityKey: request.sessionId } : {}) })) {
         observation.received(chunk);
         if (chunk.type === "delta") {
           generation.content += chunk.text;

@@ -86,6 +86,7 @@ export async function startReply<Saved extends { assistantMessage: Message }>(se
   generations.start({
     messageId: reply.id,
     userId,
+    sessionId: session.id,
     model,
     messages: built.messages,
     numCtx: built.numCtx,

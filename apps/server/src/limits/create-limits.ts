@@ -42,6 +42,7 @@ export async function createLimits(app: FastifyInstance, settings: LimitSettings
     limits,
     async close() {
       sharedReplies?.close();
+      limits.generations.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
     },
   };

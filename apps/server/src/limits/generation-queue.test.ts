@@ -82,3 +82,92 @@ describe("GenerationQueue", () => {
     expect(ended).toEqual(["failed send", "stopped while waiting", "finished"]);
   });
 });
+
+/** A reply waiting in the queue, recording the places it is told and when it starts. */
+function queueReply(queue: GenerationQueue, userId: string, name: string, startOrder: string[]) {
+  const reservation = admitted(queue.reserve(userId));
+  const places: number[] = [];
+  let release: (() => void) | null = null;
+  const started = queue
+    .acquire(userId, new AbortController().signal, name, (ahead) => places.push(ahead))
+    .then((done) => {
+      startOrder.push(name);
+      release = done;
+    });
+  reservation.release();
+  return { name, places, started, finish: () => release?.() };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("GenerationQueue fairness", () => {
+  it("serves users in turn: one reply of a user behind five of another starts after at most one of them", async () => {
+    const queue = new GenerationQueue({ perUser: 10, perServer: 1, queue: 20 });
+    const order: string[] = [];
+    const first = queueReply(queue, "ann", "ann-0", order);
+    await first.started;
+    const anns = [1, 2, 3, 4, 5].map((index) => queueReply(queue, "ann", `ann-${index}`, order));
+    const bob = queueReply(queue, "bob", "bob-0", order);
+    await settle();
+    expect(queue.waitingAheadOf("bob-0")).toBe(1);
+    expect(queue.waitingAheadOf("ann-5")).toBe(5);
+    const running = [first, ...anns, bob];
+    for (let step = 0; step < 6; step += 1) {
+      running.find((reply) => reply.name === order.at(-1))!.finish();
+      await settle();
+    }
+    expect(order).toEqual(["ann-0", "ann-1", "bob-0", "ann-2", "ann-3", "ann-4", "ann-5"]);
+    // Told at once, then each time it moved up; nothing once it started.
+    expect(bob.places).toEqual([1, 0]);
+    expect(anns[4]!.places).toEqual([4, 5, 4, 3, 2, 1, 0]);
+  });
+
+  it("a user who comes back goes behind the users already waiting", async () => {
+    const queue = new GenerationQueue({ perUser: 10, perServer: 1, queue: 20 });
+    const order: string[] = [];
+    const running = queueReply(queue, "ann", "ann-0", order);
+    await running.started;
+    const replies = [queueReply(queue, "bob", "bob-0", order), queueReply(queue, "cem", "cem-0", order), queueReply(queue, "ann", "ann-1", order), queueReply(queue, "bob", "bob-1", order)];
+    await settle();
+    expect(replies.map((reply) => queue.waitingAheadOf(reply.name))).toEqual([0, 1, 2, 3]);
+    for (const reply of [running, ...replies]) {
+      reply.finish();
+      await settle();
+    }
+    expect(order).toEqual(["ann-0", "bob-0", "cem-0", "ann-1", "bob-1"]);
+  });
+
+  it("runs as many as the pool can (healthy hosts × slots) when that is below perServer, following it", async () => {
+    let capacity: number | null = 2;
+    const listeners = new Set<() => void>();
+    const queue = new GenerationQueue({ perUser: 0, perServer: 8, queue: 10 });
+    queue.followCapacity({ capacity: () => capacity, onCapacityChange: (listener) => (listeners.add(listener), () => listeners.delete(listener)) });
+    const order: string[] = [];
+    const replies = ["a", "b", "c", "d"].map((user) => queueReply(queue, user, user, order));
+    await settle();
+    expect(queue.runningCount).toBe(2);
+    expect(queue.waitingCount).toBe(2);
+    capacity = 3;
+    for (const listener of listeners) listener();
+    await settle();
+    expect(order).toEqual(["a", "b", "c"]);
+    // Unknown slots per host: perServer alone again.
+    capacity = null;
+    for (const listener of listeners) listener();
+    await settle();
+    expect(queue.runningCount).toBe(4);
+    expect(replies[3]!.places).toEqual([1, 0]);
+    queue.close();
+  });
+
+  it("tells a waiting reply its place again after a quiet while (the stream's keep-alive)", async () => {
+    const queue = new GenerationQueue({ perUser: 0, perServer: 1, queue: 5, placeRepeatMs: 30 });
+    const order: string[] = [];
+    await queueReply(queue, "ann", "ann-0", order).started;
+    const waiting = queueReply(queue, "bob", "bob-0", order);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(waiting.places.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(waiting.places)).toEqual(new Set([0]));
+    queue.close();
+  });
+});

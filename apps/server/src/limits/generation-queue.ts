@@ -1,7 +1,11 @@
 /** Where a model call waits for its turn (`chat/generation.ts`); resolves with the slot's release. */
 export interface GenerationSlots {
-  /** `messageId`: the reply, so its place in the queue can be told (`waitingAheadOf`). */
-  acquire(userId: string, signal: AbortSignal, messageId?: string): Promise<() => void>;
+  /**
+   * `messageId`: the reply, so its place in the queue can be told (`waitingAheadOf`).
+   * `onPlace`: told the replies ahead of this one when it starts waiting, whenever that
+   * changes, and again every `placeRepeatMs` while it waits (a keep-alive for the stream).
+   */
+  acquire(userId: string, signal: AbortSignal, messageId?: string, onPlace?: (ahead: number) => void): Promise<() => void>;
 }
 
 export const unlimitedSlots: GenerationSlots = { acquire: async () => () => {} };
@@ -9,10 +13,18 @@ export const unlimitedSlots: GenerationSlots = { acquire: async () => () => {} }
 export interface GenerationQueueSettings {
   /** Replies in flight (running or waiting) per user; 0: no per-user limit. */
   perUser: number;
-  /** Model calls running at once on this instance; 0: no limit (and no queue). */
+  /** Model calls running at once on this instance; 0: no limit of its own (the Ollama pool's capacity may still set one). */
   perServer: number;
   /** Replies waiting for a running slot; 0: none wait, a full server refuses. */
   queue: number;
+  /** A waiting reply is told its place again after this long without a change (default 15 s). */
+  placeRepeatMs?: number;
+}
+
+/** What sizes the running slots besides `perServer`: the Ollama pool (healthy hosts × slots per host). */
+export interface SlotCapacity {
+  capacity(): number | null;
+  onCapacityChange(listener: () => void): () => void;
 }
 
 /** Why a reply cannot be admitted. */
@@ -27,6 +39,11 @@ interface Waiter {
   userId: string;
   messageId: string | undefined;
   start: () => void;
+  onPlace: ((ahead: number) => void) | undefined;
+  /** Replies that start before this one if nobody else arrives. */
+  place: number;
+  toldPlace: number | null;
+  toldAt: number;
 }
 
 interface PendingReservation {
@@ -36,17 +53,27 @@ interface PendingReservation {
 }
 
 /**
- * The in-process concurrency of replies: at most `perServer` model calls at once, the rest
- * in one FIFO of at most `queue`; a user has at most `perUser` replies in flight (running or
- * waiting), so nobody fills the queue alone and it stays fair across users. A send reserves
- * its place before anything is saved (`reserve`), so a refusal leaves nothing behind.
+ * The in-process concurrency of replies: at most `perServer` model calls at once (and at most
+ * what the Ollama pool can run, when it knows), the rest waiting, at most `queue` of them. The
+ * wait is fair across users: round robin over the users with waiting replies, so a user with ten
+ * queued replies delays another user's one reply by at most one of theirs. A user has at most
+ * `perUser` replies in flight (running or waiting). A send reserves its place before anything is
+ * saved (`reserve`), so a refusal leaves nothing behind.
  */
 export class GenerationQueue implements GenerationSlots {
   private readonly running = new Map<string, number>();
   private runningTotal = 0;
-  private readonly waiters: Waiter[] = [];
+  /** Each user's waiting replies, oldest first. */
+  private readonly waitersByUser = new Map<string, Waiter[]>();
+  /** Users with waiting replies, in the order they are served next; one served goes to the back. */
+  private rotation: string[] = [];
+  private waitingTotal = 0;
   private readonly reservations = new Map<string, PendingReservation[]>();
   private reservedTotal = 0;
+  private poolCapacity: number | null = null;
+  private stopFollowing: (() => void) | null = null;
+  private tellScheduled = false;
+  private repeater: NodeJS.Timeout | null = null;
 
   constructor(private readonly settings: GenerationQueueSettings) {}
 
@@ -55,28 +82,48 @@ export class GenerationQueue implements GenerationSlots {
   }
 
   get waitingCount(): number {
-    return this.waiters.length;
+    return this.waitingTotal;
+  }
+
+  /** Running slots: `perServer` and the pool's capacity, whichever is smaller; Infinity with neither. */
+  get runningLimit(): number {
+    const own = this.settings.perServer > 0 ? this.settings.perServer : Infinity;
+    return this.poolCapacity === null ? own : Math.min(own, Math.max(1, this.poolCapacity));
+  }
+
+  /** Sizes the running slots by the pool too, following it as hosts go out and come back. */
+  followCapacity(source: SlotCapacity): void {
+    this.stopFollowing?.();
+    const update = (): void => {
+      this.poolCapacity = source.capacity();
+      this.startWaiting();
+    };
+    this.stopFollowing = source.onCapacityChange(update);
+    update();
   }
 
   /** Replies waiting ahead of this user's first waiting reply (null when none of theirs waits). */
   waitingAhead(userId: string): number | null {
-    const index = this.waiters.findIndex((waiter) => waiter.userId === userId);
-    return index < 0 ? null : index;
+    const first = this.waitersByUser.get(userId)?.[0];
+    return first ? first.place : null;
   }
 
   /** Replies waiting ahead of this one (null when it is not waiting: running, or gone). */
   waitingAheadOf(messageId: string): number | null {
-    const index = this.waiters.findIndex((waiter) => waiter.messageId === messageId);
-    return index < 0 ? null : index;
+    for (const list of this.waitersByUser.values()) {
+      const waiter = list.find((entry) => entry.messageId === messageId);
+      if (waiter) return waiter.place;
+    }
+    return null;
   }
 
   /** A place for one more reply of this user, or why not; `onEnd` runs once that reply (or the failed send) ends. */
   reserve(userId: string, onEnd: () => void = () => undefined): Reservation | Refusal {
-    const { perUser, perServer, queue } = this.settings;
+    const { perUser, queue } = this.settings;
     const inFlight = this.inFlight(userId);
     if (perUser > 0 && inFlight >= perUser) return { limit: "concurrent_generations_user", inFlight };
-    if (perServer > 0 && this.runningTotal + this.waiters.length + this.reservedTotal >= perServer + queue) {
-      return { limit: "concurrent_generations_server", waiting: this.waiters.length };
+    if (this.runningTotal + this.waitingTotal + this.reservedTotal >= this.runningLimit + queue) {
+      return { limit: "concurrent_generations_server", waiting: this.waitingTotal };
     }
     const pending: PendingReservation = { consumed: false, onEnd };
     const list = this.reservations.get(userId) ?? [];
@@ -93,7 +140,7 @@ export class GenerationQueue implements GenerationSlots {
     };
   }
 
-  acquire(userId: string, signal: AbortSignal, messageId?: string): Promise<() => void> {
+  acquire(userId: string, signal: AbortSignal, messageId?: string, onPlace?: (ahead: number) => void): Promise<() => void> {
     // The reply takes over its send's reservation: counted once, as running or waiting.
     const pending = this.reservations.get(userId)?.[0];
     const onEnd = pending?.onEnd ?? (() => undefined);
@@ -105,33 +152,135 @@ export class GenerationQueue implements GenerationSlots {
       onEnd();
       return Promise.reject(signal.reason);
     }
-    if (this.settings.perServer <= 0 || (this.runningTotal < this.settings.perServer && this.waiters.length === 0)) {
+    if (this.runningTotal < this.runningLimit && this.waitingTotal === 0) {
       return Promise.resolve(this.occupy(userId, onEnd));
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         userId,
         messageId,
+        onPlace,
+        place: 0,
+        toldPlace: null,
+        toldAt: 0,
         start: () => {
           signal.removeEventListener("abort", onAbort);
           resolve(this.occupy(userId, onEnd));
         },
       };
       const onAbort = (): void => {
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
+        this.removeWaiter(waiter);
         onEnd();
         reject(signal.reason);
       };
       signal.addEventListener("abort", onAbort, { once: true });
-      this.waiters.push(waiter);
+      this.addWaiter(waiter);
+      // Told at once, so the stream's first event says where the reply stands.
+      this.tell(waiter, Date.now());
     });
   }
 
+  close(): void {
+    this.stopFollowing?.();
+    if (this.repeater) clearInterval(this.repeater);
+    this.repeater = null;
+  }
+
+  private addWaiter(waiter: Waiter): void {
+    const list = this.waitersByUser.get(waiter.userId);
+    if (list) list.push(waiter);
+    else {
+      this.waitersByUser.set(waiter.userId, [waiter]);
+      this.rotation.push(waiter.userId);
+    }
+    this.waitingTotal += 1;
+    this.placesChanged();
+    this.repeater ??= this.startRepeater();
+  }
+
+  private removeWaiter(waiter: Waiter): void {
+    const list = this.waitersByUser.get(waiter.userId);
+    const index = list?.indexOf(waiter) ?? -1;
+    if (!list || index < 0) return;
+    list.splice(index, 1);
+    this.waitingTotal -= 1;
+    if (list.length === 0) {
+      this.waitersByUser.delete(waiter.userId);
+      this.rotation = this.rotation.filter((userId) => userId !== waiter.userId);
+    }
+    this.placesChanged();
+  }
+
+  /** The next reply to start: the first of the user at the front of the rotation, who then goes to the back. */
+  private takeNext(): Waiter | undefined {
+    const userId = this.rotation.shift();
+    if (userId === undefined) return undefined;
+    const list = this.waitersByUser.get(userId)!;
+    const waiter = list.shift()!;
+    this.waitingTotal -= 1;
+    if (list.length > 0) this.rotation.push(userId);
+    else this.waitersByUser.delete(userId);
+    return waiter;
+  }
+
+  /**
+   * Every waiter's place under round robin, in one pass: round r serves the r-th reply of each
+   * user that has one, in rotation order. Linear in the replies waiting.
+   */
+  private placesChanged(): void {
+    let place = 0;
+    let active = this.rotation.map((userId) => this.waitersByUser.get(userId)!);
+    for (let round = 0; active.length > 0; round += 1) {
+      const next: Waiter[][] = [];
+      for (const list of active) {
+        list[round]!.place = place;
+        place += 1;
+        if (list.length > round + 1) next.push(list);
+      }
+      active = next;
+    }
+    this.scheduleTelling();
+  }
+
+  /** Changes in one turn of the event loop (a burst of arrivals, a reply ending) are told once. */
+  private scheduleTelling(): void {
+    if (this.tellScheduled) return;
+    this.tellScheduled = true;
+    setImmediate(() => {
+      this.tellScheduled = false;
+      const now = Date.now();
+      for (const list of this.waitersByUser.values()) {
+        for (const waiter of list) if (waiter.place !== waiter.toldPlace) this.tell(waiter, now);
+      }
+    });
+  }
+
+  private tell(waiter: Waiter, now: number): void {
+    waiter.toldPlace = waiter.place;
+    waiter.toldAt = now;
+    waiter.onPlace?.(waiter.place);
+  }
+
+  /** Through a long wait with no change, the place is told again: the stream stays alive through proxies. */
+  private startRepeater(): NodeJS.Timeout {
+    const every = this.settings.placeRepeatMs ?? 15_000;
+    const timer = setInterval(() => {
+      if (this.waitingTotal === 0) {
+        clearInterval(timer);
+        this.repeater = null;
+        return;
+      }
+      const now = Date.now();
+      for (const list of this.waitersByUser.values()) {
+        for (const waiter of list) if (now - waiter.toldAt >= every) this.tell(waiter, now);
+      }
+    }, Math.max(10, Math.floor(every / 2)));
+    timer.unref();
+    return timer;
+  }
+
   private inFlight(userId: string): number {
-    let waiting = 0;
-    for (const waiter of this.waiters) if (waiter.userId === userId) waiting += 1;
-    return (this.running.get(userId) ?? 0) + waiting + (this.reservations.get(userId)?.length ?? 0);
+    return (this.running.get(userId) ?? 0) + (this.waitersByUser.get(userId)?.length ?? 0) + (this.reservations.get(userId)?.length ?? 0);
   }
 
   private dropReservation(userId: string, pending: PendingReservation): void {
@@ -160,6 +309,11 @@ export class GenerationQueue implements GenerationSlots {
   }
 
   private startWaiting(): void {
-    while (this.waiters.length > 0 && this.runningTotal < this.settings.perServer) this.waiters.shift()?.start();
+    let started = false;
+    while (this.waitingTotal > 0 && this.runningTotal < this.runningLimit) {
+      this.takeNext()?.start();
+      started = true;
+    }
+    if (started) this.placesChanged();
   }
 }

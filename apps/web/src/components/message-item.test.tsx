@@ -59,12 +59,30 @@ describe("MessageItem", () => {
   it("says a queued reply waits, and how many are ahead of it, until its first words arrive", () => {
     noteQueuedReply("reply-queued", 2);
     const { article } = renderItem(assistantMessage({ id: "reply-queued" }));
-    expect(screen.getByRole("status").textContent).toBe("Your reply is queued: 2 ahead of yours.");
+    expect(screen.getByRole("status").textContent).toBe("Your reply is queued: 2 replies ahead of yours.");
+    // The stream counts the place down as replies ahead of it start.
     act(() => {
-      openSubscription().emit({ id: "1", data: { type: "delta", text: "Hello" } });
+      openSubscription().emit({ id: "1", data: { type: "queued", ahead: 1 } });
+    });
+    expect(screen.getByRole("status").textContent).toBe("Your reply is queued: 1 reply ahead of yours.");
+    act(() => {
+      openSubscription().emit({ id: "2", data: { type: "queued", ahead: 0 } });
+    });
+    expect(screen.getByRole("status").textContent).toBe("Your reply is queued: it is next.");
+    act(() => {
+      openSubscription().emit({ id: "3", data: { type: "delta", text: "Hello" } });
     });
     expect(screen.queryByRole("status")).toBeNull();
     expect(article().textContent).toContain("Hello");
+  });
+
+  it("shows the place a reply's stream reports even when the send said it started at once", () => {
+    renderItem(assistantMessage({ id: "reply-requeued" }));
+    expect(screen.getByRole("status").textContent).toBe("Thinking");
+    act(() => {
+      openSubscription().emit({ id: "1", data: { type: "queued", ahead: 3 } });
+    });
+    expect(screen.getByRole("status").textContent).toBe("Your reply is queued: 3 replies ahead of yours.");
   });
 
   it("streams deltas in and, when done, writes the final message into the query cache", async () => {

@@ -68,8 +68,10 @@ function MessageItemView({ entry, busy, isLastReply, onSelectVersion, onEdit, on
   const renderCitation = useCitationRenderer(message.role === "assistant" ? message.sources : null, setOpenCitation);
   const streaming = shown.status === "streaming";
   const thinking = streaming && shown.content === "";
-  // Sent while the server's model slots were all busy: say so until the first words arrive.
-  const queuedAhead = useQueuedReply(message.id);
+  // Sent while the server's model slots were all busy: say so until the first words arrive. The
+  // stream's `queued` events count the place down; until the first one, the send's answer stands.
+  const queuedAtSend = useQueuedReply(message.id);
+  const queuedAhead = shown.queuedAhead ?? queuedAtSend;
   const ending = describeEnding(shown);
   const createdAt = toDate(message.createdAt);
   const author = message.role === "user" ? "You" : message.role === "assistant" ? "Assistant" : "System";

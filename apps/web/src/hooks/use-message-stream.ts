@@ -13,6 +13,8 @@ export interface ShownMessage {
   status: ChatMessage["status"];
   error: string | null;
   interruptReason: InterruptReason | null;
+  /** Replies ahead of this one in the model queue, as the stream last said; null when it is not waiting (or not known). */
+  queuedAhead: number | null;
 }
 
 export type StreamConnection =
@@ -64,6 +66,7 @@ export function useMessageStream(message: ChatMessage): { shown: ShownMessage; c
     status: preferLive ? live.status : message.status,
     error: preferLive ? (live.error ?? message.error) : message.error,
     interruptReason: live.interruptReason,
+    queuedAhead: preferLive ? live.queuedAhead : null,
   };
   return { shown, connection: describeConnection(wanted, subscription) };
 }

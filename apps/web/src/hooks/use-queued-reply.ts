@@ -21,7 +21,8 @@ export function useQueuedReply(messageId: string): number | null {
   return useSyncExternalStore(subscribe, () => queuedAhead.get(messageId) ?? null);
 }
 
-/** "Your reply is queued: 2 ahead of yours." */
+/** "Your reply is queued: 2 replies ahead of yours." */
 export function describeQueuedReply(ahead: number): string {
-  return ahead === 0 ? "Your reply is queued: it is next." : `Your reply is queued: ${ahead} ahead of yours.`;
+  if (ahead === 0) return "Your reply is queued: it is next.";
+  return `Your reply is queued: ${ahead} ${ahead === 1 ? "reply" : "replies"} ahead of yours.`;
 }

@@ -38,6 +38,16 @@ describe("applyStreamEvent", () => {
     expect(state).toMatchObject({ received: true, content: "Hello, world", status: "streaming" });
   });
 
+  it("follows the queue place as it counts down, and forgets it once the text starts", () => {
+    const waiting = applyAll([
+      ["1", { type: "queued", ahead: 2 }],
+      ["2", { type: "queued", ahead: 1 }],
+    ]);
+    expect(waiting).toMatchObject({ received: true, queuedAhead: 1, content: "", status: "streaming" });
+    const running = applyAll([["3", { type: "queued", ahead: 0 }], ["4", { type: "delta", text: "Hi" }]], waiting);
+    expect(running).toMatchObject({ queuedAhead: null, content: "Hi" });
+  });
+
   it("ignores an event id it has already applied, as after a replay from the start", () => {
     const state = applyAll([
       ["1", { type: "delta", text: "Hi" }],

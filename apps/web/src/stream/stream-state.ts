@@ -18,6 +18,8 @@ export interface LiveMessage {
   interruptReason: InterruptReason | null;
   promptTokens: number | null;
   completionTokens: number | null;
+  /** Replies ahead of this one while it waits for the model (the latest `queued` event); null once it runs. */
+  queuedAhead: number | null;
   seenEventIds: ReadonlySet<string>;
 }
 
@@ -29,6 +31,7 @@ export const initialLiveMessage: LiveMessage = {
   interruptReason: null,
   promptTokens: null,
   completionTokens: null,
+  queuedAhead: null,
   seenEventIds: new Set(),
 };
 
@@ -49,10 +52,12 @@ export function applyStreamEvent(state: LiveMessage, event: TrackedStreamEvent):
   const next: LiveMessage = { ...state, received: true, seenEventIds: new Set(state.seenEventIds).add(event.id) };
   const data = event.data;
   switch (data.type) {
+    case "queued":
+      return { ...next, queuedAhead: data.ahead };
     case "delta":
-      return { ...next, content: state.content + data.text };
+      return { ...next, queuedAhead: null, content: state.content + data.text };
     case "snapshot":
-      return { ...next, content: data.content, status: data.status };
+      return { ...next, queuedAhead: null, content: data.content, status: data.status };
     case "done":
       return { ...next, status: "complete", promptTokens: data.promptTokens, completionTokens: data.completionTokens };
     case "interrupted":
