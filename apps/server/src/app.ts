@@ -17,6 +17,8 @@ import { withClientAddress } from "./limits/limits-middleware.ts";
 import { createAppRouter, type AppRouter } from "./router.ts";
 import type { Services } from "./services.ts";
 import { createContextFactory } from "./trpc/context.ts";
+import { sseClientOptions } from "./trpc/init.ts";
+import { registerReplyStreamRoute } from "./chat/reply-stream-route.ts";
 
 /**
  * Defence in depth for the web app, behind the renderer's own rules: only our scripts and
@@ -68,7 +70,7 @@ export async function buildApp(app: FastifyInstance, services: Services, operati
   // Before the tRPC routes: bodies are refused from their headers, before anything is read.
   registerRequestLimits(app, { ...services.config.limits, uploadBytes: services.config.documents.maxBytes }, services.limits.metrics);
   // Quiet reply streams stay open through proxies (nginx's proxy_read_timeout) without a cost per token.
-  registerSseKeepAlive(app, services.config.sseKeepAliveMs);
+  const keepAlive = registerSseKeepAlive(app, services.config.sseKeepAliveMs);
   const policy = contentSecurityPolicy(services.config.imageOrigins);
   app.addHook("onSend", async (_request, reply) => {
     reply.header("content-security-policy", policy);
@@ -80,24 +82,31 @@ export async function buildApp(app: FastifyInstance, services: Services, operati
   if (operations) await app.register(operationsPlugin, { operations, router: appRouter });
   // Parses the identity cookie and writes Set-Cookie (`trpc/context.ts`).
   await app.register(fastifyCookie);
-  await app.register(fastifyTRPCPlugin, {
-    prefix: "/trpc",
-    trpcOptions: {
-      router: appRouter,
-      createContext: async (options) => withClientAddress(await createContext(options), options.req.ip),
-      maxBatchSize: services.config.limits.batchSize || undefined,
-      // Over a limit, plain HTTP clients read when to try again from Retry-After.
-      responseMeta({ errors }) {
-        const waits = errors.map((error) => (error.cause instanceof LimitExceededError ? error.cause.retryAfterSeconds : null)).filter((wait) => wait !== null);
-        return waits.length > 0 ? { headers: { "retry-after": String(Math.max(...waits)) } } : {};
-      },
-      onError({ path, error }) {
-        if (error.code === "INTERNAL_SERVER_ERROR") {
-          app.log.error({ path, error: describeError(error.cause ?? error) }, "procedure failed");
-        }
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+  const trpcOptions = {
+    router: appRouter,
+    createContext: async (options) => withClientAddress(await createContext(options), options.req.ip),
+    maxBatchSize: services.config.limits.batchSize || undefined,
+    // Over a limit, plain HTTP clients read when to try again from Retry-After.
+    responseMeta({ errors }) {
+      const waits = errors.map((error) => (error.cause instanceof LimitExceededError ? error.cause.retryAfterSeconds : null)).filter((wait) => wait !== null);
+      return waits.length > 0 ? { headers: { "retry-after": String(Math.max(...waits)) } } : {};
+    },
+    onError({ path, error }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") {
+        app.log.error({ path, error: describeError(error.cause ?? error) }, "procedure failed");
+      }
+    },
+  } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"];
+  // Live reply streams are written without tRPC's per-event stream pipeline; the rest goes to tRPC.
+  registerReplyStreamRoute(app, {
+    eventLogs: services.eventLogs,
+    frameMs: services.config.streamFrameMs,
+    sseClientOptions,
+    createContext: async (req, res) => withClientAddress(await createContext({ req, res, info: undefined as never }), req.ip),
+    trpcOptions,
+    trackStream: keepAlive.track,
   });
+  await app.register(fastifyTRPCPlugin, { prefix: "/trpc", trpcOptions });
 
   // Errors outside tRPC (oversized bodies, bad JSON): a clear message, never internals.
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {

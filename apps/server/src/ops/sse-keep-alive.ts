@@ -19,17 +19,18 @@ const pingEvent = "event: ping\ndata: \n\n";
  * without yielding to timers, unless the socket is full (`writableNeedDrain`), and a full
  * socket is skipped.
  */
-export function registerSseKeepAlive(app: FastifyInstance, intervalMs: number): { open(): number } {
+export function registerSseKeepAlive(app: FastifyInstance, intervalMs: number): { open(): number; track(response: ServerResponse): void } {
   /** Each open stream and the socket's byte count at the last look. */
   const streams = new Map<ServerResponse, number>();
-  if (intervalMs <= 0) return { open: () => 0 };
+  if (intervalMs <= 0) return { open: () => 0, track: () => undefined };
+  /** A stream written outside tRPC's response (`chat/reply-stream-route.ts`) is handed in here. */
+  const track = (response: ServerResponse): void => {
+    streams.set(response, -1);
+    response.once("close", () => streams.delete(response));
+  };
 
   app.addHook("onSend", (_request, reply, payload, done) => {
-    if (isEventStream(payload)) {
-      const response = reply.raw;
-      streams.set(response, -1);
-      response.once("close", () => streams.delete(response));
-    }
+    if (isEventStream(payload)) track(reply.raw);
     done(null, payload);
   });
 
@@ -49,7 +50,7 @@ export function registerSseKeepAlive(app: FastifyInstance, intervalMs: number): 
     clearInterval(timer);
     done();
   });
-  return { open: () => streams.size };
+  return { open: () => streams.size, track };
 }
 
 function isEventStream(payload: unknown): boolean {

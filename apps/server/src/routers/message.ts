@@ -4,17 +4,12 @@ import { limits, parseContextMetadata, listMessagesInput, messageIdInput, regene
 import { tracked } from "@trpc/server";
 import { isEphemeralId } from "../chat/chat-repository.ts";
 import { clipText } from "../chat/serialize.ts";
+import { openLiveReply, replyFrames } from "../chat/reply-frames.ts";
 import { assertNoReplyStreaming, startReply, type ReplyServices } from "../chat/start-reply.ts";
 import { InvalidRequestError } from "../domain-errors.ts";
 import { createLimitsMiddleware } from "../limits/limits-middleware.ts";
 import type { Services } from "../services.ts";
 import { router, userProcedure } from "../trpc/init.ts";
-
-function parseEventId(lastEventId: string | null | undefined): number {
-  if (!lastEventId) return 0;
-  const id = Number(lastEventId);
-  return Number.isSafeInteger(id) && id >= 0 ? id : Number.NaN;
-}
 
 /** Recalled turns shown with a reply's context are clipped: the panel shows what they were, not all of them. */
 const recalledTurnMaxChars = 500;
@@ -22,10 +17,6 @@ const recalledTurnMaxChars = 500;
 /** The layout is how the next reply continues a prompt: server state, not part of what the user is shown. */
 function withoutLayout({ layout: _layout, ...shown }: ContextMetadata): Omit<ContextMetadata, "layout"> {
   return shown;
-}
-
-function sleep(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
 export type MessageRouterServices = ReplyServices & Pick<Services, "lifecycle" | "eventLogs" | "limits">;
@@ -126,11 +117,10 @@ export function createMessageRouter(services: MessageRouterServices) {
      * of the saved text is sent instead.
      */
     stream: userProcedure.input(streamInput).subscription(async function* ({ ctx, input, signal }) {
-      let cursor = parseEventId(input.lastEventId);
-      // A live log knows its owner, so the hot path (subscribe, reconnect) needs no query. Scaled
-      // mode: a reply written on another instance is read through its shared log.
-      const log = eventLogs.get(input.messageId) ?? (Number.isNaN(cursor) ? undefined : await eventLogs.openShared(input.messageId, cursor));
-      if (!log || log.ownerId !== ctx.userId || Number.isNaN(cursor) || cursor > log.lastId) {
+      // Over HTTP the same reads go through `chat/reply-stream-route.ts`, which writes the frames
+      // itself; this procedure serves the rest (snapshots, errors, createCaller).
+      const live = await openLiveReply(eventLogs, ctx.userId, input.messageId, input.lastEventId);
+      if (!live) {
         const saved = await chats.requireMessage(ctx.userId, input.messageId);
         if (saved.role !== "assistant") {
           throw new InvalidRequestError("Only assistant replies stream; this is a user message.");
@@ -139,28 +129,7 @@ export function createMessageRouter(services: MessageRouterServices) {
         yield tracked("snapshot", snapshot);
         return;
       }
-      const detach = log.attachReader();
-      const wake = (): void => log.wakeReaders();
-      signal?.addEventListener("abort", wake, { once: true });
-      let lastFrameAt = 0;
-      try {
-        while (!signal?.aborted) {
-          await log.waitForEventsAfter(cursor);
-          // Throttle, leading edge: the first token goes at once; later ones gather for
-          // up to streamFrameMs so a frame carries several (fewer events, less CPU).
-          const wait = lastFrameAt + config.streamFrameMs - performance.now();
-          if (wait > 0 && !log.finished) await sleep(wait);
-          lastFrameAt = performance.now();
-          for (const frame of log.readAfter(cursor)) {
-            cursor = frame.id;
-            yield tracked(String(frame.id), frame.event);
-            if (frame.event.type !== "delta") return;
-          }
-        }
-      } finally {
-        signal?.removeEventListener("abort", wake);
-        detach();
-      }
+      for await (const frame of replyFrames(live, config.streamFrameMs, signal)) yield tracked(String(frame.id), frame.event);
     }),
 
     /** What the model saw for a reply: tokens per layer, what was trimmed, the estimate and Ollama's real count. */

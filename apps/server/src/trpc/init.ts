@@ -18,6 +18,9 @@ const unavailableRetrySeconds = 5;
 /** The database is down or restarting: the pool reconnects by itself, so trying again is the advice. */
 export const databaseUnavailableMessage = "Recall cannot reach its database right now. Nothing you saved is lost; try again in a few seconds.";
 
+/** What every subscription stream tells the client first (also written by `chat/reply-stream-route.ts`). */
+export const sseClientOptions = { reconnectAfterInactivityMs: 20_000 };
+
 const trpc = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof ZodError ? error.cause : null;
@@ -43,7 +46,7 @@ const trpc = initTRPC.context<Context>().create({
     // a client that hears nothing for 20 s has a dead connection: it reconnects and resumes
     // from its last event id.
     ping: { enabled: false },
-    client: { reconnectAfterInactivityMs: 20_000 },
+    client: sseClientOptions,
   },
 });
 
