@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { startFakeOllama, type FakeOllama } from "@recall/fake-ollama";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LlmAbortedError, LlmError } from "./errors.ts";
@@ -145,5 +147,27 @@ describe("createOllamaClient", () => {
     const details = await client.showModel("llama3.2");
     expect(details.contextLength).toBe(131072);
     await expect(client.showModel("nope")).rejects.toBeInstanceOf(LlmError);
+  });
+
+  it("keeps one connection for replies streamed one after another", async () => {
+    // A bare server that counts connections: Ollama's reply, one line per token.
+    const connections: string[] = [];
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "application/x-ndjson" });
+      response.write(`${JSON.stringify({ message: { role: "assistant", content: " hi" }, done: false })}\n`);
+      // As Ollama may: the done line, then the end of the response a moment later.
+      response.write(`${JSON.stringify({ message: { role: "assistant", content: "" }, done: true, done_reason: "stop", eval_count: 1 })}\n`);
+      setTimeout(() => response.end(), 30);
+    });
+    server.on("connection", (socket) => connections.push(`${socket.remotePort}`));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const client = createOllamaClient({ host: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      for (let reply = 0; reply < 3; reply += 1) expect((await collect(client.streamChat(request()))).text).toBe(" hi");
+      expect(connections).toHaveLength(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -1,6 +1,9 @@
-import { Ollama, type AbortableAsyncIterator, type ChatResponse } from "ollama";
+import http from "node:http";
+import https from "node:https";
+import { Ollama } from "ollama";
 import { parseDoneReason, type DoneReason } from "@recall/schema";
 import { LlmAbortedError, LlmError } from "./errors.ts";
+import { OllamaConnectionError, postNdjson } from "./ndjson-request.ts";
 
 export interface LlmChatMessage {
   role: "system" | "user" | "assistant";
@@ -99,9 +102,9 @@ export interface LlmClient {
 }
 
 /**
- * The adapter over the `ollama` npm client. Each stream gets its own client
- * instance: `Ollama#abort()` aborts every stream of an instance, and the
- * instance keeps aborted streams in a list it only prunes on success.
+ * The adapter over Ollama's HTTP API. Streamed chats go over node:http (`ndjson-request.ts`:
+ * a line per token is the hot path); everything else through the `ollama` npm client, a
+ * client instance per call: `Ollama#abort()` aborts every call of an instance.
  */
 export function createOllamaClient(options: LlmClientOptions): LlmClient {
   const host = options.host.replace(/\/+$/, "");
@@ -117,6 +120,10 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
     });
   }
 
+  const chatUrl = new URL(`${host}/api/chat`);
+  // Streams go over node:http (`ndjson-request.ts`); connections are kept for the next reply.
+  const streamAgent = chatUrl.protocol === "https:" ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+
   async function* streamChat(request: StreamChatRequest): AsyncGenerator<LlmChunk> {
     if (request.signal.aborted) throw new LlmAbortedError();
     const idle = new AbortController();
@@ -130,24 +137,32 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
       else idleTimer = setTimeout(checkIdle, idleTimeoutMs - idleFor);
     };
     let idleTimer = setTimeout(checkIdle, idleTimeoutMs);
-    const ollama = clientWithSignal(combined);
-    let iterator: AbortableAsyncIterator<ChatResponse> | undefined;
-    const onAbort = (): void => iterator?.abort();
-    combined.addEventListener("abort", onAbort, { once: true });
+    const body = JSON.stringify({
+      model: request.model,
+      messages: request.messages,
+      stream: true,
+      ...(request.numCtx ? { options: { num_ctx: request.numCtx } } : {}),
+    });
+    let lines = postNdjson(chatUrl, body, combined, streamAgent);
     try {
-      const started = await startWithOneRetry(() =>
-        ollama.chat({
-          model: request.model,
-          messages: request.messages,
-          stream: true,
-          ...(request.numCtx ? { options: { num_ctx: request.numCtx } } : {}),
-        }),
-      );
-      iterator = started;
-      if (combined.aborted) started.abort();
-      for await (const part of started) {
+      let step: IteratorResult<Record<string, unknown>>;
+      try {
+        step = await lines.next();
+      } catch (error) {
+        // A kept-alive connection closed just as it was reused: nothing was generated, one retry.
+        if (!(error instanceof OllamaConnectionError && error.resetBeforeAnswer)) throw error;
+        lines = postNdjson(chatUrl, body, combined, streamAgent);
+        step = await lines.next();
+      }
+      let finished = false;
+      for (; !step.done; step = await lines.next()) {
+        const part = step.value;
         lastChunkAt = performance.now();
-        if (part.done) {
+        // Read on to the response's end after `done`, so its connection is kept for the next call.
+        if (finished) continue;
+        if (typeof part.error === "string") throw new Error(part.error);
+        if (part.done === true) {
+          finished = true;
           yield {
             type: "done",
             doneReason: parseDoneReason(part.done_reason),
@@ -156,11 +171,13 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
             totalDurationNs: numberOrNull(part.total_duration),
             evalDurationNs: numberOrNull(part.eval_duration),
           };
-          return;
+          continue;
         }
-        const text = part.message?.content ?? "";
-        if (text.length > 0) yield { type: "delta", text };
+        const text = (part.message as { content?: unknown } | undefined)?.content;
+        if (typeof text === "string" && text.length > 0) yield { type: "delta", text };
       }
+      if (finished) return;
+      throw new Error("Did not receive done or success response in stream.");
     } catch (error) {
       if (request.signal.aborted) throw new LlmAbortedError();
       if (idle.signal.aborted) {
@@ -169,7 +186,7 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
       throw toLlmError(error, host, request.model);
     } finally {
       clearTimeout(idleTimer);
-      combined.removeEventListener("abort", onAbort);
+      await lines.return(undefined);
     }
   }
 
@@ -297,6 +314,9 @@ function contextLengthOf(modelInfo: unknown): number | null {
 /** Maps what the npm client throws (fetch failures, ResponseError, stream error lines) to typed errors. */
 export function toLlmError(error: unknown, host: string, model: string | null): LlmError {
   if (error instanceof LlmError) return error;
+  if (error instanceof OllamaConnectionError && !error.resetBeforeAnswer) {
+    return new LlmError("OLLAMA_UNREACHABLE", `Cannot reach Ollama at ${host}. Start it with \`ollama serve\` (or set OLLAMA_URL), then try again.`, { cause: error });
+  }
   const status = typeof error === "object" && error !== null && "status_code" in error ? Number(error.status_code) : null;
   const message = error instanceof Error ? error.message : String(error);
   if (status === 404 && model !== null) {
