@@ -167,6 +167,36 @@ describe("field cipher", () => {
   });
 });
 
+describe("bytes (an upload in its queued job)", () => {
+  const upload: FieldContext = { field: "IngestJob.bytes", rowId: "document-1", userId: "alice" };
+  const bytes = Buffer.concat([Buffer.from(canary, "utf8"), Buffer.from([0, 255, 128, 7])]);
+
+  it("seals raw bytes in the value format, opens them only in their own context, and refuses any altered bit", async () => {
+    const stored = await cipher.encryptBytes(bytes, upload);
+    expect(stored).toMatch(/^rc1\.1\./);
+    expect(stored).not.toContain(bytes.toString("base64"));
+    expect(Buffer.compare(await restarted().decryptBytes(stored, upload), bytes)).toBe(0);
+    await expect(cipher.decryptBytes(stored, { ...upload, rowId: "document-2" })).rejects.toBeInstanceOf(DecryptionError);
+    await cipher.encrypt("bob has a key too", { ...alice, userId: "bob" });
+    await expect(cipher.decryptBytes(stored, { ...upload, userId: "bob" })).rejects.toBeInstanceOf(DecryptionError);
+    await expect(cipher.decryptBytes(withBit(stored, 3, 9), upload)).rejects.toBeInstanceOf(DecryptionError);
+    // A subarray of a bigger buffer seals just its own bytes.
+    const inside = Buffer.concat([Buffer.from("before"), bytes, Buffer.from("after")]).subarray(6, 6 + bytes.length);
+    expect(Buffer.compare(await cipher.decryptBytes(await cipher.encryptBytes(inside, upload), upload), bytes)).toBe(0);
+  });
+
+  it("is plain base64 in plaintext mode, and a plaintext-mode worker refuses sealed bytes with a clear error", async () => {
+    const plain = createFieldCipher({ masterKeys: null, store });
+    const stored = await plain.encryptBytes(bytes, upload);
+    expect(stored).toBe(bytes.toString("base64"));
+    expect(Buffer.compare(await plain.decryptBytes(stored, upload), bytes)).toBe(0);
+    // Queued by a server without keys, run by one with them: read as it is (legacy), unless refused.
+    expect(Buffer.compare(await cipher.decryptBytes(stored, upload), bytes)).toBe(0);
+    await expect(createFieldCipher({ masterKeys, store, legacyPlaintext: "reject" }).decryptBytes(stored, upload)).rejects.toBeInstanceOf(DecryptionError);
+    await expect(plain.decryptBytes(await cipher.encryptBytes(bytes, upload), upload)).rejects.toBeInstanceOf(EncryptionKeyMissingError);
+  });
+});
+
 describe("term hasher", () => {
   it("hashes a term the same way for the same user, across restarts, and differently for another user", async () => {
     const hash = await cipher.termHasher("alice");

@@ -1,7 +1,7 @@
 export { describeEncryption, createFieldCipher, EncryptingFieldCipher, PlaintextFieldCipher } from "./field-cipher.ts";
 export type { CreateFieldCipherOptions, FieldCipher } from "./field-cipher.ts";
 export { DataKeyring } from "./data-keyring.ts";
-export { encryptedFields, escapePlaintext, parseStoredValue, plaintextEscape, valueFormatTag } from "./value-format.ts";
+export { encryptedFields, transientEncryptedFields, escapePlaintext, parseStoredValue, plaintextEscape, valueFormatTag } from "./value-format.ts";
 export type { EncryptedField, FieldContext, StoredValue } from "./value-format.ts";
 export { formatMasterKeys, generateMasterKey, parseMasterKeys } from "./master-keys.ts";
 export type { MasterKeys } from "./master-keys.ts";

@@ -24,8 +24,17 @@ export const encryptedFields = [
   "DocumentChunk.section",
   /** Row id `<documentId>:<page number>` (the table's key has two columns). */
   "DocumentPage.text",
+  /** An upload's bytes in its queued ingestion job (row id = the document's id); never in a table. */
+  "IngestJob.bytes",
 ] as const;
 export type EncryptedField = (typeof encryptedFields)[number];
+
+/**
+ * Sealed values that live only as long as a cache entry or a queued job: re-encryption and key
+ * rotation have no table to rewrite for them and need none, since they expire on their own
+ * (a cached conversation is a miss once it does not decrypt; a job runs or is dropped).
+ */
+export const transientEncryptedFields: readonly EncryptedField[] = ["ConversationCache.state", "IngestJob.bytes"];
 
 /** Where a value lives: a copy in any other row, column or user's data does not decrypt. */
 export interface FieldContext {

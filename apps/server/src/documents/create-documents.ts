@@ -68,7 +68,7 @@ export async function createDocuments(input: {
   });
   const summaryModel = config.summaryModel ?? config.defaultModel;
   const documents = new DocumentService(
-    { store, savedIndex, memoryIndex, parser, chats: input.chats, llm: input.llm, checkUpload: input.checkUpload, logger: input.logger, ...(input.jobs ? { jobs: input.jobs } : {}) },
+    { store, savedIndex, memoryIndex, parser, chats: input.chats, llm: input.llm, checkUpload: input.checkUpload, logger: input.logger, cipher: input.cipher, ...(input.jobs ? { jobs: input.jobs } : {}) },
     {
       settings,
       embeddingModel: config.embeddingModel,

@@ -11,6 +11,8 @@ import type { DocumentIndex } from "./document-index.ts";
 import type { DocumentRecord, DocumentStage, DocumentStore } from "./document-store.ts";
 import { toDocumentView } from "./document-store.ts";
 import type { Documents, PassageHit } from "./documents.ts";
+import { PlaintextFieldCipher, type FieldCipher } from "../crypto/index.ts";
+import { describeError } from "../errors.ts";
 import { InProcessJobQueue } from "../jobs/in-process-job-queue.ts";
 import { jobId, type JobQueue } from "../jobs/job-queue.ts";
 import { summarizeDocument } from "./document-summary.ts";
@@ -47,14 +49,26 @@ export interface DocumentServiceDependencies {
    * so they, and the one-time summaries that follow ingestion, always run here.
    */
   jobs?: JobQueue;
+  /**
+   * Seals an upload's bytes in its job (`IngestJob.bytes` under the owner's data key): a queued
+   * job sits in Redis until a worker takes it. Plaintext mode (and when absent): base64, as before.
+   */
+  cipher?: FieldCipher;
 }
 
-/** A saved document's ingestion as a job: the bytes travel with it (base64), the rest is read from the store. */
+/**
+ * A saved document's ingestion as a job: the bytes travel with it, the rest is read from the
+ * store. `bytes` is `FieldCipher.encryptBytes` of the upload: sealed under the owner's data key
+ * with encryption on, base64 without.
+ */
 export interface IngestJob {
   userId: string;
   documentId: string;
   bytes: string;
 }
+
+/** Said when a job's bytes cannot be opened (a worker without the servers' keys, or the key erased meanwhile). */
+const unreadableUploadMessage = "Processing was interrupted; upload the file again.";
 
 /** Texts embedded per `/api/embed` call: a big document in a few dozen calls, each small enough to fail alone. */
 const embedBatch = 16;
@@ -74,6 +88,7 @@ export class DocumentService implements Documents {
   private readonly jobs: JobQueue;
   /** Temporary chats' ingestion and every document's summary: always in this process. */
   private readonly local: InProcessJobQueue;
+  private readonly cipher: FieldCipher;
 
   constructor(
     private readonly deps: DocumentServiceDependencies,
@@ -81,6 +96,7 @@ export class DocumentService implements Documents {
   ) {
     this.local = new InProcessJobQueue({ attempts: 1, backoffMs: 0, logger: deps.logger });
     this.jobs = deps.jobs ?? this.local;
+    this.cipher = deps.cipher ?? new PlaintextFieldCipher();
     this.jobs.register<IngestJob>("ingest", (job) => this.ingestSaved(job), { concurrency: options.settings.workers, keepCompleted: false });
     this.local.register<{ record: DocumentRecord; bytes: Uint8Array }>("ingest-temporary", ({ record, bytes }) => this.ingest(record, bytes), {
       concurrency: options.settings.workers,
@@ -130,7 +146,10 @@ export class DocumentService implements Documents {
       return this.deps.store.create({ userId, sessionId, name: cleanDocumentName(input.fileName), sizeBytes: bytes.byteLength });
     });
     if (isEphemeralId(record.id)) await this.local.enqueue("ingest-temporary", { record, bytes }, { jobId: jobId("ingest", record.id) });
-    else await this.jobs.enqueue<IngestJob>("ingest", { userId, documentId: record.id, bytes: Buffer.from(bytes).toString("base64") }, { jobId: jobId("ingest", record.id) });
+    else {
+      const sealed = await this.cipher.encryptBytes(bytes, { field: "IngestJob.bytes", rowId: record.id, userId });
+      await this.jobs.enqueue<IngestJob>("ingest", { userId, documentId: record.id, bytes: sealed }, { jobId: jobId("ingest", record.id) });
+    }
     return toDocumentView(record);
   }
 
@@ -301,9 +320,18 @@ export class DocumentService implements Documents {
   private async ingestSaved(job: IngestJob): Promise<void> {
     const record = await this.deps.store.get(job.userId, job.documentId);
     if (!record || record.state !== "processing") return;
+    let bytes: Buffer;
+    try {
+      bytes = await this.cipher.decryptBytes(job.bytes, { field: "IngestJob.bytes", rowId: record.id, userId: record.userId });
+    } catch (error) {
+      // Retrying cannot help: the bytes are unreadable here, and the server kept no copy.
+      this.deps.logger.warn({ documentId: record.id, error: describeError(error) }, "an upload's job could not be decrypted; the document is marked failed");
+      await this.deps.store.markFailed(record.id, "corrupt", unreadableUploadMessage);
+      return;
+    }
     await this.deps.savedIndex.removeDocument(record.id);
     // A copy with its own ArrayBuffer: the parser transfers it to its worker thread (Buffer's small-size pool cannot be).
-    await this.ingest(record, new Uint8Array(Buffer.from(job.bytes, "base64")));
+    await this.ingest(record, new Uint8Array(bytes));
   }
 
   /** Parse → chunk → save → index → embed → ready; then the summary in its own queue. */
