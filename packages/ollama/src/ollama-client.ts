@@ -32,6 +32,11 @@ export interface StreamChatRequest {
    * turn goes where the previous one left its KV cache. One host ignores it.
    */
   affinityKey?: string;
+  /**
+   * A pool starts the call on this host (one of its URLs): the caller holds a slot there, counted
+   * across instances (`OllamaPool.candidateHosts`). Failover still moves on if that host fails. One host ignores it.
+   */
+  host?: string;
 }
 
 export interface LlmModel {

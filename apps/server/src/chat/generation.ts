@@ -158,10 +158,13 @@ export class GenerationManager {
     let outcome: FinishedReply;
     let releaseSlot: (() => void) | undefined;
     try {
-      releaseSlot = await this.slots.acquire(request.userId, generation.controller.signal, request.messageId, (ahead) => log.append({ type: "queued", ahead }));
       const numCtx = request.numCtx;
+      const call = { model: request.model, ...(numCtx ? { numCtx } : {}), ...(request.sessionId ? { affinityKey: request.sessionId } : {}) };
+      const slot = await this.slots.acquire(request.userId, generation.controller.signal, request.messageId, (ahead) => log.append({ type: "queued", ahead }), call);
+      releaseSlot = slot;
       let done: Extract<StreamEvent, { type: "done" }> = { type: "done", promptTokens: null, completionTokens: null, doneReason: null };
-      for await (const chunk of this.llm.streamChat({ model: request.model, messages: request.messages, signal: generation.controller.signal, ...(numCtx ? { numCtx } : {}), ...(request.sessionId ? { affinityKey: request.sessionId } : {}) })) {
+      // With slots shared across instances, the call starts on the host its slot was taken on.
+      for await (const chunk of this.llm.streamChat({ ...call, messages: request.messages, signal: generation.controller.signal, ...(slot.host ? { host: slot.host } : {}) })) {
         observation.received(chunk);
         if (chunk.type === "delta") {
           generation.content += chunk.text;

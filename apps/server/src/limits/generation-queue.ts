@@ -1,14 +1,37 @@
+/** The model call a reply will make: what the Ollama pool routes it by. */
+export interface ModelCall {
+  model: string;
+  numCtx?: number | undefined;
+  affinityKey?: string | undefined;
+}
+
+/** A running slot's release; `host`: the Ollama host it holds a shared slot on (start the call there). */
+export type SlotRelease = (() => void) & { readonly host?: string };
+
 /** Where a model call waits for its turn (`chat/generation.ts`); resolves with the slot's release. */
 export interface GenerationSlots {
   /**
    * `messageId`: the reply, so its place in the queue can be told (`waitingAheadOf`).
    * `onPlace`: told the replies ahead of this one when it starts waiting, whenever that
    * changes, and again every `placeRepeatMs` while it waits (a keep-alive for the stream).
+   * `call`: the model call, so a slot shared across instances is taken on a host it may run on.
    */
-  acquire(userId: string, signal: AbortSignal, messageId?: string, onPlace?: (ahead: number) => void): Promise<() => void>;
+  acquire(userId: string, signal: AbortSignal, messageId?: string, onPlace?: (ahead: number) => void, call?: ModelCall): Promise<SlotRelease>;
 }
 
 export const unlimitedSlots: GenerationSlots = { acquire: async () => () => {} };
+
+export type SharedSlotOutcome = { kind: "taken"; host: string; release(): void } | { kind: "full" } | { kind: "unavailable" };
+
+/**
+ * Ollama slots counted across instances (scaled mode, `shared-model-slots.ts`): a reply starts
+ * only once it holds one. "unavailable" (Redis away): the queue counts on its own meanwhile.
+ */
+export interface SharedSlots {
+  take(call: ModelCall): Promise<SharedSlotOutcome>;
+  /** Called when a slot may have freed on any instance (and periodically, for missed messages and lapsed leases). */
+  onMaybeFree(listener: () => void): () => void;
+}
 
 export interface GenerationQueueSettings {
   /** Replies in flight (running or waiting) per user; 0: no per-user limit. */
@@ -38,7 +61,10 @@ export interface Reservation {
 interface Waiter {
   userId: string;
   messageId: string | undefined;
-  start: () => void;
+  call: ModelCall | undefined;
+  /** Set once it left the queue (started, or gave up). */
+  gone: boolean;
+  start: (slot: SharedSlotOutcome | null) => void;
   onPlace: ((ahead: number) => void) | undefined;
   /** Replies that start before this one if nobody else arrives. */
   place: number;
@@ -74,6 +100,12 @@ export class GenerationQueue implements GenerationSlots {
   private stopFollowing: (() => void) | null = null;
   private tellScheduled = false;
   private repeater: NodeJS.Timeout | null = null;
+  private shared: SharedSlots | null = null;
+  private stopSharing: (() => void) | null = null;
+  /** Shared slots being asked for: counted as running, so the local limit holds meanwhile. */
+  private taking = 0;
+  private pumping = false;
+  private pumpAgain = false;
 
   constructor(private readonly settings: GenerationQueueSettings) {}
 
@@ -100,6 +132,16 @@ export class GenerationQueue implements GenerationSlots {
     };
     this.stopFollowing = source.onCapacityChange(update);
     update();
+  }
+
+  /**
+   * Scaled mode: a reply starts only once it also holds a slot counted across instances, on a
+   * host the pool would pick; otherwise it keeps its place here and retries when one frees.
+   */
+  shareSlots(shared: SharedSlots): void {
+    this.stopSharing?.();
+    this.shared = shared;
+    this.stopSharing = shared.onMaybeFree(() => this.startWaiting());
   }
 
   /** Replies waiting ahead of this user's first waiting reply (null when none of theirs waits). */
@@ -140,7 +182,7 @@ export class GenerationQueue implements GenerationSlots {
     };
   }
 
-  acquire(userId: string, signal: AbortSignal, messageId?: string, onPlace?: (ahead: number) => void): Promise<() => void> {
+  acquire(userId: string, signal: AbortSignal, messageId?: string, onPlace?: (ahead: number) => void, call?: ModelCall): Promise<SlotRelease> {
     // The reply takes over its send's reservation: counted once, as running or waiting.
     const pending = this.reservations.get(userId)?.[0];
     const onEnd = pending?.onEnd ?? (() => undefined);
@@ -152,20 +194,46 @@ export class GenerationQueue implements GenerationSlots {
       onEnd();
       return Promise.reject(signal.reason);
     }
-    if (this.runningTotal < this.runningLimit && this.waitingTotal === 0) {
-      return Promise.resolve(this.occupy(userId, onEnd));
+    if (this.runningTotal + this.taking < this.runningLimit && this.waitingTotal === 0) {
+      if (this.shared && call) return this.startShared(userId, signal, call, onEnd, messageId, onPlace);
+      return Promise.resolve(this.occupy(userId, onEnd, null));
     }
+    return this.wait(userId, signal, onEnd, messageId, onPlace, call);
+  }
+
+  /** Nobody waits here: a shared slot at once when one is free, else a place at the head of the queue. */
+  private async startShared(userId: string, signal: AbortSignal, call: ModelCall, onEnd: () => void, messageId?: string, onPlace?: (ahead: number) => void): Promise<SlotRelease> {
+    this.taking += 1;
+    let slot: SharedSlotOutcome;
+    try {
+      slot = await this.shared!.take(call);
+    } finally {
+      this.taking -= 1;
+    }
+    if (signal.aborted) {
+      if (slot.kind === "taken") slot.release();
+      onEnd();
+      this.startWaiting();
+      throw signal.reason;
+    }
+    if (slot.kind !== "full") return this.occupy(userId, onEnd, slot);
+    return this.wait(userId, signal, onEnd, messageId, onPlace, call);
+  }
+
+  private wait(userId: string, signal: AbortSignal, onEnd: () => void, messageId: string | undefined, onPlace: ((ahead: number) => void) | undefined, call: ModelCall | undefined): Promise<SlotRelease> {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         userId,
         messageId,
+        call,
+        gone: false,
         onPlace,
         place: 0,
         toldPlace: null,
         toldAt: 0,
-        start: () => {
+        start: (slot) => {
           signal.removeEventListener("abort", onAbort);
-          resolve(this.occupy(userId, onEnd));
+          resolve(this.occupy(userId, onEnd, slot));
         },
       };
       const onAbort = (): void => {
@@ -177,11 +245,14 @@ export class GenerationQueue implements GenerationSlots {
       this.addWaiter(waiter);
       // Told at once, so the stream's first event says where the reply stands.
       this.tell(waiter, Date.now());
+      // A reply that found the local slots free waits only for a shared one: ask at once.
+      if (this.shared) this.startWaiting();
     });
   }
 
   close(): void {
     this.stopFollowing?.();
+    this.stopSharing?.();
     if (this.repeater) clearInterval(this.repeater);
     this.repeater = null;
   }
@@ -202,6 +273,7 @@ export class GenerationQueue implements GenerationSlots {
     const list = this.waitersByUser.get(waiter.userId);
     const index = list?.indexOf(waiter) ?? -1;
     if (!list || index < 0) return;
+    waiter.gone = true;
     list.splice(index, 1);
     this.waitingTotal -= 1;
     if (list.length === 0) {
@@ -211,12 +283,33 @@ export class GenerationQueue implements GenerationSlots {
     this.placesChanged();
   }
 
+  /** Starts this waiter (wherever it stands) and moves its user to the back of the rotation, as `takeNext` does. */
+  private startOutOfTurn(waiter: Waiter, slot: SharedSlotOutcome | null): void {
+    const list = this.waitersByUser.get(waiter.userId)!;
+    list.splice(list.indexOf(waiter), 1);
+    waiter.gone = true;
+    this.waitingTotal -= 1;
+    this.rotation = this.rotation.filter((userId) => userId !== waiter.userId);
+    if (list.length > 0) this.rotation.push(waiter.userId);
+    else this.waitersByUser.delete(waiter.userId);
+    waiter.start(slot);
+    this.placesChanged();
+  }
+
+  /** The waiting replies in the order they would start (by place). */
+  private fairOrder(): Waiter[] {
+    const waiters: Waiter[] = [];
+    for (const list of this.waitersByUser.values()) waiters.push(...list);
+    return waiters.sort((left, right) => left.place - right.place);
+  }
+
   /** The next reply to start: the first of the user at the front of the rotation, who then goes to the back. */
   private takeNext(): Waiter | undefined {
     const userId = this.rotation.shift();
     if (userId === undefined) return undefined;
     const list = this.waitersByUser.get(userId)!;
     const waiter = list.shift()!;
+    waiter.gone = true;
     this.waitingTotal -= 1;
     if (list.length > 0) this.rotation.push(userId);
     else this.waitersByUser.delete(userId);
@@ -292,13 +385,14 @@ export class GenerationQueue implements GenerationSlots {
     this.reservedTotal -= 1;
   }
 
-  private occupy(userId: string, onEnd: () => void): () => void {
+  private occupy(userId: string, onEnd: () => void, slot: SharedSlotOutcome | null): SlotRelease {
     this.running.set(userId, (this.running.get(userId) ?? 0) + 1);
     this.runningTotal += 1;
     let released = false;
-    return () => {
+    const release = (): void => {
       if (released) return;
       released = true;
+      if (slot?.kind === "taken") slot.release();
       const count = (this.running.get(userId) ?? 1) - 1;
       if (count > 0) this.running.set(userId, count);
       else this.running.delete(userId);
@@ -306,14 +400,68 @@ export class GenerationQueue implements GenerationSlots {
       onEnd();
       this.startWaiting();
     };
+    return slot?.kind === "taken" ? Object.assign(release, { host: slot.host }) : release;
   }
 
   private startWaiting(): void {
+    if (this.shared) {
+      void this.pump();
+      return;
+    }
     let started = false;
     while (this.waitingTotal > 0 && this.runningTotal < this.runningLimit) {
-      this.takeNext()?.start();
+      this.takeNext()?.start(null);
       started = true;
     }
     if (started) this.placesChanged();
+  }
+
+  /** One pass at a time over the waiters; a trigger during a pass (an arrival, a release, a slot freed elsewhere) runs another. */
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        await this.startWithSharedSlots();
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /**
+   * Waiters in fair order take a shared slot while the local limit allows. One that finds every
+   * host full for its model keeps its place; later waiters of that model are not asked this pass
+   * (same hosts, same answer), those of another model may still start.
+   */
+  private async startWithSharedSlots(): Promise<void> {
+    const fullModels = new Set<string>();
+    for (const waiter of this.fairOrder()) {
+      if (this.runningTotal + this.taking >= this.runningLimit) return;
+      if (waiter.gone) continue;
+      if (!waiter.call) {
+        this.startOutOfTurn(waiter, null);
+        continue;
+      }
+      if (fullModels.has(waiter.call.model)) continue;
+      this.taking += 1;
+      let slot: SharedSlotOutcome;
+      try {
+        slot = await this.shared!.take(waiter.call);
+      } finally {
+        this.taking -= 1;
+      }
+      if (waiter.gone) {
+        // It gave up while the slot was being taken.
+        if (slot.kind === "taken") slot.release();
+        continue;
+      }
+      if (slot.kind === "full") fullModels.add(waiter.call.model);
+      else this.startOutOfTurn(waiter, slot);
+    }
   }
 }

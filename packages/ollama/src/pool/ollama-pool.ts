@@ -50,6 +50,13 @@ export interface OllamaPool extends LlmClient {
   /** Called whenever `capacity()` may have changed (a host taken out or put back). */
   onCapacityChange(listener: () => void): () => void;
   hostStates(): PoolHostState[];
+  /**
+   * The healthy hosts (all hosts when none is) for a call, best first by the pool's routing with
+   * its own slot test left out: a caller that counts slots elsewhere (across instances) takes the
+   * first with a free one, which is the pool's choice with that count in place of its own, then
+   * names it in `StreamChatRequest.host`.
+   */
+  candidateHosts(call: { model: string; numCtx?: number | undefined; affinityKey?: string | undefined }): string[];
   /** One round of health checks now: probes the hosts that are out and due, refreshes stale `/api/ps`. */
   checkHosts(): Promise<void>;
   close(): void;
@@ -102,14 +109,21 @@ export function createOllamaPool(options: OllamaPoolOptions): OllamaPool {
 
   /** Every host once, best first; hosts that are out come last (soonest retry first), tried only when the others failed. */
   function route(request: RouteRequest): PoolHost[] {
-    const affinity = request.affinityKey ? rendezvousOrder(request.affinityKey, urls) : urls;
     const slots = numParallel ?? 1;
-    const ranked = hosts
+    const ranked = rank(request, (host) => host.running(request.model) < slots);
+    const out = hosts.filter((host) => !host.healthy).sort((left, right) => left.retryAt - right.retryAt);
+    return [...ranked, ...out];
+  }
+
+  /** Healthy hosts best first: a free slot (by `hasFreeSlot`), the model loaded alike, the chat's own host, the least busy. */
+  function rank(request: RouteRequest, hasFreeSlot: (host: PoolHost) => boolean): PoolHost[] {
+    const affinity = request.affinityKey ? rendezvousOrder(request.affinityKey, urls) : urls;
+    return hosts
       .filter((host) => host.healthy)
       .map((host) => ({
         host,
         key: [
-          host.running(request.model) < slots ? 0 : 1,
+          hasFreeSlot(host) ? 0 : 1,
           host.holds(request.model, request.numCtx) ? 0 : 1,
           affinity.indexOf(host.url),
           host.runningCount,
@@ -117,8 +131,13 @@ export function createOllamaPool(options: OllamaPoolOptions): OllamaPool {
       }))
       .sort((left, right) => compareKeys(left.key, right.key))
       .map((entry) => entry.host);
-    const out = hosts.filter((host) => !host.healthy).sort((left, right) => left.retryAt - right.retryAt);
-    return [...ranked, ...out];
+  }
+
+  /** The route, with the host the caller holds a slot on first (unless it went out meanwhile). */
+  function routeFrom(request: RouteRequest, pinned: string | undefined): PoolHost[] {
+    const order = route(request);
+    const first = pinned === undefined ? undefined : order.find((host) => host.url === pinned && host.healthy);
+    return first ? [first, ...order.filter((host) => host !== first)] : order;
   }
 
   /** Runs a call that returns one answer on the best host, moving on while the failure says another may do. */
@@ -144,7 +163,7 @@ export function createOllamaPool(options: OllamaPoolOptions): OllamaPool {
 
   async function* streamChat(request: StreamChatRequest): AsyncGenerator<LlmChunk> {
     let lastError: unknown = null;
-    for (const host of route({ model: request.model, numCtx: request.numCtx, affinityKey: request.affinityKey })) {
+    for (const host of routeFrom({ model: request.model, numCtx: request.numCtx, affinityKey: request.affinityKey }, request.host)) {
       const call = host.begin(request.model);
       let received = false;
       try {
@@ -269,6 +288,10 @@ export function createOllamaPool(options: OllamaPoolOptions): OllamaPool {
     onCapacityChange(listener) {
       capacityListeners.add(listener);
       return () => capacityListeners.delete(listener);
+    },
+    candidateHosts(call) {
+      const ranked = rank({ model: call.model, numCtx: call.numCtx, affinityKey: call.affinityKey }, () => true);
+      return (ranked.length > 0 ? ranked : hosts).map((host) => host.url);
     },
     hostStates() {
       return hosts.map((host) => ({ url: host.url, healthy: host.healthy, running: host.runningCount, loaded: host.loadedModels() }));
