@@ -13,6 +13,7 @@ import { SavedChatStore } from "./chat/saved-chat-store.ts";
 import { createReplyStreams } from "./streams/create-streams.ts";
 import { GenerationManager } from "./chat/generation.ts";
 import { createLlmClient } from "./chat/llm-client.ts";
+import { openSharedModelSlots } from "./limits/shared-model-slots.ts";
 import { ModelCatalog } from "./chat/model-catalog.ts";
 import { ContextBuilder } from "./memory/context-builder.ts";
 import { RecallIndexes } from "./memory/recall-turns.ts";
@@ -74,7 +75,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   const { database, cipher } = storage;
   const scrubber = new DeletedDataScrubber(database.prisma, database.provider);
   const ephemeral = new EphemeralChatStore(config.ephemeralIdleMs);
-  const savedChats = new SavedChatStore(database.prisma, database.provider, cipher);
+  const savedChats = new SavedChatStore(database, cipher);
   const chats = new RoutingChatRepository(savedChats, ephemeral);
   const users = new UserStore(database.prisma);
   // Demo mode talks to its own fake alone.
@@ -94,6 +95,9 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   applyServerLimits(app.server, config.limits, operations.metrics);
   // Replies run at most as many at once as the pool's healthy hosts have slots; the rest wait, fairly.
   if (ollamaPool) limitsSetup.limits.generations.followCapacity(ollamaPool);
+  // Scaled mode: those slots counted across instances in Redis, so N instances never queue inside Ollama.
+  const sharedSlots = openSharedModelSlots(config, ollamaPool, logger);
+  if (sharedSlots) limitsSetup.limits.generations.shareSlots(sharedSlots.slots);
   const generations = new GenerationManager(chats, llm, eventLogs, config, logger, clock, operations.metrics, limitsSetup.limits.generations, streams.coordinator);
   const embeddingModel = config.embeddingModel;
   const recallIndexes = new RecallIndexes(
@@ -196,6 +200,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
       closing ??= (async () => {
         await retention.stop();
         await generations.shutdown();
+        await sharedSlots?.close();
         await streams.close();
         await summaries.idle();
         await documentsSetup.close();

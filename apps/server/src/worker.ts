@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const { prisma, provider } = storage.database;
   const llm = createOllamaClient({ host: config.ollamaUrl, idleTimeoutMs: config.ollamaIdleTimeoutMs });
   const models = new ModelCatalog(llm, { maxContextTokens: config.maxContextTokens, clock });
-  const chats = new SavedChatStore(prisma, provider, storage.cipher);
+  const chats = new SavedChatStore(storage.database, storage.cipher);
   const jobs = createJobQueue(config, logger, { runWorkers: true });
   const memory = createMemoryUpkeep({ config, storage, chats, llm, models, jobs, logger, clock });
   const cache = createServerCache(config, logger);
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     checkUpload: async () => {},
     logger,
     jobs,
+    sweepLostIngestion: true,
   });
   memory.episodes.start();
   if (jobs instanceof BullJobQueue) jobs.startWorkers();

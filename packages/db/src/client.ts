@@ -1,4 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { postgresSqlRunner, sqliteSqlRunner, type SqlRunner } from "./sql-runner.ts";
 import type { DatabaseProvider, DatabaseTarget } from "./database-url.ts";
 import { parseDatabaseUrl } from "./database-url.ts";
 import { PrismaClient as PostgresPrismaClient } from "./generated/postgresql/client.ts";
@@ -32,6 +34,8 @@ export interface OpenDatabaseOptions {
 
 export interface Database {
   prisma: PrismaClient;
+  /** Plain SQL on Prisma's own connections, for the statements every reply runs (`sql-runner.ts`). */
+  sql: SqlRunner;
   provider: DatabaseProvider;
   /** What start-up migration did; `applied` is empty when migrate was off or nothing was pending. */
   migrations: MigrationResult;
@@ -53,7 +57,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
           migrationsDirectory: options.migrationsDirectory,
           lockTimeoutMs: options.migrationLockTimeoutMs,
         });
-  const prisma = target.provider === "sqlite" ? openSqlite(target.filePath) : openPostgres(target);
+  const { prisma, sql } = target.provider === "sqlite" ? openSqlite(target.filePath) : openPostgres(target);
   try {
     // Connect now so a bad URL or a misconfigured file fails at start-up, not on the first request.
     await prisma.$connect();
@@ -64,25 +68,32 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   return {
     prisma,
+    sql,
     provider: target.provider,
     migrations,
     close: () => prisma.$disconnect(),
   };
 }
 
-function openSqlite(filePath: string): PrismaClient {
+function openSqlite(filePath: string): { prisma: PrismaClient; sql: SqlRunner } {
   // Without migrations nothing else has created the folder (or the file) yet.
   secureSqliteFiles(filePath);
-  return new SqlitePrismaClient({ adapter: new ConfiguredSqliteAdapterFactory(filePath) });
+  const factory = new ConfiguredSqliteAdapterFactory(filePath);
+  return { prisma: new SqlitePrismaClient({ adapter: factory }), sql: sqliteSqlRunner(factory) };
 }
 
-function openPostgres(target: Extract<DatabaseTarget, { provider: "postgresql" }>): PrismaClient {
-  const adapter = new PrismaPg(postgresPoolConfig(target), { schema: target.schema });
+function openPostgres(target: Extract<DatabaseTarget, { provider: "postgresql" }>): { prisma: PrismaClient; sql: SqlRunner } {
+  // Our pool, shared by Prisma and the plain SQL runner; Prisma ends it on $disconnect.
+  const pool = new pg.Pool(postgresPoolConfig(target));
+  // An idle connection dropped by a PostgreSQL restart emits here; unheard, it would end the process.
+  // The next query on it fails with its own (typed) error, and the pool opens a new connection.
+  pool.on("error", () => undefined);
+  const adapter = new PrismaPg(pool, { schema: target.schema, disposeExternalPool: true });
   const client = new PostgresPrismaClient({ adapter });
   // Not assignable as written: each generated client's types are invariant in its own TypeMap
   // (the $extends hook), and PostgreSQL's TypeMap has extras such as `mode`. At runtime both are
   // the same runtime class over the same models, so viewing it through the SQLite type is sound.
-  return client as unknown as PrismaClient;
+  return { prisma: client as unknown as PrismaClient, sql: postgresSqlRunner(pool, pg.types) };
 }
 
 async function verifySqliteConnection(prisma: PrismaClient, filePath: string): Promise<void> {

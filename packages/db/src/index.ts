@@ -1,5 +1,6 @@
 export type { Database, OpenDatabaseOptions, PrismaClient } from "./client.ts";
 export { openDatabase } from "./client.ts";
+export { isForeignKeyViolation, sqlDate, type SqlRunner, type SqlStatement, type SqlValue } from "./sql-runner.ts";
 export type { DatabaseProvider, DatabaseTarget } from "./database-url.ts";
 export { isDatabaseUnavailable } from "./database-unavailable.ts";
 export { defaultDatabaseUrl, describeDatabaseTarget, parseDatabaseUrl, repositoryRoot, resolveDatabaseUrl } from "./database-url.ts";

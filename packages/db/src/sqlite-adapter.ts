@@ -1,5 +1,6 @@
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type { Database, Statement } from "better-sqlite3";
+import type { SqliteConnectionAccess } from "./sql-runner.ts";
 import { assertSqlitePragmas, readSqlitePragmas, sqliteBusyTimeoutMs, sqliteConnectionPragmas } from "./sqlite-pragmas.ts";
 
 type SqliteDriverAdapter = Awaited<ReturnType<PrismaBetterSqlite3["connect"]>>;
@@ -11,11 +12,13 @@ type SqliteTransaction = Awaited<ReturnType<SqliteDriverAdapter["startTransactio
  * through the adapter's public interface on every connection it hands to Prisma
  * (including a reconnect after $disconnect) before any query runs on it.
  */
-export class ConfiguredSqliteAdapterFactory {
+export class ConfiguredSqliteAdapterFactory implements SqliteConnectionAccess {
   readonly provider = "sqlite";
   readonly adapterName: string;
   readonly #inner: PrismaBetterSqlite3;
   readonly #filePath: string;
+  /** The connection Prisma uses now, for `sql-runner.ts`: its statement compiler and its transaction lock. */
+  #live: ReturnType<SqliteConnectionAccess["connection"]> | null = null;
 
   constructor(filePath: string) {
     // An absolute path: the adapter only strips `file:` and would resolve a relative one against the working directory.
@@ -26,6 +29,7 @@ export class ConfiguredSqliteAdapterFactory {
 
   async connect(): Promise<SqliteDriverAdapter> {
     const adapter = await this.#inner.connect();
+    let compile: (sql: string) => Statement<unknown[]>;
     try {
       await adapter.executeScript(sqliteConnectionPragmas);
       const pragmas = await readSqlitePragmas(async (name) => {
@@ -33,12 +37,19 @@ export class ConfiguredSqliteAdapterFactory {
         return result.rows[0]?.[0];
       });
       assertSqlitePragmas(pragmas, this.#filePath);
-      reuseStatements(adapter);
+      compile = reuseStatements(adapter);
     } catch (error) {
       await adapter.dispose();
       throw error;
     }
-    return serializeTransactions(adapter);
+    const turns = new Turns();
+    this.#live = { compile, run: (work) => turns.run(async () => work()) };
+    return serializeTransactions(adapter, turns);
+  }
+
+  connection(): ReturnType<SqliteConnectionAccess["connection"]> {
+    if (!this.#live) throw new Error("The SQLite connection is not open yet.");
+    return this.#live;
   }
 
   connectToShadowDb(): Promise<SqliteDriverAdapter> {
@@ -54,8 +65,7 @@ export class ConfiguredSqliteAdapterFactory {
  * a write lock. Code inside `$transaction` must use its `tx` client: a query on
  * the outer client waits for the transaction and so times it out.
  */
-function serializeTransactions(adapter: SqliteDriverAdapter): SqliteDriverAdapter {
-  const turns = new Turns();
+function serializeTransactions(adapter: SqliteDriverAdapter, turns: Turns): SqliteDriverAdapter {
   return {
     provider: adapter.provider,
     adapterName: adapter.adapterName,
@@ -108,7 +118,7 @@ export const sqliteStatementCacheSize = 500;
  * handle (`client.prepare(sql).bind(args)`, then `reader`, `run()`, `columns()`, `raw().all()`),
  * which `sqlite-adapter.test.ts` pins: an adapter upgrade that changes it fails there.
  */
-function reuseStatements(adapter: object): void {
+function reuseStatements(adapter: object): (sql: string) => Statement<unknown[]> {
   const client = (adapter as { client?: Database }).client;
   if (!client || typeof client.prepare !== "function") throw new Error("The SQLite adapter no longer exposes its connection: statement reuse needs updating.");
   const compile = client.prepare.bind(client);
@@ -126,6 +136,7 @@ function reuseStatements(adapter: object): void {
     return statement;
   };
   client.prepare = ((sql: string) => new ReusableStatement(cached(sql))) as unknown as Database["prepare"];
+  return (sql) => compile(sql) as Statement<unknown[]>;
 }
 
 /** What the adapter calls on a prepared statement, over a shared compiled one; `bind` binds this use only. */

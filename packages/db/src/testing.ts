@@ -7,9 +7,11 @@ import pg from "pg";
 import type { PrismaClient } from "./client.ts";
 import { openDatabase } from "./client.ts";
 import type { DatabaseProvider } from "./database-url.ts";
+import type { SqlRunner } from "./sql-runner.ts";
 
 export interface TestDatabase {
   prisma: PrismaClient;
+  sql: SqlRunner;
   provider: DatabaseProvider;
   /** Opens the same database again, e.g. `openDatabase({ url })` to simulate a restart. */
   url: string;
@@ -50,6 +52,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
     const database = await openDatabase({ url: location.url, migrate: options.migrate });
     return {
       prisma: database.prisma,
+      sql: database.sql,
       provider,
       url: location.url,
       close: async () => {

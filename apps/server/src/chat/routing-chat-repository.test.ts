@@ -47,7 +47,7 @@ afterAll(async () => {
 beforeEach(async () => {
   temporaryStore?.close();
   temporaryStore = new EphemeralChatStore(60_000);
-  saved = recording(new SavedChatStore(database.prisma, database.provider));
+  saved = recording(new SavedChatStore(database));
   temporary = recording(temporaryStore);
   chats = new RoutingChatRepository(saved.store, temporary.store);
   userId = await new UserStore(database.prisma).createUser();

@@ -1,4 +1,4 @@
-import { Prisma, type DatabaseProvider, type PrismaClient } from "@recall/db";
+import { sqlDate, type Database, type DatabaseProvider, type PrismaClient, type SqlRunner } from "@recall/db";
 import type { RecallTurn } from "@recall/memory";
 import type { Message, Session } from "@recall/schema";
 import { LRUCache } from "lru-cache";
@@ -59,13 +59,21 @@ export class SavedChatStore implements ChatRepository {
    */
   searchTurns: (userId: string) => Promise<Iterable<SearchableTurn>> = (userId) => this.recallTurns(userId);
 
+  private readonly prisma: PrismaClient;
+  /** Plain SQL for what every reply runs (send, checkpoints, the end): Prisma's client costs more than the query. */
+  private readonly sql: SqlRunner;
+  /** Only search differs by provider (LIKE or ILIKE). */
+  private readonly provider: DatabaseProvider;
+
   constructor(
-    private readonly prisma: PrismaClient,
-    /** Only search differs by provider (LIKE or ILIKE). */
-    private readonly provider: DatabaseProvider,
+    database: Pick<Database, "prisma" | "sql" | "provider">,
     /** Titles, message text and a reply's context are encrypted on write and decrypted on read. */
     private readonly cipher: FieldCipher = new PlaintextFieldCipher(),
-  ) {}
+  ) {
+    this.prisma = database.prisma;
+    this.sql = database.sql;
+    this.provider = database.provider;
+  }
 
   private async sessionView(row: StoredSessionRow): Promise<Session> {
     return toSession({ ...row, title: await this.cipher.decrypt(row.title, { field: "ChatSession.title", rowId: row.id, userId: row.userId }) });
@@ -95,7 +103,7 @@ export class SavedChatStore implements ChatRepository {
   private async ownerOf(messageId: string): Promise<string | null> {
     const known = this.streamingOwners.get(messageId);
     if (known) return known;
-    const row = await this.prisma.message.findUnique({ where: { id: messageId }, select: { userId: true } });
+    const [row] = await this.sql.query<{ userId: string }>('SELECT "userId" FROM "Message" WHERE "id" = ?', [messageId]);
     return row?.userId ?? null;
   }
 
@@ -184,15 +192,21 @@ export class SavedChatStore implements ChatRepository {
 
   /** The chat and its newest message (the default parent, and the one that may still be streaming), in one query. */
   async sessionForSend(userId: string, sessionId: string): Promise<SessionForSend> {
-    const row = await this.prisma.chatSession.findFirst({
-      where: { id: sessionId, userId },
-      include: {
-        messages: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 1, select: { id: true, status: true } },
-        documentAttachments: { take: 1, select: { documentId: true } },
-      },
-    });
+    const [row] = await this.sql.query<StoredSessionRow & { createdAt: unknown; updatedAt: unknown; newestId: string | null; newestStatus: string | null; hasDocuments: unknown }>(
+      `SELECT s."id", s."userId", s."title", s."model", s."createdAt", s."updatedAt",
+        (SELECT m."id" FROM "Message" m WHERE m."sessionId" = s."id" ORDER BY m."createdAt" DESC, m."id" DESC LIMIT 1) AS "newestId",
+        (SELECT m."status" FROM "Message" m WHERE m."sessionId" = s."id" ORDER BY m."createdAt" DESC, m."id" DESC LIMIT 1) AS "newestStatus",
+        EXISTS (SELECT 1 FROM "DocumentAttachment" a WHERE a."sessionId" = s."id") AS "hasDocuments"
+      FROM "ChatSession" s WHERE s."id" = ? AND s."userId" = ?`,
+      [sessionId, userId],
+    );
     if (!row) throw notFound("chat");
-    return { session: await this.sessionView(row), newest: row.messages[0] ?? null, hasDocuments: row.documentAttachments.length > 0 };
+    const session = await this.sessionView({ ...row, createdAt: sqlDate(row.createdAt), updatedAt: sqlDate(row.updatedAt) });
+    return {
+      session,
+      newest: row.newestId !== null && row.newestStatus !== null ? { id: row.newestId, status: row.newestStatus } : null,
+      hasDocuments: Boolean(Number(row.hasDocuments)),
+    };
   }
 
   async findStreamingMessage(sessionId: string): Promise<string | null> {
@@ -218,40 +232,27 @@ export class SavedChatStore implements ChatRepository {
       isFirstMessage ? this.sealTitle(titleFromContent(input.content), input.session.id, userId) : null,
     ]);
     this.streamingOwners.set(assistantMessageId, userId);
-    const [userRow, assistantRow] = await this.prisma.$transaction([
-      this.prisma.message.create({
-        data: {
-          id: userMessageId,
-          sessionId: input.session.id,
-          userId: input.userId,
-          parentId: input.parentId,
-          role: "user",
-          content: userContent,
-          status: "complete",
-          createdAt: new Date(now),
-        },
-      }),
-      this.prisma.message.create({
-        data: {
-          id: assistantMessageId,
-          sessionId: input.session.id,
-          userId: input.userId,
-          parentId: userMessageId,
-          role: "assistant",
-          content: emptyReply,
-          status: "streaming",
-          model: input.model,
-          contextJson,
-          // One millisecond later keeps (createdAt, id) ordering stable within the exchange.
-          createdAt: new Date(now + 1),
-        },
-      }),
-      this.prisma.chatSession.update({
-        where: { id: input.session.id },
-        data: { model: input.model, ...(title !== null ? { title } : {}) },
-      }),
+    const sessionId = input.session.id;
+    const [asked, answered] = [new Date(now), new Date(now + 1)];
+    await this.sql.transaction([
+      {
+        sql: 'INSERT INTO "Message" ("id", "sessionId", "userId", "parentId", "role", "content", "status", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        args: [userMessageId, sessionId, userId, input.parentId, "user", userContent, "complete", asked, asked],
+      },
+      {
+        // One millisecond later keeps (createdAt, id) ordering stable within the exchange.
+        sql: 'INSERT INTO "Message" ("id", "sessionId", "userId", "parentId", "role", "content", "status", "model", "contextJson", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        args: [assistantMessageId, sessionId, userId, userMessageId, "assistant", emptyReply, "streaming", input.model, contextJson, answered, answered],
+      },
+      title !== null
+        ? { sql: 'UPDATE "ChatSession" SET "model" = ?, "title" = ?, "updatedAt" = ? WHERE "id" = ?', args: [input.model, title, answered, sessionId] }
+        : { sql: 'UPDATE "ChatSession" SET "model" = ?, "updatedAt" = ? WHERE "id" = ?', args: [input.model, answered, sessionId] },
     ]);
-    return { userMessage: toMessage({ ...userRow, content: input.content }), assistantMessage: toMessage({ ...assistantRow, content: "" }) };
+    const row = { sessionId, model: null, promptTokens: null, completionTokens: null, error: null, sourcesJson: null, contextJson: null };
+    return {
+      userMessage: toMessage({ ...row, id: userMessageId, parentId: input.parentId, role: "user", content: input.content, status: "complete", createdAt: asked, updatedAt: asked }),
+      assistantMessage: toMessage({ ...row, id: assistantMessageId, parentId: userMessageId, role: "assistant", content: "", status: "streaming", model: input.model, createdAt: answered, updatedAt: answered }),
+    };
   }
 
   /** Saves a new empty `streaming` reply to an existing user message: a sibling of its earlier replies. */
@@ -322,10 +323,12 @@ export class SavedChatStore implements ChatRepository {
     // The common case, on every send: a chat that never forked, answered at its newest message.
     // Asked in SQL so a long chat's rows are not read into memory just to find nothing.
     if (leafId !== null) {
-      const [shape] = await this.prisma.$queryRaw<Array<{ forks: number | bigint; leafChildren: number | bigint }>>(Prisma.sql`
-        SELECT
-          (SELECT COUNT(*) FROM (SELECT "parentId" FROM "Message" WHERE "sessionId" = ${sessionId} GROUP BY "parentId" HAVING COUNT(*) > 1) AS "forked") AS "forks",
-          (SELECT COUNT(*) FROM "Message" WHERE "sessionId" = ${sessionId} AND "parentId" = ${leafId}) AS "leafChildren"`);
+      const [shape] = await this.sql.query<{ forks: number | bigint | string; leafChildren: number | bigint | string }>(
+        `SELECT
+          (SELECT COUNT(*) FROM (SELECT "parentId" FROM "Message" WHERE "sessionId" = ? GROUP BY "parentId" HAVING COUNT(*) > 1) AS "forked") AS "forks",
+          (SELECT COUNT(*) FROM "Message" WHERE "sessionId" = ? AND "parentId" = ?) AS "leafChildren"`,
+        [sessionId, sessionId, leafId],
+      );
       if (shape && Number(shape.forks) === 0 && Number(shape.leafChildren) === 0) return [];
     }
     const rows = await this.prisma.message.findMany({ where: { sessionId }, select: { id: true, parentId: true } });
@@ -344,10 +347,10 @@ export class SavedChatStore implements ChatRepository {
 
   /** The assembled-context metadata of a reply, with the counts Ollama reported. */
   async contextOf(userId: string, messageId: string): Promise<ReplyContextRow> {
-    const row = await this.prisma.message.findFirst({
-      where: { id: messageId, userId },
-      select: { sessionId: true, contextJson: true, promptTokens: true, completionTokens: true },
-    });
+    const [row] = await this.sql.query<{ sessionId: string; contextJson: string | null; promptTokens: number | null; completionTokens: number | null }>(
+      'SELECT "sessionId", "contextJson", "promptTokens", "completionTokens" FROM "Message" WHERE "id" = ? AND "userId" = ?',
+      [messageId, userId],
+    );
     if (!row) throw notFound("message");
     const contextJson = row.contextJson === null ? null : await this.cipher.decrypt(row.contextJson, { field: "Message.contextJson", rowId: messageId, userId });
     return { ...row, contextJson };
@@ -371,7 +374,7 @@ export class SavedChatStore implements ChatRepository {
     const userId = await this.ownerOf(messageId);
     if (userId === null) return;
     // Only while still streaming: a late checkpoint must never overwrite a final state.
-    await this.prisma.message.updateMany({ where: { id: messageId, status: "streaming" }, data: { content: await this.sealContent(content, messageId, userId) } });
+    await this.sql.execute('UPDATE "Message" SET "content" = ?, "updatedAt" = ? WHERE "id" = ? AND "status" = ?', [await this.sealContent(content, messageId, userId), new Date(), messageId, "streaming"]);
   }
 
   async finish(messageId: string, result: FinishedReply): Promise<void> {
@@ -379,17 +382,12 @@ export class SavedChatStore implements ChatRepository {
     // The reply's row is gone (its chat was deleted): as before, the update below fails.
     const content = userId === null ? result.content : await this.sealContent(result.content, messageId, userId);
     this.streamingOwners.delete(messageId);
-    await this.prisma.message.update({
-      where: { id: messageId },
-      data: {
-        status: result.status,
-        content,
-        promptTokens: result.promptTokens ?? null,
-        completionTokens: result.completionTokens ?? null,
-        error: result.error ?? null,
-        ...(result.sources ? { sourcesJson: storedSourcesJson(result.sources) } : {}),
-      },
-    });
+    const values = [result.status, content, result.promptTokens ?? null, result.completionTokens ?? null, result.error ?? null, new Date()];
+    const changed = result.sources
+      ? await this.sql.execute('UPDATE "Message" SET "status" = ?, "content" = ?, "promptTokens" = ?, "completionTokens" = ?, "error" = ?, "updatedAt" = ?, "sourcesJson" = ? WHERE "id" = ?', [...values, storedSourcesJson(result.sources), messageId])
+      : await this.sql.execute('UPDATE "Message" SET "status" = ?, "content" = ?, "promptTokens" = ?, "completionTokens" = ?, "error" = ?, "updatedAt" = ? WHERE "id" = ?', [...values, messageId]);
+    // The reply's row is gone (its chat was deleted meanwhile): say so, as Prisma's update did.
+    if (changed === 0) throw notFound("message");
   }
 
   async chatWithMessages(userId: string, sessionId: string): Promise<ChatWithMessages> {

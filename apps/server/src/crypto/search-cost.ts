@@ -74,13 +74,13 @@ export async function measureSearchCost(options: { chats?: number; perChat?: num
   try {
     const plain = createFieldCipher({ masterKeys: null, store: new PrismaUserKeyStore(plainDatabase.prisma) });
     await fill(plainDatabase, plain, "reader", chats, perChat);
-    const plainStore = new SavedChatStore(plainDatabase.prisma, "sqlite", plain);
+    const plainStore = new SavedChatStore(plainDatabase, plain);
     const plainTimes: number[] = [];
     for (const query of queries) plainTimes.push(await timed(() => plainStore.searchSessions("reader", query, 50)));
 
     const cipher = createFieldCipher({ masterKeys: parseMasterKeys(`1:${generateMasterKey()}`), store: new PrismaUserKeyStore(encryptedDatabase.prisma) });
     await fill(encryptedDatabase, cipher, "reader", chats, perChat);
-    const store = new SavedChatStore(encryptedDatabase.prisma, "sqlite", cipher);
+    const store = new SavedChatStore(encryptedDatabase, cipher);
     const decryptAllMs = await timed(() => store.recallTurns("reader"));
     const indexes = new RecallIndexes((userId) => store.recallTurns(userId), 10);
     store.searchTurns = async (userId) => (await indexes.get(userId)).turns.values();

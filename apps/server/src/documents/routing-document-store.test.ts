@@ -27,7 +27,7 @@ afterAll(async () => {
 beforeEach(async () => {
   temporaryChats = new EphemeralChatStore(60_000);
   temporary = new EphemeralDocumentStore({ chats: temporaryChats, limits: { documentsPerUser: 10, bytesPerUser: 1_000_000 } });
-  chats = new RoutingChatRepository(new SavedChatStore(database.prisma, database.provider), temporaryChats);
+  chats = new RoutingChatRepository(new SavedChatStore(database), temporaryChats);
   store = new RoutingDocumentStore(new SavedDocumentStore(database.prisma), temporary);
   userId = await new UserStore(database.prisma).createUser();
 });

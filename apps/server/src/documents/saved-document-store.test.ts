@@ -28,7 +28,7 @@ afterAll(async () => {
   await database?.close();
 });
 beforeEach(async () => {
-  chats = new SavedChatStore(database.prisma, database.provider);
+  chats = new SavedChatStore(database);
   store = new SavedDocumentStore(database.prisma);
   const users = new UserStore(database.prisma);
   alice = await users.createUser();

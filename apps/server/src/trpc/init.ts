@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from "@recall/db";
+import { isDatabaseUnavailable, isForeignKeyViolation } from "@recall/db";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
 import {
@@ -101,11 +101,6 @@ const domainErrors = trpc.middleware(async ({ next, type }) => {
 export const router = trpc.router;
 export const createCallerFactory = trpc.createCallerFactory;
 export const publicProcedure = trpc.procedure.use(domainErrors);
-
-/** Prisma's foreign-key failure, the same code on SQLite and PostgreSQL. */
-function isForeignKeyViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2003";
-}
 
 export const userProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const userId = ctx.userId;
