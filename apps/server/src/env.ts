@@ -53,6 +53,7 @@ const environmentSchema = z.object({
   RECALL_WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   RECALL_EVENT_LOG: z.enum(["memory", "redis"]).default("memory"),
   RECALL_REPLY_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  RECALL_SHARED_SLOTS: z.enum(["on", "off"], { message: "RECALL_SHARED_SLOTS is on or off (default: on with RECALL_EVENT_LOG=redis)" }).optional(),
   RECALL_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
   RECALL_CACHE_ENTRIES: z.coerce.number().int().min(100).default(10_000),
   // Encryption at rest
@@ -212,6 +213,12 @@ export interface RecallConfig {
   eventLog: "memory" | "redis";
   /** Scaled mode: a generating instance renews each reply's lease this often / 3; a reply whose lease lapses is swept `interrupted`. */
   replyLeaseMs: number;
+  /**
+   * Ollama slots counted across instances in Redis (`limits/shared-model-slots.ts`): on by default
+   * with the Redis event log (several instances), off when each instance has an Ollama of its own
+   * under the same URL; needs REDIS_URL and OLLAMA_NUM_PARALLEL.
+   */
+  sharedSlots: boolean;
   cacheTtlSeconds: number;
   cacheEntries: number;
   // Encryption at rest
@@ -297,6 +304,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
   if (values.RECALL_EVENT_LOG === "redis" && !values.REDIS_URL) {
     throw new ConfigError("Invalid configuration: RECALL_EVENT_LOG=redis needs REDIS_URL (the event logs, leases and stop signals live in Redis).");
   }
+  if (values.RECALL_SHARED_SLOTS === "on" && (!values.REDIS_URL || values.OLLAMA_NUM_PARALLEL === undefined)) {
+    throw new ConfigError("Invalid configuration: RECALL_SHARED_SLOTS=on needs REDIS_URL (the slots are counted there) and OLLAMA_NUM_PARALLEL (the slots each host has).");
+  }
   // The default sits at the repository root, whichever directory the server was started from.
   const dataDir = resolve(values.RECALL_DATA_DIR ?? new URL("../../../data", import.meta.url).pathname);
   const config: RecallConfig = {
@@ -335,6 +345,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     },
     eventLog: values.RECALL_EVENT_LOG,
     replyLeaseMs: values.RECALL_REPLY_LEASE_MS,
+    sharedSlots: (values.RECALL_SHARED_SLOTS ?? (values.RECALL_EVENT_LOG === "redis" ? "on" : "off")) === "on",
     cacheTtlSeconds: values.RECALL_CACHE_TTL_SECONDS,
     cacheEntries: values.RECALL_CACHE_ENTRIES,
     // Encryption at rest

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../env.ts";
 import { openStreamsConnection } from "../streams/redis-connections.ts";
 import type { SharedSlotOutcome } from "./generation-queue.ts";
-import { RedisModelSlots, type RedisModelSlotsOptions } from "./shared-model-slots.ts";
+import { openSharedModelSlots, RedisModelSlots, type RedisModelSlotsOptions } from "./shared-model-slots.ts";
 
 // The machine's Redis, each test under a prefix of its own (removed after).
 const redisUrl = process.env.RECALL_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -138,5 +139,32 @@ describe("RedisModelSlots", () => {
     expect((await slots.take(call)).kind).toBe("unavailable");
     expect(Date.now() - startedAt).toBeLessThan(200);
     expect(warnings).toHaveLength(1);
+  });
+});
+
+describe("RECALL_SHARED_SLOTS", () => {
+  const scaled = { REDIS_URL: redisUrl, RECALL_EVENT_LOG: "redis", OLLAMA_NUM_PARALLEL: "2" };
+  const pool = { candidateHosts: () => ["http://host-a:11434"] };
+
+  it("is on by default with the Redis event log (several instances), off with one instance, and can be turned off", () => {
+    expect(loadConfig(scaled).sharedSlots).toBe(true);
+    expect(loadConfig({ ...scaled, RECALL_SHARED_SLOTS: "off" }).sharedSlots).toBe(false);
+    expect(loadConfig({ REDIS_URL: redisUrl, OLLAMA_NUM_PARALLEL: "2" }).sharedSlots).toBe(false);
+    expect(loadConfig({ REDIS_URL: redisUrl, OLLAMA_NUM_PARALLEL: "2", RECALL_SHARED_SLOTS: "on" }).sharedSlots).toBe(true);
+    expect(() => loadConfig({ RECALL_SHARED_SLOTS: "yes" })).toThrow(/RECALL_SHARED_SLOTS is on or off/);
+  });
+
+  it("refuses on without Redis or without the slots per host, with what to set", () => {
+    expect(() => loadConfig({ OLLAMA_NUM_PARALLEL: "2", RECALL_SHARED_SLOTS: "on" })).toThrow(ConfigError);
+    expect(() => loadConfig({ REDIS_URL: redisUrl, RECALL_SHARED_SLOTS: "on" })).toThrow(/needs REDIS_URL .* and OLLAMA_NUM_PARALLEL/);
+  });
+
+  it("opens nothing (each instance counts its own calls) when off, with no pool, or with the slots per host unknown", async () => {
+    expect(openSharedModelSlots(loadConfig({ ...scaled, RECALL_SHARED_SLOTS: "off" }), pool, silent)).toBeNull();
+    expect(openSharedModelSlots(loadConfig(scaled), null, silent)).toBeNull();
+    expect(openSharedModelSlots(loadConfig({ REDIS_URL: redisUrl, RECALL_EVENT_LOG: "redis" }), pool, silent)).toBeNull();
+    const opened = openSharedModelSlots(loadConfig(scaled), pool, silent, newPrefix());
+    expect(opened?.slots).toBeInstanceOf(RedisModelSlots);
+    await opened?.close();
   });
 });

@@ -21,7 +21,8 @@ export interface ScaledTestCluster {
   redis: RedisProcess;
   /** A handle on the shared database, to check what was saved. */
   database: Database;
-  startInstance(): Promise<ServerProcess>;
+  /** `environment`: settings of this instance only, over the cluster's. */
+  startInstance(environment?: Record<string, string>): Promise<ServerProcess>;
   /** A new anonymous user: a token every instance accepts, and a client on any instance. */
   newUser(): Promise<{ token: string; on: (instance: ServerProcess) => RecallClient }>;
   close(): Promise<void>;
@@ -29,7 +30,7 @@ export interface ScaledTestCluster {
 
 export const testLeaseMs = 2000;
 
-export async function startScaledTestCluster(options: { fake?: FakeOllamaOptions } = {}): Promise<ScaledTestCluster> {
+export async function startScaledTestCluster(options: { fake?: FakeOllamaOptions; environment?: Record<string, string> } = {}): Promise<ScaledTestCluster> {
   const name = `recall_streams_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
   const admin = await openDatabase({ url: `${postgresServer}/postgres`, migrate: false });
   await admin.prisma.$executeRawUnsafe(`CREATE DATABASE "${name}"`);
@@ -52,13 +53,14 @@ export async function startScaledTestCluster(options: { fake?: FakeOllamaOptions
     RECALL_LIMIT_USERS_PER_ADDRESS_PER_HOUR: "0",
     RECALL_LIMIT_GENERATIONS_PER_USER: "0",
     RECALL_LIMIT_GENERATIONS_PER_SERVER: "0",
+    ...options.environment,
   };
   return {
     fake,
     redis,
     database,
-    async startInstance() {
-      const instance = await startServerProcess(environment);
+    async startInstance(extra = {}) {
+      const instance = await startServerProcess({ ...environment, ...extra });
       instances.push(instance);
       return instance;
     },
