@@ -10,6 +10,7 @@ import type { Logger } from "../services.ts";
 import type { DocumentIndex } from "./document-index.ts";
 import { DocumentService } from "./document-service.ts";
 import { EphemeralDocumentStore } from "./ephemeral-document-store.ts";
+import { LostIngestionSweep } from "./lost-ingestion-sweep.ts";
 import { MemoryDocumentIndex } from "./memory-document-index.ts";
 import { PostgresDocumentIndex } from "./postgres-document-index.ts";
 import { RoutingDocumentStore } from "./routing-document-store.ts";
@@ -40,6 +41,8 @@ export async function createDocuments(input: {
   logger: Logger;
   /** Where saved documents are ingested (`jobs/`); this process when absent. */
   jobs?: JobQueue;
+  /** The queue's workers (`worker.ts`): fail documents whose ingest job Redis lost (`lost-ingestion-sweep.ts`). */
+  sweepLostIngestion?: boolean;
 }): Promise<DocumentsSetup> {
   const { config } = input;
   const settings = config.documents;
@@ -55,7 +58,8 @@ export async function createDocuments(input: {
       for (const documentId of documentIds) void memoryIndex.removeDocument(documentId);
     },
   });
-  const store = new RoutingDocumentStore(new SavedDocumentStore(input.prisma, input.cipher), temporary);
+  const saved = new SavedDocumentStore(input.prisma, input.cipher);
+  const store = new RoutingDocumentStore(saved, temporary);
   const parser = createDocumentParser({
     maxBytes: settings.maxBytes,
     maxPages: settings.maxPages,
@@ -80,9 +84,16 @@ export async function createDocuments(input: {
   // On the queue, a document processing may be a live job of another process (or wait for a worker): left alone.
   const failed = input.jobs?.mode === "queue" ? 0 : await documents.recoverInterrupted();
   if (failed > 0) input.logger.warn({ count: failed }, "documents left processing by a previous run were marked failed");
+  // ...unless their job is gone: then a worker fails them, once they made no progress for three job locks.
+  const sweep =
+    input.sweepLostIngestion && input.jobs?.mode === "queue"
+      ? new LostIngestionSweep(saved, input.jobs, input.logger, { staleAfterMs: 3 * config.jobs.lockDurationMs, everyMs: Math.max(1000, config.jobs.lockDurationMs) })
+      : null;
+  sweep?.start();
   return {
     documents,
     async close() {
+      await sweep?.stop();
       await documents.idle();
       temporary.close?.();
       await parser.close();

@@ -16,6 +16,7 @@ import { describeError } from "../errors.ts";
 import { InProcessJobQueue } from "../jobs/in-process-job-queue.ts";
 import { jobId, type JobQueue } from "../jobs/job-queue.ts";
 import { summarizeDocument } from "./document-summary.ts";
+import { lostIngestionMessage } from "./lost-ingestion-sweep.ts";
 
 export interface DocumentServiceOptions {
   settings: DocumentSettings;
@@ -67,8 +68,6 @@ export interface IngestJob {
   bytes: string;
 }
 
-/** Said when a job's bytes cannot be opened (a worker without the servers' keys, or the key erased meanwhile). */
-const unreadableUploadMessage = "Processing was interrupted; upload the file again.";
 
 /** Texts embedded per `/api/embed` call: a big document in a few dozen calls, each small enough to fail alone. */
 const embedBatch = 16;
@@ -326,7 +325,7 @@ export class DocumentService implements Documents {
     } catch (error) {
       // Retrying cannot help: the bytes are unreadable here, and the server kept no copy.
       this.deps.logger.warn({ documentId: record.id, error: describeError(error) }, "an upload's job could not be decrypted; the document is marked failed");
-      await this.deps.store.markFailed(record.id, "corrupt", unreadableUploadMessage);
+      await this.deps.store.markFailed(record.id, "corrupt", lostIngestionMessage);
       return;
     }
     await this.deps.savedIndex.removeDocument(record.id);

@@ -234,6 +234,11 @@ export class SavedDocumentStore implements DocumentStore {
     return failed.count > 0;
   }
 
+  /** Documents still processing whose row has not changed since `updatedBefore` (progress writes touch it), oldest first. */
+  async staleProcessing(updatedBefore: Date, limit: number): Promise<Array<{ id: string; userId: string }>> {
+    return this.prisma.document.findMany({ where: { state: "processing", updatedAt: { lt: updatedBefore } }, select: { id: true, userId: true }, orderBy: { updatedAt: "asc" }, take: limit });
+  }
+
   async failInterrupted(code: DocumentRefusalCode, message: string): Promise<number> {
     const [failed] = await this.prisma.$transaction([
       this.prisma.document.updateMany({ where: { state: "processing" }, data: failedColumns(code, message) }),

@@ -31,6 +31,9 @@ interface Kind {
   options: JobKindOptions;
 }
 
+/** BullMQ's states of a job that will still run (`getJobState`; "unknown" is no such job). */
+const pendingStates = new Set<string>(["waiting", "active", "delayed", "prioritized", "waiting-children"]);
+
 /** How long a finished job's id blocks the same work (the in-process queue keeps them as long). */
 const keepCompleted = { age: 60 * 60, count: 10_000 };
 
@@ -91,6 +94,18 @@ export class BullJobQueue implements JobQueue {
   /** The job as BullMQ holds it, if any (tests, recovery). */
   async job(kind: string, id: string): Promise<Job | undefined> {
     return (await this.kinds.get(kind)?.queue.getJob(bullJobId(id))) ?? undefined;
+  }
+
+  async isPending(kind: string, id: string): Promise<boolean | null> {
+    // Run here when Redis did not take it.
+    if (await this.options.fallback.isPending(kind, id)) return true;
+    const entry = this.kinds.get(kind);
+    if (!entry) return false;
+    try {
+      return pendingStates.has(await withTimeout(entry.queue.getJobState(bullJobId(id)), this.options.enqueueTimeoutMs));
+    } catch {
+      return null;
+    }
   }
 
   /** Only the jobs run on this instance (the fallback's): a worker's jobs are not this process's to wait for. */

@@ -50,6 +50,10 @@ export class InProcessJobQueue implements JobQueue {
     return Promise.resolve(true);
   }
 
+  isPending(_kind: string, jobId: string): Promise<boolean> {
+    return Promise.resolve(this.pending.has(jobId));
+  }
+
   /** How many jobs of the kind wait ahead of this one (0 when it runs or is unknown). */
   position(kind: string, id: string): number {
     const index = this.kinds.get(kind)?.waiting.findIndex((job) => job.id === id) ?? -1;

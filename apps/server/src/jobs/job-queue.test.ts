@@ -143,6 +143,30 @@ describe.each(implementations)("the job queue (%s)", (_name, make) => {
     expect(notQueued(logger)).toEqual([]);
   });
 
+  it("says whether a job is pending: waiting or running yes; finished, failed or never added no", async () => {
+    const { jobs, start } = make();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    jobs.register("held", async () => {
+      started += 1;
+      await gate;
+    }, { concurrency: 1 });
+    jobs.register("failing", async () => {
+      throw new Error("down");
+    }, { concurrency: 1 });
+    expect(await jobs.isPending("held", "held:never")).toBe(false);
+    await jobs.enqueue("held", {}, { jobId: "held:1" });
+    expect(await jobs.isPending("held", "held:1")).toBe(true);
+    start();
+    await waitFor(() => started === 1);
+    expect(await jobs.isPending("held", "held:1")).toBe(true);
+    await jobs.enqueue("failing", {}, { jobId: "failing:1" });
+    release();
+    await waitFor(async () => (await jobs.isPending("held", "held:1")) === false);
+    await waitFor(async () => (await jobs.isPending("failing", "failing:1")) === false, 5000);
+  });
+
   it("lets a failed job's id be enqueued again (the next trigger's try)", async () => {
     const { jobs, start } = make();
     let runs = 0;
@@ -186,5 +210,7 @@ describe("the BullMQ queue with Redis down", () => {
     await jobs.idle("local");
     expect(ran).toEqual(["kept"]);
     expect(logger.entries.some((entry) => entry.message === "job queue unreachable: running the job on this instance" && entry.object.jobId === "local:1")).toBe(true);
+    // Whether a job is queued cannot be known without Redis: no answer rather than a wrong one.
+    expect(await jobs.isPending("local", "local:2")).toBeNull();
   });
 });

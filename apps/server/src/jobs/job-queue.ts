@@ -32,6 +32,11 @@ export interface JobQueue {
    * implementation says what it does then.
    */
   enqueue<Payload>(kind: string, payload: Payload, options: { jobId: string }): Promise<boolean>;
+  /**
+   * Whether a job with this id waits, runs or waits for its retry (a finished or failed one does
+   * not). Null when the queue cannot tell (Redis unreachable): a caller must not act on a guess.
+   */
+  isPending(kind: string, jobId: string): Promise<boolean | null>;
   /** Resolves once no job of this kind (or of any kind) runs or waits in this process (tests, shutdown). */
   idle(kind?: string): Promise<void>;
   /** Stops taking jobs; a job running here finishes (in process) or goes back to the queue (worker). */
