@@ -3,7 +3,7 @@ import { canonicalModelName, type OllamaPool } from "@recall/ollama";
 import type { Redis } from "ioredis";
 import type { RecallConfig } from "../env.ts";
 import { openStreamsConnection } from "../streams/redis-connections.ts";
-import type { ModelCall, SharedSlotOutcome, SharedSlots } from "./generation-queue.ts";
+import type { ModelCall, SharedSlotOutcome, SharedSlots } from "./generation-slots.ts";
 
 /**
  * Takes a lease in the first of KEYS (best host first) holding fewer than ARGV[2] live leases;
