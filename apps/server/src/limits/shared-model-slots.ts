@@ -200,6 +200,9 @@ export function openSharedModelSlots(
   logger: RedisModelSlotsOptions["logger"],
   keyPrefix = "recall:",
 ): { slots: RedisModelSlots; close(): Promise<void> } | null {
+  if (config.sharedSlots && config.ollamaNumParallel === null) {
+    logger.info({ slots: "per-instance" }, "Ollama slots are counted by each instance: set OLLAMA_NUM_PARALLEL (as on the hosts) to count them across instances");
+  }
   if (!config.sharedSlots || !config.redisUrl || !pool || config.ollamaNumParallel === null) return null;
   const connection = { url: config.redisUrl, database: config.redisDatabase, prefix: keyPrefix };
   const command = openStreamsConnection(connection, "slots", { commandTimeoutMs: 1000 });
