@@ -51,9 +51,32 @@ function hasBody(request: FastifyRequest): boolean {
   return request.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
-/** Refuses before the body is read, and closes the connection so the rest of it is never taken in. */
-function refuse(reply: FastifyReply, status: 413 | 415 | 400, message: string): FastifyReply {
-  return reply.status(status).header("connection", "close").send({ error: message });
+/**
+ * How a refusal sent from the headers ends the connection. A body declared within `drainUpTo` is
+ * read to its end and dropped (Node discards what no handler reads, and keeps the connection):
+ * closing a socket with unread bytes resets it, and a proxy still sending the body (nginx) may
+ * then answer 502 instead of passing the refusal on. A bigger body, or one without a declared
+ * length, is not worth reading: the connection is closed, as an attacker must not make the
+ * server take in gigabytes. Node's request timeout still bounds how long a drain may take.
+ */
+function endAfterRefusal(reply: FastifyReply, declaredBytes: number | null, drainUpTo: number): FastifyReply {
+  return declaredBytes !== null && declaredBytes <= drainUpTo ? reply : reply.header("connection", "close");
+}
+
+/** The declared length, or null when there is none (chunked) or it is not a number. */
+function declaredLength(request: FastifyRequest): number | null {
+  const length = request.headers["content-length"];
+  if (length === undefined || request.headers["transfer-encoding"] !== undefined) return null;
+  const bytes = Number(length);
+  return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : null;
+}
+
+/** A refused body is read and dropped up to this many times its limit (`endAfterRefusal`). */
+export const refusedBodyDrainFactor = 2;
+
+/** Refuses before the body is read: the rest of it is drained or the connection closed (`endAfterRefusal`). */
+function refuse(request: FastifyRequest, reply: FastifyReply, status: 413 | 415 | 400, message: string, drainUpTo: number): FastifyReply {
+  return endAfterRefusal(reply, declaredLength(request), drainUpTo).status(status).send({ error: message });
 }
 
 /** The one procedure that takes a body other than JSON: a file, as multipart form data. */
@@ -72,15 +95,21 @@ const formOverheadBytes = 64 * 1024;
  * declared length, so a declared length within the limit is the limit.
  */
 function refuseUpload(request: FastifyRequest, reply: FastifyReply, uploadBytes: number): FastifyReply | null {
+  const declared = declaredLength(request);
+  const drainUpTo = refusedBodyDrainFactor * (uploadBytes + formOverheadBytes);
   if (!isMultipart(request.headers["content-type"])) {
-    return refuseAsTrpc(reply, 415, "UNSUPPORTED_MEDIA_TYPE", "Upload a file as multipart form data (Content-Type: multipart/form-data) with a `file` field.");
+    return refuseAsTrpc(endAfterRefusal(reply, declared, drainUpTo), 415, "UNSUPPORTED_MEDIA_TYPE", "Upload a file as multipart form data (Content-Type: multipart/form-data) with a `file` field.");
   }
-  const length = request.headers["content-length"];
-  if (length === undefined || request.headers["transfer-encoding"] !== undefined) {
-    return refuseAsTrpc(reply, 411, "BAD_REQUEST", "Uploads must declare their length (Content-Length); chunked uploads are not accepted.");
+  if (request.headers["content-length"] === undefined || request.headers["transfer-encoding"] !== undefined) {
+    return refuseAsTrpc(reply.header("connection", "close"), 411, "BAD_REQUEST", "Uploads must declare their length (Content-Length); chunked uploads are not accepted.");
   }
-  if (Number(length) > uploadBytes + formOverheadBytes) {
-    return refuseAsTrpc(reply, 413, "PAYLOAD_TOO_LARGE", `Files are at most ${(uploadBytes / (1024 * 1024)).toLocaleString("en", { maximumFractionDigits: 1 })} MB.`);
+  if (declared === null || declared > uploadBytes + formOverheadBytes) {
+    return refuseAsTrpc(
+      endAfterRefusal(reply, declared, drainUpTo),
+      413,
+      "PAYLOAD_TOO_LARGE",
+      `Files are at most ${(uploadBytes / (1024 * 1024)).toLocaleString("en", { maximumFractionDigits: 1 })} MB.`,
+    );
   }
   return null;
 }
@@ -90,13 +119,11 @@ const trpcErrorNumbers = { BAD_REQUEST: -32600, PAYLOAD_TOO_LARGE: -32413, UNSUP
 
 /**
  * A refusal in tRPC's own error shape, so the tRPC client (and the web app's upload) reads the
- * code and message as it does for any procedure's error; the connection is closed, so the rest
- * of the body is never taken in.
+ * code and message as it does for any procedure's error; the caller says how the connection ends.
  */
 function refuseAsTrpc(reply: FastifyReply, status: number, code: keyof typeof trpcErrorNumbers, message: string): FastifyReply {
   return reply
     .status(status)
-    .header("connection", "close")
     .send({ error: { message, code: trpcErrorNumbers[code], data: { code, httpStatus: status, path: "document.upload", retryAfterSeconds: null } } });
 }
 
@@ -106,6 +133,8 @@ function refuseAsTrpc(reply: FastifyReply, status: number, code: keyof typeof tr
  * length over `bodyBytes` with 413; Fastify's JSON parser enforces the limit while reading a
  * chunked body. The upload procedure alone takes multipart, with a declared length up to
  * `uploadBytes`. Batches over `batchSize` are refused by tRPC (`maxBatchSize`); counted here.
+ * A refused body declared within twice its limit is read and dropped so a proxy in front gets
+ * the refusal; past that the connection is closed (`endAfterRefusal`).
  */
 export function registerRequestLimits(
   app: FastifyInstance,
@@ -120,14 +149,15 @@ export function registerRequestLimits(
       return refused ?? undefined;
     }
     if (request.method !== "GET" && request.method !== "HEAD" && hasBody(request)) {
+      const drainUpTo = refusedBodyDrainFactor * settings.bodyBytes;
       if (!isJson(request.headers["content-type"])) {
         metrics.limitRejected("request_body");
-        return refuse(reply, 415, "Recall's API takes JSON bodies only (Content-Type: application/json).");
+        return refuse(request, reply, 415, "Recall's API takes JSON bodies only (Content-Type: application/json).", drainUpTo);
       }
       const declared = Number(request.headers["content-length"] ?? 0);
       if (declared > settings.bodyBytes) {
         metrics.limitRejected("request_body");
-        return refuse(reply, 413, `Request bodies are at most ${settings.bodyBytes.toLocaleString("en")} bytes.`);
+        return refuse(request, reply, 413, `Request bodies are at most ${settings.bodyBytes.toLocaleString("en")} bytes.`, drainUpTo);
       }
     }
     if (settings.batchSize > 0) {
