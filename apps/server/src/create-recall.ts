@@ -84,7 +84,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
   const streams = createReplyStreams({ ...config, retainFinishedMs: 60_000 }, logger);
   const eventLogs = streams.eventLogs;
   const models = new ModelCatalog(llm, { maxContextTokens: config.maxContextTokens, clock });
-  const operations = createOperations({ metricsToken: config.metricsToken, requestLog: config.requestLog, readinessTimeoutMs: config.readinessTimeoutMs, ...options.operations }, { database: database.prisma, ollamaUrl, redis: config.redisUrl ? { url: config.redisUrl, database: config.redisDatabase } : null });
+  const operations = createOperations({ metricsToken: config.metricsToken, requestLog: config.requestLog, readinessTimeoutMs: config.readinessTimeoutMs, ...options.operations }, { database: database.prisma, ollamaUrl, ollamaHosts: ollamaPool?.hosts ?? null, redis: config.redisUrl ? { url: config.redisUrl, database: config.redisDatabase } : null });
   // Limits: rates shared through Redis when configured; replies queue for this instance's slots.
   const limitsSetup = await createLimits(app, config.limits, {
     redis: config.redisUrl ? { url: config.redisUrl, database: config.redisDatabase } : null,
@@ -120,7 +120,7 @@ export async function createRecall(config: RecallConfig, options: RecallOptions 
     embedQuery: embeddingModel ? async (text) => (await llm.embed(embeddingModel, [text]))[0] ?? [] : undefined,
   }, clock);
   const metrics = new MemoryMetrics(cache, summaries, episodes, clock);
-  operations.metrics.observe({ cache, summaries, episodes, generations, memory: metrics });
+  operations.metrics.observe({ cache, summaries, episodes, generations, memory: metrics, ollamaPool });
   const secret = resolveSecret(config.secret, config.dataDir);
   const identity = new IdentitySigner(secret);
   const auth = new AuthService(new SessionStore(database.prisma), identity, secret, config.adminUsers, clock);

@@ -29,3 +29,16 @@ const knownMethods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "
 export function methodLabel(method: string): string {
   return knownMethods.has(method) ? method : "other";
 }
+
+/**
+ * An Ollama host as a label or a report shows it: scheme, host, port and path only. A URL's
+ * user and password (`http://user:secret@host`), query and fragment never leave the process.
+ */
+export function hostLabel(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return "invalid-url";
+  }
+}

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { databaseCheck, ollamaCheck, ReadinessChecker, redisCheck, type ReadinessCheck } from "./readiness.ts";
+import { databaseCheck, ollamaCheck, ollamaHostsCheck, ReadinessChecker, redisCheck, type ReadinessCheck } from "./readiness.ts";
 import { RecallMetrics } from "./recall-metrics.ts";
 
 /** Where log lines go: pino's `DestinationStream`, named here since pino is Fastify's dependency, not ours. */
@@ -24,6 +24,8 @@ export interface OperationsOptions {
 export interface OperationsDependencies {
   database: { $queryRawUnsafe(query: string): Promise<unknown> };
   ollamaUrl: string;
+  /** The Ollama pool's hosts: `/readyz` reports each and is up while one answers. Null or absent: `ollamaUrl` alone. */
+  ollamaHosts?: readonly string[] | null;
   redis: { url: string; database: number } | null;
 }
 
@@ -39,7 +41,8 @@ export interface Operations {
 
 export function createOperations(options: OperationsOptions = {}, dependencies: OperationsDependencies): Operations {
   const timeoutMs = options.readinessTimeoutMs ?? 2000;
-  const checks: ReadinessCheck[] = [databaseCheck(dependencies.database), ollamaCheck(dependencies.ollamaUrl)];
+  const ollama = dependencies.ollamaHosts?.length ? ollamaHostsCheck(dependencies.ollamaHosts, Math.max(100, Math.floor(timeoutMs * 0.8))) : ollamaCheck(dependencies.ollamaUrl);
+  const checks: ReadinessCheck[] = [databaseCheck(dependencies.database), ollama];
   if (dependencies.redis) checks.push(redisCheck(dependencies.redis.url, dependencies.redis.database, timeoutMs));
   const readiness = new ReadinessChecker(checks, { timeoutMs, reuseMs: options.readinessReuseMs ?? 1000 });
   return {

@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { hostLabel } from "./label-values.ts";
 
 export type CheckName = "database" | "redis" | "ollama";
 
@@ -11,7 +12,10 @@ export interface ReadinessCheck {
    * out of the load balancer when a shared Redis or Ollama is down would be a full outage.
    */
   essential: boolean;
-  /** Resolves when the dependency answered; `signal` aborts at the check's timeout. */
+  /**
+   * Resolves when the dependency answered; `signal` aborts at the check's timeout. A check of
+   * several hosts resolves to their states (`HostsOutcome`): up while one of them is.
+   */
   run(signal: AbortSignal): Promise<unknown>;
   close?(): Promise<void>;
 }
@@ -21,13 +25,31 @@ export interface CheckState {
   state: "up" | "down";
   latencyMs: number;
   problem?: "timeout" | "failed";
+  /** A dependency on several hosts (the Ollama pool): each one, by `hostLabel` (no credentials). */
+  hosts?: HostCheckState[];
+}
+
+export interface HostCheckState {
+  host: string;
+  state: "up" | "down";
+  latencyMs: number;
+  problem?: "timeout" | "failed";
+}
+
+/** What a check of several hosts resolves to. */
+export interface HostsOutcome {
+  hosts: HostCheckState[];
+}
+
+function isHostsOutcome(value: unknown): value is HostsOutcome {
+  return typeof value === "object" && value !== null && Array.isArray((value as HostsOutcome).hosts);
 }
 
 export interface ReadinessReport {
   ready: boolean;
   /** Essential checks that are down (the instance is not ready). */
   failing: CheckName[];
-  /** Other checks that are down: the instance serves, degraded. */
+  /** Other checks that are down, or have a host down: the instance serves, degraded. */
   degraded: CheckName[];
   checks: Partial<Record<CheckName, CheckState>>;
 }
@@ -70,7 +92,7 @@ export class ReadinessChecker {
       if (state.state === "down" && check.essential) {
         report.ready = false;
         report.failing.push(check.name);
-      } else if (state.state === "down") {
+      } else if (state.state === "down" || state.hosts?.some((host) => host.state === "down")) {
         report.degraded.push(check.name);
       }
     });
@@ -91,8 +113,11 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
   });
   const latency = () => Math.round((performance.now() - startedAt) * 10) / 10;
   try {
-    const result = await Promise.race([check.run(controller.signal).then(() => "up" as const), timedOut]);
-    return result === "up" ? { state: "up", latencyMs: latency() } : { state: "down", latencyMs: latency(), problem: "timeout" };
+    const result = await Promise.race([check.run(controller.signal).then((value) => ({ value })), timedOut]);
+    if (result === "timeout") return { state: "down", latencyMs: latency(), problem: "timeout" };
+    if (!isHostsOutcome(result.value)) return { state: "up", latencyMs: latency() };
+    const hosts = result.value.hosts;
+    return hosts.some((host) => host.state === "up") ? { state: "up", latencyMs: latency(), hosts } : { state: "down", latencyMs: latency(), problem: "failed", hosts };
   } catch {
     return { state: "down", latencyMs: latency(), problem: controller.signal.aborted ? "timeout" : "failed" };
   } finally {
@@ -107,16 +132,53 @@ export function databaseCheck(database: { $queryRawUnsafe(query: string): Promis
 
 /** `/api/version`: answered by Ollama without touching any model. */
 export function ollamaCheck(host: string): ReadinessCheck {
-  const url = `${host.replace(/\/+$/, "")}/api/version`;
   return {
     name: "ollama",
     essential: false,
-    async run(signal) {
-      const response = await fetch(url, { signal });
-      await response.arrayBuffer();
-      if (!response.ok) throw new Error(`Ollama answered ${response.status}`);
+    run: (signal) => askOllamaVersion(host, signal),
+  };
+}
+
+/**
+ * The Ollama pool: every host's `/api/version` at once, each within `probeTimeoutMs` (under the
+ * check's own timeout, so a hung host reads as that host's timeout, not the whole check's). Up
+ * while one host answers: the pool routes around the others.
+ */
+export function ollamaHostsCheck(hosts: readonly string[], probeTimeoutMs: number): ReadinessCheck {
+  return {
+    name: "ollama",
+    essential: false,
+    async run(signal): Promise<HostsOutcome> {
+      const states = await Promise.all(
+        hosts.map(async (host): Promise<HostCheckState> => {
+          const startedAt = performance.now();
+          const probe = AbortSignal.any([signal, AbortSignal.timeout(probeTimeoutMs)]);
+          const latencyMs = () => Math.round((performance.now() - startedAt) * 10) / 10;
+          try {
+            await askOllamaVersion(host, probe);
+            return { host: hostLabel(host), state: "up", latencyMs: latencyMs() };
+          } catch {
+            return { host: hostLabel(host), state: "down", latencyMs: latencyMs(), problem: probe.aborted ? "timeout" : "failed" };
+          }
+        }),
+      );
+      return { hosts: states };
     },
   };
+}
+
+/** fetch refuses a URL with credentials: they go in an Authorization header instead. */
+async function askOllamaVersion(host: string, signal: AbortSignal): Promise<void> {
+  const url = new URL(`${host.replace(/\/+$/, "")}/api/version`);
+  const headers: Record<string, string> = {};
+  if (url.username || url.password) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`;
+    url.username = "";
+    url.password = "";
+  }
+  const response = await fetch(url, { signal, headers });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`Ollama answered ${response.status}`);
 }
 
 /**

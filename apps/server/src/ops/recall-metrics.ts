@@ -2,7 +2,7 @@ import type { LlmChunk } from "@recall/ollama";
 import type { StreamEvent } from "@recall/schema";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CacheStats } from "../cache/memory-cache.ts";
-import { BoundedLabel, methodLabel, statusClass } from "./label-values.ts";
+import { BoundedLabel, hostLabel, methodLabel, statusClass } from "./label-values.ts";
 import type { ReplyMetrics, ReplyObservation } from "./reply-metrics.ts";
 
 /** Every limit that can turn a request away; the label never takes another value. */
@@ -40,6 +40,8 @@ export interface MetricsSources {
   episodes: { readonly stats: { readonly written: number; readonly failures: number } };
   generations: { readonly activeCount: number };
   memory: { snapshot(): { activeSessions: number } };
+  /** The Ollama pool (several hosts), when there is one: its own view of each host. */
+  ollamaPool?: { hostStates(): ReadonlyArray<{ url: string; healthy: boolean; running: number }> } | null;
 }
 
 type Totals = Record<string, number>;
@@ -231,6 +233,28 @@ export class RecallMetrics implements ReplyMetrics {
       collect() {
         const current = sources();
         if (current) this.set(current.generations.activeCount);
+      },
+    });
+    // Per host of the pool, labelled without credentials; the set of hosts is fixed by the settings.
+    const poolHosts = () => sources()?.ollamaPool?.hostStates().map((state) => ({ ...state, host: hostLabel(state.url) })) ?? [];
+    new Gauge({
+      name: "recall_ollama_host_healthy",
+      help: "1 while the Ollama pool routes calls to this host, 0 while it is out (failed; probed with backoff).",
+      labelNames: ["host"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const state of poolHosts()) this.set({ host: state.host }, state.healthy ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "recall_ollama_host_running_calls",
+      help: "Model calls (replies, summaries, embeddings) this instance runs on each Ollama host of the pool right now.",
+      labelNames: ["host"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const state of poolHosts()) this.set({ host: state.host }, state.running);
       },
     });
     new Gauge({
