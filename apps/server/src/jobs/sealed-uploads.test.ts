@@ -72,6 +72,11 @@ async function ingestJobData(prefix: string, documentId: string): Promise<{ user
   return JSON.parse(data!) as { userId: string; documentId: string; bytes: string };
 }
 
+async function swapJobBytes(prefix: string, documentId: string, bytes: string): Promise<void> {
+  const job = await ingestJobData(prefix, documentId);
+  await reader.hset(`${prefix}:ingest:ingest.${documentId}`, "data", JSON.stringify({ ...job, bytes }));
+}
+
 describe("an upload's bytes in its queued job", () => {
   it("with encryption on: Redis holds them sealed under the owner's key, never in the clear, and the worker still ingests them", async () => {
     const prefix = `sealed-${randomUUID()}`;
@@ -88,6 +93,11 @@ describe("an upload's bytes in its queued job", () => {
     expect(stored).not.toContain(Buffer.from(fileBytes).toString("base64url"));
     // Whatever offset a base64 copy of the canary would start at.
     for (let shift = 0; shift < 3; shift += 1) expect(stored).not.toContain(Buffer.from(`${"x".repeat(shift)}${canary}`).toString("base64").slice(8, 40));
+    // Two more uploads whose sealed bytes are swapped in Redis: bound to their own document, neither opens.
+    const [second, third] = [await upload(harness), await upload(harness)];
+    const [secondBytes, thirdBytes] = [(await ingestJobData(prefix, second.documentId)).bytes, (await ingestJobData(prefix, third.documentId)).bytes];
+    await swapJobBytes(prefix, second.documentId, thirdBytes);
+    await swapJobBytes(prefix, third.documentId, secondBytes);
 
     worker = await startWorkerProcess({
       DATABASE_URL: harness.config.databaseUrl,
@@ -114,6 +124,17 @@ describe("an upload's bytes in its queued job", () => {
     for (const chunk of chunks) expect(chunk.text).not.toContain(canary);
     expect((await everythingUnder(prefix)).join("\n")).not.toContain(canary);
     expect(worker.logs.some((entry) => entry.msg === "background job failed")).toBe(false);
+    for (const moved of [second, third]) {
+      const failed = await waitFor(async () => {
+        const current = await moved.client.document.get.query({ documentId: moved.documentId });
+        return current.state === "processing" ? null : current;
+      }, 20_000);
+      expect(failed).toMatchObject({ state: "failed", error: { message: "Processing was interrupted; upload the file again." } });
+    }
+    expect(worker.logs.filter((entry) => entry.msg === "an upload's job could not be decrypted; the document is marked failed").map((entry) => entry.error)).toEqual([
+      { name: "DecryptionError" },
+      { name: "DecryptionError" },
+    ]);
   }, 90_000);
 
   it("with encryption off: the payload is the upload's base64, as before", async () => {
