@@ -9,3 +9,4 @@ export { RedisCache } from "../cache/redis-cache.ts";
 export { measureCipherThroughput } from "../crypto/cipher-throughput.ts";
 /** What `session.search` costs a user with many messages, with and without a key, for the trust benchmark. */
 export { measureSearchCost } from "../crypto/search-cost.ts";
+export { nginxSitePath, renderNginxSite, startNginx, type NginxProcess } from "./nginx-process.ts";

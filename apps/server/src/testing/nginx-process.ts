@@ -48,7 +48,7 @@ export interface NginxProcess {
  * directory of its own, so it runs beside the package's own site without touching it.
  * `site(port)` returns the server{} configuration for the port nginx will listen on.
  */
-export async function startNginx(site: (port: number) => string, options: { httpDirectives?: string[] } = {}): Promise<NginxProcess> {
+export async function startNginx(site: (port: number) => string, options: { httpDirectives?: string[]; workerConnections?: number } = {}): Promise<NginxProcess> {
   const directory = mkdtempSync(join(tmpdir(), "recall-nginx-"));
   // The workers run as an unprivileged user when we are root: they must reach the temp paths.
   chmodSync(directory, 0o755);
@@ -57,7 +57,8 @@ export async function startNginx(site: (port: number) => string, options: { http
 worker_processes 1;
 error_log ${directory}/error.log info;
 pid ${directory}/nginx.pid;
-events { worker_connections 1024; }
+worker_rlimit_nofile ${Math.max(2048, (options.workerConnections ?? 1024) * 2)};
+events { worker_connections ${options.workerConnections ?? 1024}; }
 http {
   log_format recall '$request_uri $status $upstream_addr $request_time';
   access_log ${directory}/access.log recall;
