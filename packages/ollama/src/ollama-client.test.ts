@@ -70,7 +70,12 @@ describe("createOllamaClient", () => {
     expect(fake.counts.chat).toBe(2);
   });
 
-  it("reports an unreachable Ollama as OLLAMA_UNREACHABLE", async () => {
+  it("reports an unreachable Ollama as OLLAMA_UNREACHABLE, never naming its password", async () => {
+    const guarded = createOllamaClient({ host: "http://recall:hunter2@127.0.0.1:9" });
+    const refused = await collect(guarded.streamChat(request())).catch((caught: unknown) => caught);
+    expect(refused).toMatchObject({ code: "OLLAMA_UNREACHABLE" });
+    expect((refused as Error).message).toContain("http://127.0.0.1:9");
+    expect((refused as Error).message).not.toContain("hunter2");
     const client = createOllamaClient({ host: "http://127.0.0.1:9" });
     await expect(collect(client.streamChat(request()))).rejects.toMatchObject({ code: "OLLAMA_UNREACHABLE" });
     await expect(client.listModels()).rejects.toMatchObject({ code: "OLLAMA_UNREACHABLE" });

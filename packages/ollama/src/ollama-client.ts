@@ -113,6 +113,8 @@ export interface LlmClient {
  */
 export function createOllamaClient(options: LlmClientOptions): LlmClient {
   const host = options.host.replace(/\/+$/, "");
+  /** The host as messages name it: a URL's user and password never reach a person or a log. */
+  const shownHost = withoutCredentials(host);
   const idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
 
@@ -188,7 +190,7 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
       if (idle.signal.aborted) {
         throw new LlmError("MODEL_TIMEOUT", `The model sent nothing for ${Math.round(idleTimeoutMs / 1000)} s, so Recall stopped waiting. Check that Ollama is healthy, then try again.`, { cause: error });
       }
-      throw toLlmError(error, host, request.model);
+      throw toLlmError(error, shownHost, request.model);
     } finally {
       clearTimeout(idleTimer);
       await lines.return(undefined);
@@ -202,8 +204,8 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
       return await run(clientWithSignal(signal));
     } catch (error) {
       if (callerSignal?.aborted) throw new LlmAbortedError();
-      if (timeout.aborted) throw new LlmError("OLLAMA_UNREACHABLE", `Ollama at ${host} did not answer within ${requestTimeoutMs / 1000} s.`, { cause: error });
-      throw toLlmError(error, host, null);
+      if (timeout.aborted) throw new LlmError("OLLAMA_UNREACHABLE", `Ollama at ${shownHost} did not answer within ${requestTimeoutMs / 1000} s.`, { cause: error });
+      throw toLlmError(error, shownHost, null);
     }
   }
 
@@ -231,7 +233,7 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
     } catch (error) {
       if (request.signal?.aborted) throw new LlmAbortedError();
       if (signal.aborted) throw new LlmError("MODEL_TIMEOUT", `The model did not answer within ${Math.round(idleTimeoutMs / 1000)} s.`, { cause: error });
-      throw toLlmError(error, host, request.model);
+      throw toLlmError(error, shownHost, request.model);
     }
   }
 
@@ -245,7 +247,7 @@ export function createOllamaClient(options: LlmClientOptions): LlmClient {
     } catch (error) {
       if (signal?.aborted) throw new LlmAbortedError();
       if (timeout.aborted) throw new LlmError("MODEL_TIMEOUT", `The embedding model did not answer within ${requestTimeoutMs / 1000} s.`, { cause: error });
-      throw toLlmError(error, host, model);
+      throw toLlmError(error, shownHost, model);
     }
   }
 
@@ -317,6 +319,19 @@ function contextLengthOf(modelInfo: unknown): number | null {
 }
 
 /** Maps what the npm client throws (fetch failures, ResponseError, stream error lines) to typed errors. */
+/** A host URL without its user and password, for messages and logs. */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString().replace(/\/+$/, "");
+  } catch {
+    return url;
+  }
+}
+
 export function toLlmError(error: unknown, host: string, model: string | null): LlmError {
   if (error instanceof LlmError) return error;
   if (error instanceof OllamaConnectionError && !error.resetBeforeAnswer) {

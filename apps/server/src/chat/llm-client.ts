@@ -1,3 +1,4 @@
+import { hostLabel } from "../ops/label-values.ts";
 import { createOllamaClient, createOllamaPool, type LlmClient, type OllamaPool } from "@recall/ollama";
 import type { RecallConfig } from "../env.ts";
 import type { Logger } from "../services.ts";
@@ -21,8 +22,8 @@ export function createLlmClient(
     numParallel: config.ollamaNumParallel,
     healthIntervalMs: config.ollamaHealthIntervalMs,
     onHostChange: ({ host, healthy, reason }) => {
-      if (healthy) logger.info({ ollama: host }, "Ollama host is back in the pool");
-      else logger.warn({ ollama: host, reason }, "Ollama host taken out of the pool; probing it with backoff");
+      if (healthy) logger.info({ ollama: hostLabel(host) }, "Ollama host is back in the pool");
+      else logger.warn({ ollama: hostLabel(host), reason }, "Ollama host taken out of the pool; probing it with backoff");
     },
   });
   return { llm: pool, pool };

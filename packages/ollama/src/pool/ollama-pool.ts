@@ -1,6 +1,7 @@
 import { LlmAbortedError, LlmError } from "../errors.ts";
 import {
   createOllamaClient,
+  withoutCredentials,
   type CompleteChatResult,
   type LlmChunk,
   type LlmClient,
@@ -179,7 +180,7 @@ export function createOllamaPool(options: OllamaPoolOptions): OllamaPool {
       } catch (caught) {
         const error =
           caught instanceof LlmAbortedError && call.signal.aborted && !request.signal.aborted
-            ? new LlmError("STREAM_BROKEN", `Ollama at ${host.url} stopped answering, so Recall stopped waiting. The partial reply was kept; try again.`, { cause: caught })
+            ? new LlmError("STREAM_BROKEN", `Ollama at ${withoutCredentials(host.url)} stopped answering, so Recall stopped waiting. The partial reply was kept; try again.`, { cause: caught })
             : caught;
         const verdict = judgeFailure(error);
         if (verdict.hostDown) markDown(host, describe(error));
