@@ -49,6 +49,34 @@ describe("MessageEventLog", () => {
   });
 });
 
+describe("a log held for its shared copy (scaled mode)", () => {
+  it("gives readers only what the shared log holds, and everything once it stops holding", async () => {
+    const log = new MessageEventLog("m1", "u1");
+    log.holdForSharedCopy();
+    log.append({ type: "delta", text: "a" });
+    log.append({ type: "delta", text: "b" });
+    log.append({ type: "done", promptTokens: 1, completionTokens: 2, doneReason: "stop" });
+    expect(log.readAfter(0)).toEqual([]);
+    let woken = false;
+    const waiting = log.waitForEventsAfter(0).then(() => (woken = true));
+    await Promise.resolve();
+    expect(woken).toBe(false);
+    log.publishUpTo(1);
+    await waiting;
+    expect(log.readAfter(0)).toEqual([{ id: 1, event: { type: "delta", text: "a" } }]);
+    // Finished, but its end not copied yet: a reader waits for it rather than ending early.
+    let ended = false;
+    void log.waitForEventsAfter(1).then(() => (ended = true));
+    await Promise.resolve();
+    expect(ended).toBe(false);
+    // The shared log unreachable: readers are no longer held back.
+    log.publishUpTo(null);
+    await Promise.resolve();
+    expect(ended).toBe(true);
+    expect(log.readAfter(1).map((entry) => entry.id)).toEqual([2, 3]);
+  });
+});
+
 describe("EventLogStore", () => {
   it("keeps a retired log for a while, then drops it", () => {
     vi.useFakeTimers();

@@ -22,6 +22,13 @@ export class MessageEventLog {
   remoteReaders = 0;
   /** Scaled mode: told of every change, to copy it to the shared log; null in one process (no cost on the hot path). */
   onChange: ((log: MessageEventLog) => void) | null = null;
+  /**
+   * Scaled mode: readers here see events up to this id only, the ones the shared log already
+   * holds, so no client ever has an event that a resume on another instance could not continue
+   * from (the writer may die between delivering and copying). Null: every event (one process,
+   * or the shared log unreachable: local readers are not held back by an outage).
+   */
+  private visibleId: number | null = null;
 
   constructor(
     readonly messageId: string,
@@ -31,6 +38,28 @@ export class MessageEventLog {
 
   get lastId(): number {
     return this.events.length;
+  }
+
+  /** The last event readers may have (`visibleId`, or every event). */
+  private get readableId(): number {
+    return this.visibleId === null ? this.events.length : Math.min(this.visibleId, this.events.length);
+  }
+
+  /** Finished, and the final event readable. */
+  private get readableToEnd(): boolean {
+    return this.finished && this.readableId === this.events.length;
+  }
+
+  /** Scaled mode: readers wait for the shared log (0 before the first copy). */
+  holdForSharedCopy(): void {
+    this.visibleId = 0;
+  }
+
+  /** The shared log holds events up to `id`: readers may have them. Null: stop holding back. */
+  publishUpTo(id: number | null): void {
+    if (id === this.visibleId) return;
+    this.visibleId = id === null ? null : Math.max(id, this.visibleId ?? 0);
+    this.wakeReaders();
   }
 
   get readerCount(): number {
@@ -72,7 +101,7 @@ export class MessageEventLog {
 
   /** Events after `afterId`, with consecutive deltas merged into one. */
   readAfter(afterId: number): LoggedEvent[] {
-    const pending = this.events.slice(Math.max(0, afterId));
+    const pending = this.events.slice(Math.max(0, afterId), this.readableId);
     const frames: LoggedEvent[] = [];
     for (const entry of pending) {
       const previous = frames.at(-1);
@@ -91,7 +120,7 @@ export class MessageEventLog {
    * is going away calls `wakeReaders()` once instead.
    */
   waitForEventsAfter(afterId: number): Promise<void> {
-    if (this.events.length > afterId || this.finished) return Promise.resolve();
+    if (this.readableId > afterId || this.readableToEnd) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

@@ -77,6 +77,8 @@ export class RedisEventLogs implements EventLogs {
     const written: WrittenLog = { log, flushedId: 0, rewrite: false, withdrawalSeen: false };
     this.written.set(messageId, written);
     log.onChange = () => this.markDirty(written);
+    // Readers here get what Redis holds: a client never has an event a resume elsewhere lacks.
+    if (isReady(this.command)) log.holdForSharedCopy();
     // Before any token: a reader elsewhere must find the owner while the reply waits for its model.
     if (isReady(this.command)) this.command.set(this.keys.owner(messageId), ownerId, "PX", this.liveTtlMs).catch(() => this.markDirty(written));
     else this.markDirty(written);
@@ -163,6 +165,8 @@ export class RedisEventLogs implements EventLogs {
   }
 
   private markDirty(written: WrittenLog): void {
+    // Redis unreachable: local readers are not held back by the outage (degraded: a resume elsewhere may miss the newest events).
+    if (!isReady(this.command)) written.log.publishUpTo(null);
     if (written.log.textWithdrawn && !written.withdrawalSeen) {
       written.withdrawalSeen = true;
       written.rewrite = true;
@@ -220,13 +224,15 @@ export class RedisEventLogs implements EventLogs {
     sent.forEach(({ written, rewrite, lastId }, index) => {
       const result = results?.[index];
       if (!result || result[0]) {
-        // Not copied: tried again when Redis answers (upkeep, or its `ready`).
+        // Not copied: tried again when Redis answers (upkeep, or its `ready`); readers here go on meanwhile.
         if (rewrite) written.rewrite = true;
         this.dirty.add(written);
+        written.log.publishUpTo(null);
         return;
       }
       const [ok, held] = result[1] as AppendResult;
       written.flushedId = held;
+      written.log.publishUpTo(held);
       if (!ok || held < written.log.lastId) this.dirty.add(written);
       else if (written.log.finished && held >= lastId) this.written.delete(written.log.messageId);
     });
