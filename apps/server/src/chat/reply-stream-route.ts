@@ -36,10 +36,17 @@ export interface ReplyStreamRouteOptions<TRouter extends AnyTRPCRouter> {
 export function registerReplyStreamRoute<TRouter extends AnyTRPCRouter>(app: FastifyInstance, options: ReplyStreamRouteOptions<TRouter>): void {
   const connected = `event: connected\ndata: ${JSON.stringify(options.sseClientOptions)}\n\n`;
   app.get(replyStreamPath, async (request, reply) => {
+    // A session refreshed while making the context sets cookies, which only Fastify's own reply
+    // sends (in its onSend hook): such a request goes to tRPC's path.
+    let cookiesSet = false;
+    const setCookie = reply.setCookie.bind(reply);
+    reply.setCookie = ((...cookie: Parameters<typeof setCookie>) => {
+      cookiesSet = true;
+      return setCookie(...cookie);
+    }) as typeof reply.setCookie;
     const context = await options.createContext(request, reply);
     const input = streamInput.safeParse(parseInput(request.query));
-    // A refreshed session's cookies go out with Fastify's reply: tRPC's path sends them.
-    const live = context.userId !== null && input.success && !reply.hasHeader("set-cookie")
+    const live = context.userId !== null && input.success && !cookiesSet
       ? await openLiveReply(options.eventLogs, context.userId, input.data.messageId, input.data.lastEventId)
       : null;
     if (!live) {

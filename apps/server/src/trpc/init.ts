@@ -11,6 +11,7 @@ import {
   PayloadTooLargeError,
   UnauthorizedError,
 } from "../domain-errors.ts";
+import { DecryptionError } from "../crypto/errors/decryption-error.ts";
 import type { Context } from "./context.ts";
 
 const internalErrorMessage = "Something went wrong on the server. Try again.";
@@ -25,7 +26,9 @@ const trpc = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof ZodError ? error.cause : null;
     // An unexpected failure's own message can quote a query, a file path or a host: never sent.
-    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    // A value that does not decrypt is a server failure too, but its message is written for a
+    // person (the field and row, never the value): it says the data was altered or moved.
+    const internal = error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof DecryptionError);
     return {
       ...shape,
       // A person reads `message`: for invalid input, the first problem in plain words.
