@@ -1,12 +1,13 @@
 import Fastify from "fastify";
 import { systemClock } from "@recall/memory";
-import { createOllamaClient } from "@recall/ollama";
 import { EphemeralChatStore } from "./chat/ephemeral-store.ts";
+import { createLlmClient } from "./chat/llm-client.ts";
 import { ModelCatalog } from "./chat/model-catalog.ts";
 import { SavedChatStore } from "./chat/saved-chat-store.ts";
 import { createConversations, createMemoryUpkeep, createServerCache, openStorage } from "./create-upkeep.ts";
 import { createDocuments } from "./documents/create-documents.ts";
 import { ConfigError, loadConfig } from "./env.ts";
+import { runEntryPoint } from "./entry-point.ts";
 import { BullJobQueue } from "./jobs/bullmq-job-queue.ts";
 import { createJobQueue } from "./jobs/create-job-queue.ts";
 
@@ -16,7 +17,7 @@ import { createJobQueue } from "./jobs/create-job-queue.ts";
  * document ingestion that the servers enqueue. Same settings as the servers. No HTTP but an
  * optional /healthz on RECALL_WORKER_HEALTH_PORT.
  */
-async function main(): Promise<void> {
+async function main() {
   const config = loadConfig();
   if (config.jobs.mode !== "queue") {
     throw new ConfigError("Invalid configuration: the worker runs queued jobs; set RECALL_JOBS=queue and REDIS_URL (the servers need the same settings to enqueue).");
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
   const clock = systemClock;
   const storage = await openStorage(config, logger);
   const { prisma, provider } = storage.database;
-  const llm = createOllamaClient({ host: config.ollamaUrl, idleTimeoutMs: config.ollamaIdleTimeoutMs });
+  // The same door to Ollama as the servers: with OLLAMA_URLS, the pool (summaries and ingestion use every host).
+  const { llm, pool } = createLlmClient(config, config.ollamaUrl, logger);
   const models = new ModelCatalog(llm, { maxContextTokens: config.maxContextTokens, clock });
   const chats = new SavedChatStore(storage.database, storage.cipher);
   const jobs = createJobQueue(config, logger, { runWorkers: true });
@@ -57,30 +59,19 @@ async function main(): Promise<void> {
   const health = config.jobs.workerHealthPort === null ? null : await app.listen({ host: config.host, port: config.jobs.workerHealthPort });
   logger.info({ kinds: ["summary", "episode", "ingest"], health, concurrency: config.jobs.workerConcurrency }, "Recall worker is running");
 
-  let signals = 0;
-  const shutdown = (signal: string): void => {
-    signals += 1;
-    if (signals > 1) process.exit(1);
-    logger.info({ signal }, "worker shutting down: finishing running jobs (or handing them back)");
-    (async () => {
+  return {
+    log: (signal: string) => logger.info({ signal }, "worker shutting down: finishing running jobs (or handing them back)"),
+    async close() {
       await jobs.close();
       await memory.episodes.stop();
       await documents.close();
       await cache.close();
       noTemporaryChats.close();
+      pool?.close();
       await app.close();
       await storage.database.close();
-    })().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    },
   };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
-  else console.error("Recall worker failed to start:", error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runEntryPoint("Recall worker", main);
