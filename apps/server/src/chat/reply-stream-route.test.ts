@@ -39,7 +39,7 @@ describe("the reply stream written without tRPC's stream pipeline", () => {
   let harness: Harness;
 
   beforeEach(async () => {
-    harness = await startHarness({ fake: { tokensPerSecond: 40, replyTokens: 12 } });
+    harness = await startHarness({ fake: { tokensPerSecond: 40, replyTokens: 40 } });
   });
 
   afterEach(async () => {
@@ -73,7 +73,10 @@ describe("the reply stream written without tRPC's stream pipeline", () => {
     const firstFrames = events(first.text).filter((entry) => entry.id !== null);
     const lastId = firstFrames.at(-1)!.id!;
     const log = harness.recall.services.eventLogs.get(assistantMessage.id)!;
+    // The reader that left is no longer counted while the reply is still being written (a socket
+    // closed mid-stream detaches it; otherwise nobody-watching could never stop the reply).
     await waitFor(() => log.readerCount === 0);
+    expect(log.finished).toBe(false);
     const rest = await rawStream(harness, token, { messageId: assistantMessage.id, lastEventId: lastId });
     const restFrames = events(rest.text).filter((entry) => entry.id !== null);
     expect(Number(restFrames[0]!.id)).toBeGreaterThan(Number(lastId));
