@@ -18,9 +18,9 @@ import { join } from "node:path";
 import { openDatabase } from "@recall/db";
 import { nginxSitePath, renderNginxSite, startNginx, startRedisProcess, type NginxProcess, type ServerProcess } from "@recall/server/testing";
 import { anonymousToken, recallClient, updateReadmeSection, type RecallClient } from "./shared.ts";
-import { cpuSeconds, epochNow, startFakeOllamaProcess, startRecallProcess, stopProcess } from "./processes.ts";
+import { cpuSeconds, startFakeOllamaProcess, startRecallProcess, stopProcess } from "./processes.ts";
 import { formatMs, markdownTable, percentile } from "./stats.ts";
-import { streamingRun, tokenPattern, withTimeout, type LevelResult, type StreamResult } from "./streaming-run.ts";
+import { runDirect, streamingRun, tokenPattern, withTimeout, type LevelResult } from "./streaming-run.ts";
 
 const postgresServer = process.env.RECALL_TEST_POSTGRES_SERVER?.trim() || "postgresql://postgres@127.0.0.1:5432";
 const tokensPerSecond = 50;
@@ -114,31 +114,6 @@ async function measureStreams(cluster: Cluster, streams: number, collect: () => 
   const results = await run.runSlots(streams, (slot, round) => run.streamOnce(sessions[slot]!.client, sessions[slot]!.sessionId, `scale ${streams} ${slot} ${round}`));
   const used = cluster.cpuSeconds() - before;
   return { ...run.summarize(results, await collect()), cpuSecondsUsed: used };
-}
-
-async function measureDirect(fakeUrl: string, streams: number, collect: () => Promise<Record<string, number[]>>): Promise<LevelResult> {
-  const { Ollama } = await import("ollama");
-  const run = streamingRun({ tokensPerStream: 50, tokensPerSecond, roundsFor: () => 3 });
-  await collect();
-  const results = await run.runSlots(streams, async (slot, round): Promise<StreamResult> => {
-    const key = `direct ${streams} ${slot} ${round}`;
-    const result: StreamResult = { key, startedAt: epochNow(), receipts: [], text: "", ok: false };
-    try {
-      const stream = await new Ollama({ host: fakeUrl }).chat({ model: "llama3.2", messages: [{ role: "user", content: key }], stream: true });
-      for await (const part of stream) {
-        const text = part.message.content;
-        if (!text) continue;
-        const now = epochNow();
-        for (const _token of text.matchAll(tokenPattern)) result.receipts.push(now);
-        result.text += text;
-      }
-      result.ok = true;
-    } catch (error) {
-      result.error = `${key}: ${error instanceof Error ? error.message : String(error)}`;
-    }
-    return result;
-  });
-  return run.summarize(results, await collect());
 }
 
 /** 1,000 replies at once from 100 users (10 each), with few model slots: most wait in the queue. */
@@ -291,7 +266,7 @@ async function main(): Promise<void> {
   const raw: Record<string, unknown> = {};
   try {
     // 1. One instance, and two behind nginx, at 100 streams.
-    const direct = await measureDirect(fake.url, 100, fake.collect);
+    const direct = await runDirect(streamingRun({ tokensPerStream: 50, tokensPerSecond, roundsFor: () => 3 }), fake.url, 100, fake.collect);
     const rows: Array<Array<string | number>> = [];
     for (const [label, count, behind] of [["1 instance", 1, false], ["2 instances behind nginx", 2, true]] as const) {
       const cluster = await startCluster(count, behind, fake.url);

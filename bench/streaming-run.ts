@@ -4,6 +4,7 @@
  * receipts). The fake replies with numbered tokens (" t0", " t1", …) so a coalesced frame can
  * be split back into tokens.
  */
+import { Ollama } from "ollama";
 import type { RecallClient } from "./shared.ts";
 import { epochNow } from "./processes.ts";
 
@@ -118,4 +119,39 @@ export function streamingRun(pace: StreamingPace) {
   }
 
   return { summarize, runSlots, streamOnce };
+}
+
+/** N streams straight to the fake, as the baseline every "added" figure is measured against. */
+export async function runDirect({ summarize, runSlots }: ReturnType<typeof streamingRun>, fakeUrl: string, level: number, collect: () => Promise<Record<string, number[]>>): Promise<LevelResult> {
+  // Warm-up, as on the Recall side: connections open, code paths compiled.
+  for await (const _part of await new Ollama({ host: fakeUrl }).chat({ model: "llama3.2", messages: [{ role: "user", content: "warm-up" }], stream: true })) {
+    // Drain.
+  }
+  await collect();
+  const results = await runSlots(level, async (slot, round): Promise<StreamResult> => {
+      const key = `direct ${level} ${slot} ${round}`;
+      const result: StreamResult = { key, startedAt: epochNow(), receipts: [], text: "", ok: false };
+      try {
+        // One client per stream: Ollama#abort() would stop every stream of a shared one.
+        const stream = await new Ollama({ host: fakeUrl }).chat({ model: "llama3.2", messages: [{ role: "user", content: key }], stream: true });
+        await withTimeout(
+          (async () => {
+            for await (const part of stream) {
+              const text = part.message.content;
+              if (text) {
+                const now = epochNow();
+                for (const _token of text.matchAll(tokenPattern)) result.receipts.push(now);
+                result.text += text;
+              }
+            }
+          })(),
+          key,
+        );
+        result.ok = true;
+      } catch (error) {
+        result.error = `${key}: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      return result;
+    });
+  return summarize(results, await collect());
 }

@@ -11,10 +11,9 @@ import { anonymousToken, recallClient, updateReadmeSection } from "./shared.ts";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Ollama } from "ollama";
-import { cpuSeconds, epochNow, startFakeOllamaProcess, watchResidentMemory, startRecallProcess, stopProcess } from "./processes.ts";
+import { cpuSeconds, startFakeOllamaProcess, watchResidentMemory, startRecallProcess, stopProcess } from "./processes.ts";
 import { formatMs, markdownTable, percentile } from "./stats.ts";
-import { streamingRun, tokenPattern, withTimeout, type LevelResult, type StreamResult } from "./streaming-run.ts";
+import { runDirect, streamingRun, type LevelResult } from "./streaming-run.ts";
 
 const levels = (process.env.BENCH_LEVELS ?? "1,100,1000").split(",").map(Number);
 /** By default the 100-stream level also runs with 50 ms frames, to show what coalescing trades. */
@@ -28,40 +27,6 @@ const frameOverride = process.env.BENCH_FRAME_MS?.split(",").map(Number);
 const roundsFor = (level: number): number => Number(process.env.BENCH_ROUNDS ?? (level < 10 ? 10 : 3));
 
 type Run = ReturnType<typeof streamingRun>;
-
-async function runDirect({ summarize, runSlots }: Run, fakeUrl: string, level: number, collect: () => Promise<Record<string, number[]>>): Promise<LevelResult> {
-  // Warm-up, as on the Recall side: connections open, code paths compiled.
-  for await (const _part of await new Ollama({ host: fakeUrl }).chat({ model: "llama3.2", messages: [{ role: "user", content: "warm-up" }], stream: true })) {
-    // Drain.
-  }
-  await collect();
-  const results = await runSlots(level, async (slot, round): Promise<StreamResult> => {
-      const key = `direct ${level} ${slot} ${round}`;
-      const result: StreamResult = { key, startedAt: epochNow(), receipts: [], text: "", ok: false };
-      try {
-        // One client per stream: Ollama#abort() would stop every stream of a shared one.
-        const stream = await new Ollama({ host: fakeUrl }).chat({ model: "llama3.2", messages: [{ role: "user", content: key }], stream: true });
-        await withTimeout(
-          (async () => {
-            for await (const part of stream) {
-              const text = part.message.content;
-              if (text) {
-                const now = epochNow();
-                for (const _token of text.matchAll(tokenPattern)) result.receipts.push(now);
-                result.text += text;
-              }
-            }
-          })(),
-          key,
-        );
-        result.ok = true;
-      } catch (error) {
-        result.error = `${key}: ${error instanceof Error ? error.message : String(error)}`;
-      }
-      return result;
-    });
-  return summarize(results, await collect());
-}
 
 async function runRecall({ summarize, runSlots, streamOnce }: Run, fakeUrl: string, level: number, frameMs: number, collect: () => Promise<Record<string, number[]>>): Promise<LevelResult> {
   const dataDir = mkdtempSync(join(tmpdir(), "recall-bench-"));
