@@ -26,8 +26,9 @@ export interface ReplyStreamRouteOptions<TRouter extends AnyTRPCRouter> {
 /**
  * The live part of `message.stream`, written straight to the socket. Through tRPC each token
  * passes an async generator, a ReadableStream, two TransformStreams and Fastify's reading of
- * the result before its one write: measured at 100 streams, that pipeline was a third of the
- * server's CPU per token (`bench/results/profile.md`). This writes the same Server-Sent Events
+ * the result before its one write, and in CPU profiles of the streaming benchmark that
+ * pipeline outweighed the write itself (`bench/profile.bench.ts` shows what is left). This
+ * writes the same Server-Sent Events
  * tRPC's `sseStreamProducer` writes (`connected`, then `data:` + `id:` per tracked event, then
  * `return`), so the real tRPC client reads it unchanged, and the procedure's semantics stay in
  * one place (`reply-frames.ts`). Anything else (no live log, another user's reply, bad input,
