@@ -131,7 +131,10 @@ describe("an upload's bytes in its queued job", () => {
       }, 20_000);
       expect(failed).toMatchObject({ state: "failed", error: { message: "Processing was interrupted; upload the file again." } });
     }
-    expect(worker.logs.filter((entry) => entry.msg === "an upload's job could not be decrypted; the document is marked failed").map((entry) => entry.error)).toEqual([
+    // The worker logs after it writes the state: its lines may arrive a moment after the rows change.
+    const undecrypted = () => worker!.logs.filter((entry) => entry.msg === "an upload's job could not be decrypted; the document is marked failed");
+    await waitFor(() => undecrypted().length >= 2, 10_000);
+    expect(undecrypted().map((entry) => entry.error)).toEqual([
       { name: "DecryptionError" },
       { name: "DecryptionError" },
     ]);
